@@ -1,0 +1,137 @@
+/* Diagnostics and reports.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config-private.h"
+#include <cpmobj/cpm-report.h>
+#include <string.h>
+
+struct _CpmReport {
+  gint ref_count;
+  GArray *items; /* CpmDiagnostic */
+};
+
+static void
+diagnostic_clear (gpointer p)
+{
+  CpmDiagnostic *d = p;
+  g_free (d->rule);
+  g_free (d->section);
+  g_free (d->header);
+  g_free (d->message);
+}
+
+CpmReport *
+cpm_report_new (void)
+{
+  CpmReport *r = g_new0 (CpmReport, 1);
+  r->ref_count = 1;
+  r->items = g_array_new (FALSE, TRUE, sizeof (CpmDiagnostic));
+  g_array_set_clear_func (r->items, diagnostic_clear);
+  return r;
+}
+
+CpmReport *
+cpm_report_ref (CpmReport *report)
+{
+  g_atomic_int_inc (&report->ref_count);
+  return report;
+}
+
+void
+cpm_report_unref (CpmReport *report)
+{
+  if (report && g_atomic_int_dec_and_test (&report->ref_count)) {
+    g_array_unref (report->items);
+    g_free (report);
+  }
+}
+
+static void
+report_add_valist (CpmReport *report, const char *rule, CpmSeverity severity,
+                   const char *section, const char *header, guint line, guint column,
+                   const char *format, va_list ap)
+{
+  CpmDiagnostic d = {
+    .rule = g_strdup (rule),
+    .severity = severity,
+    .section = g_strdup (section ? section : ""),
+    .header = g_strdup (header),
+    .line = line,
+    .column = column,
+    .message = g_strdup_vprintf (format, ap),
+  };
+  g_array_append_val (report->items, d);
+}
+
+void
+cpm_report_add (CpmReport *report, const char *rule, CpmSeverity severity,
+                const char *section, const char *header, guint line, const char *format, ...)
+{
+  va_list ap;
+  va_start (ap, format);
+  report_add_valist (report, rule, severity, section, header, line, 0, format, ap);
+  va_end (ap);
+}
+
+void
+cpm_report_add_at (CpmReport *report, const char *rule, CpmSeverity severity,
+                   const char *section, const char *header, guint line, guint column,
+                   const char *format, ...)
+{
+  va_list ap;
+  va_start (ap, format);
+  report_add_valist (report, rule, severity, section, header, line, column, format, ap);
+  va_end (ap);
+}
+
+void
+cpm_report_merge (CpmReport *report, const CpmReport *other, guint line_offset)
+{
+  for (guint i = 0; other && i < other->items->len; i++) {
+    const CpmDiagnostic *d = &g_array_index (other->items, CpmDiagnostic, i);
+    cpm_report_add_at (report, d->rule, d->severity, d->section, d->header,
+                       d->line ? d->line + line_offset : 0, d->column, "%s", d->message);
+  }
+}
+
+guint
+cpm_report_get_count (const CpmReport *report)
+{
+  return report->items->len;
+}
+
+const CpmDiagnostic *
+cpm_report_get (const CpmReport *report, guint index)
+{
+  g_return_val_if_fail (index < report->items->len, NULL);
+  return &g_array_index (report->items, CpmDiagnostic, index);
+}
+
+guint
+cpm_report_count_severity (const CpmReport *report, CpmSeverity severity)
+{
+  guint n = 0;
+  for (guint i = 0; i < report->items->len; i++)
+    n += g_array_index (report->items, CpmDiagnostic, i).severity == severity;
+  return n;
+}
+
+gboolean
+cpm_report_is_valid (const CpmReport *report)
+{
+  return cpm_report_count_severity (report, CPM_SEVERITY_ERROR) == 0;
+}
+
+gboolean
+cpm_report_has_rule (const CpmReport *report, const char *rule)
+{
+  for (guint i = 0; i < report->items->len; i++)
+    if (strcmp (g_array_index (report->items, CpmDiagnostic, i).rule, rule) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+const char *
+cpm_severity_to_string (CpmSeverity severity)
+{
+  return severity == CPM_SEVERITY_ERROR ? "error" : "warning";
+}

@@ -1,0 +1,17 @@
+/* libcpmobj — the umbrella header. Include this one, not the others.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef CPMOBJ_H
+#define CPMOBJ_H
+
+#include <cpmobj/cpm-common.h>
+#include <cpmobj/cpm-limits.h>
+#include <cpmobj/cpm-report.h>
+#include <cpmobj/cpm-check.h>
+#include <cpmobj/cpm-header.h>
+#include <cpmobj/cpm-object.h>
+#include <cpmobj/cpm-cpim.h>
+#include <cpmobj/cpm-builder.h>
+#include <cpmobj/cpm-validate.h>
+/* helpers: add your module header below this line */
+
+#endif
