@@ -3,7 +3,10 @@
 #include "config-private.h"
 #include <cpmobj/cpm-common.h>
 #include <cpmobj/cpm-limits.h>
+#include <gmime/gmime.h>
 #include <string.h>
+
+#include "cpm-object-private.h"
 
 G_DEFINE_QUARK (cpm-error-quark, cpm_error)
 
@@ -61,4 +64,14 @@ CpmLimits *
 cpm_limits_default (void)
 {
   return &default_limits;
+}
+
+void
+cpm_gmime_ensure (void)
+{
+  static gsize done = 0;
+  if (g_once_init_enter (&done)) {
+    g_mime_init ();
+    g_once_init_leave (&done, 1);
+  }
 }

@@ -39,6 +39,10 @@ gboolean cpm_is_ascii_text (const char *s, gsize len);
 /* Case-insensitive equality of a slice with a NUL-terminated string. */
 gboolean cpm_slice_equal (const char *s, gsize len, const char *z);
 
+/* Initialises GMime once per process (idempotent, thread-safe); every
+ * module that calls GMime calls this first. */
+void cpm_gmime_ensure (void);
+
 G_END_DECLS
 
 #endif

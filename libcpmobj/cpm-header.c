@@ -1,0 +1,123 @@
+/* The header registry: Table 1 (message object) with the differences of
+ * Tables 2, 3, 4 and 6, and the occurrence limits and grammars of Appendix C,
+ * in one table. Spec references are to 001_c1e4a602c0e0a013.txt.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config-private.h"
+#include <cpmobj/cpm-header.h>
+#include <string.h>
+
+#define N CPM_STATUS_NOT_APPLICABLE
+#define O CPM_STATUS_OPTIONAL
+#define M CPM_STATUS_MANDATORY
+#define C CPM_STATUS_CONDITIONAL
+
+/* Column order is CpmKind's:
+ *        unkn msg chat imdn sms mms  ft   si  gso media conf hist(1.0) */
+
+/* Decisions where the seed text is silent or contradicts itself:
+ * - Stand-alone media (5.2.5): "the CPM MIME headers defined for the message
+ *   object are not applicable"; the RFC 5322/MIME fields (From, To, Date,
+ *   Subject, Content-Type) stay optional, the CPM fields are not applicable.
+ * - P-Asserted-Service in chat messages: Table 1 notes it "is not present",
+ *   yet Appendix D stores a chat message with the session feature tag and the
+ *   field's status is Optional; libcpmobj accepts it (and uses it to tell a
+ *   chat message from a standalone one). Subject and InReplyTo-Contribution-ID
+ *   carry the same note and no contrary example: not applicable in chat.
+ * - P-Asserted-Service in IMDN objects: SHALL only for IMDNs received via SIP
+ *   MESSAGE, which the object does not record; optional.
+ * - Accept-Contact: mandatory 1..* (Table 1, C.7), not applicable to GSO and
+ *   Conference Information objects (Tables 4 and 6; spec README defect 5).
+ * - Cc/Bcc: "used only in MMS objects" and defined from 2.2 on (4.4).
+ * - Accept-Content: announced in 4.4 for 2.2, absent from Table 1 (defect 6):
+ *   optional from 2.2 on, unstructured.
+ * - The 1.0 session history object predates Table 1: every field optional. */
+static const CpmHeaderDef registry[] = {
+  { "From", "from", "5.2.1 Table 1", CPM_PROFILE_1_0, 1, 1,
+    { O, M, M, M, M, M, M, M, M, O, M, O }, cpm_check_address },
+  { "To", "to", "5.2.1 Table 1", CPM_PROFILE_1_0, 1, 1,
+    { O, M, M, M, M, M, M, M, M, O, M, O }, cpm_check_address_list },
+  { "Cc", "cc", "5.2.1 Table 1, 4.4", CPM_PROFILE_2_2, 0, 1,
+    { O, N, N, N, N, O, N, N, N, O, N, O }, cpm_check_address_list },
+  { "Bcc", "bcc", "5.2.1 Table 1, 4.4", CPM_PROFILE_2_2, 0, 1,
+    { O, N, N, N, N, O, N, N, N, O, N, O }, cpm_check_address_list },
+  { "Date", "date", "5.2.1 Table 1", CPM_PROFILE_1_0, 1, 1,
+    { O, M, M, M, M, M, M, M, M, O, M, O }, cpm_check_date },
+  { "Subject", "subject", "5.2.1 Table 1", CPM_PROFILE_1_0, 0, 1,
+    { O, O, N, O, O, O, O, O, O, O, O, O }, cpm_check_unstructured },
+  { "P-Asserted-Service", "p-asserted-service", "5.2.1 Table 1, C.5", CPM_PROFILE_1_0, 1, 1,
+    { O, M, O, O, N, N, M, M, N, N, N, O }, cpm_check_service },
+  { "Conversation-ID", "conversation-id", "5.2.1 Table 1, C.1", CPM_PROFILE_1_0, 1, 1,
+    { O, M, M, M, M, M, M, M, M, N, M, O }, cpm_check_token },
+  { "Contribution-ID", "contribution-id", "5.2.1 Table 1, C.2", CPM_PROFILE_1_0, 1, 1,
+    { O, M, M, M, M, M, M, M, M, N, M, O }, cpm_check_token },
+  { "InReplyTo-Contribution-ID", "inreplyto-contribution-id", "5.2.1 Table 1, C.3",
+    CPM_PROFILE_1_0, 0, 1,
+    { O, O, N, O, O, O, O, O, O, N, O, O }, cpm_check_token },
+  { "Accept-Contact", "accept-contact", "5.2.1 Table 1, C.7", CPM_PROFILE_1_0, 1, 0,
+    { O, M, M, M, M, M, M, M, N, N, N, O }, cpm_check_accept_contact },
+  { "IMDN-Message-ID", "imdn-message-id", "5.2.1 Table 1, C.4", CPM_PROFILE_1_0, 1, 1,
+    { O, M, M, M, M, M, M, M, M, N, M, O }, cpm_check_token },
+  { "Message-Correlator", "message-correlator", "5.2.1 Table 1, C.6", CPM_PROFILE_2_0, 0, 1,
+    { O, O, O, O, O, O, N, N, N, N, N, O }, cpm_check_message_correlator },
+  { "Message-Context", "message-context", "5.2.1 Table 1", CPM_PROFILE_1_0, 0, 1,
+    { O, C, C, C, M, M, N, N, N, N, N, O }, cpm_check_message_context },
+  { "Accept-Content", "accept-content", "4.4", CPM_PROFILE_2_2, 0, 1,
+    { O, O, O, O, O, O, O, O, O, N, O, O }, cpm_check_unstructured },
+  { "Content-Type", "content-type", "5.2.1 Table 1", CPM_PROFILE_1_0, 1, 1,
+    { O, M, M, M, M, M, M, M, M, M, M, M }, cpm_check_content_type },
+  { "MIME-Version", "mime-version", "RFC 2045 4", CPM_PROFILE_1_0, 0, 1,
+    { O, O, O, O, O, O, O, O, O, O, O, O }, NULL },
+};
+
+#undef N
+#undef O
+#undef M
+#undef C
+
+G_STATIC_ASSERT (G_N_ELEMENTS (registry[0].status) == CPM_KIND_COUNT);
+
+const CpmHeaderDef *
+cpm_header_registry (guint *n_defs)
+{
+  *n_defs = G_N_ELEMENTS (registry);
+  return registry;
+}
+
+const CpmHeaderDef *
+cpm_header_lookup (const char *name, gssize len)
+{
+  gsize n = len < 0 ? strlen (name) : (gsize) len;
+  for (guint i = 0; i < G_N_ELEMENTS (registry); i++)
+    if (strlen (registry[i].name) == n && g_ascii_strncasecmp (registry[i].name, name, n) == 0)
+      return &registry[i];
+  return NULL;
+}
+
+CpmHeaderStatus
+cpm_header_status (const CpmHeaderDef *def, CpmKind kind, CpmProfile profile)
+{
+  if ((guint) kind >= CPM_KIND_COUNT)
+    return CPM_STATUS_OPTIONAL;
+  CpmHeaderStatus s = def->status[kind];
+  if (profile < def->since && s != CPM_STATUS_NOT_APPLICABLE)
+    return CPM_STATUS_OPTIONAL;
+  /* 1.0 had no header table (000_12dc9c69392a8d7f.txt 5.2.2): only what
+   * RFC 5322 and MIME require stays mandatory. */
+  if (profile == CPM_PROFILE_1_0 && s == CPM_STATUS_MANDATORY &&
+      strcmp (def->name, "From") != 0 && strcmp (def->name, "Date") != 0 &&
+      strcmp (def->name, "Content-Type") != 0)
+    return CPM_STATUS_OPTIONAL;
+  return s;
+}
+
+const char *
+cpm_header_status_to_string (CpmHeaderStatus status)
+{
+  switch (status) {
+  case CPM_STATUS_NOT_APPLICABLE: return "not-applicable";
+  case CPM_STATUS_OPTIONAL: return "optional";
+  case CPM_STATUS_MANDATORY: return "mandatory";
+  case CPM_STATUS_CONDITIONAL: return "conditional";
+  }
+  return "?";
+}

@@ -1,0 +1,808 @@
+/* The stored object: a zero-copy header scanner over the input bytes, the
+ * field list, kind recognition and byte-exact serialization.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config-private.h"
+#include "cpm-object-private.h"
+
+#include <cpmobj/cpm-header.h>
+#include <gmime/gmime.h>
+#include <string.h>
+
+/* One header field. A parsed field points into the input (raw/name/value
+ * are slices of object->data); a generated one owns its name and value. */
+typedef struct {
+  const char *raw;      /* whole field, folded lines and line end included */
+  gsize raw_len;
+  const char *name;
+  gsize name_len;
+  const char *value;    /* unfolded, trimmed */
+  gsize value_len;
+  char *owned_name;     /* NUL-terminated copies, made lazily or when generated */
+  char *owned_value;
+  guint line;
+  gboolean malformed;   /* a line that is not a field; written back verbatim */
+} Field;
+
+struct _CpmObject {
+  gint ref_count;
+  CpmKind kind;
+  GBytes *input;        /* keeps the parsed bytes alive */
+  const char *data;
+  gsize len;
+  GArray *fields;       /* Field */
+  const char *separator; /* the empty line ending the header block, or NULL */
+  gsize separator_len;
+  GBytes *body;
+  guint body_line;
+  gboolean crlf;
+  CpmReport *parse_report;
+};
+
+static void
+field_clear (gpointer p)
+{
+  Field *f = p;
+  g_free (f->owned_name);
+  g_free (f->owned_value);
+}
+
+static CpmObject *
+object_alloc (CpmKind kind)
+{
+  CpmObject *o = g_new0 (CpmObject, 1);
+  o->ref_count = 1;
+  o->kind = kind;
+  o->crlf = TRUE;
+  o->fields = g_array_sized_new (FALSE, TRUE, sizeof (Field), 16);
+  g_array_set_clear_func (o->fields, field_clear);
+  o->parse_report = cpm_report_new ();
+  return o;
+}
+
+CpmObject *
+cpm_object_new (CpmKind kind)
+{
+  return object_alloc (kind);
+}
+
+CpmObject *
+cpm_object_ref (CpmObject *object)
+{
+  g_atomic_int_inc (&object->ref_count);
+  return object;
+}
+
+void
+cpm_object_unref (CpmObject *object)
+{
+  if (!object || !g_atomic_int_dec_and_test (&object->ref_count))
+    return;
+  g_array_unref (object->fields);
+  g_clear_pointer (&object->body, g_bytes_unref);
+  g_clear_pointer (&object->input, g_bytes_unref);
+  cpm_report_unref (object->parse_report);
+  g_free (object);
+}
+
+/* ---- scanning ---- */
+
+#define SECTION_5322 "RFC 5322 2.2"
+
+typedef struct {
+  CpmObject *o;
+  const CpmLimits *limits;
+  const char *p;        /* next unread byte */
+  const char *end;
+  guint line;           /* line number of *p */
+  guint n_crlf, n_lf;
+} Scanner;
+
+/* Length of the line at @p without its terminator; *term gets the
+ * terminator's length (0 at end of input). */
+static gsize
+line_length (const char *p, const char *end, gsize *term)
+{
+  const char *nl = memchr (p, '\n', (gsize) (end - p));
+  if (!nl) {
+    *term = 0;
+    return (gsize) (end - p);
+  }
+  if (nl > p && nl[-1] == '\r') {
+    *term = 2;
+    return (gsize) (nl - 1 - p);
+  }
+  *term = 1;
+  return (gsize) (nl - p);
+}
+
+static gboolean
+is_wsp (char c)
+{
+  return c == ' ' || c == '\t';
+}
+
+/* Defects of the bytes of one field: NUL, bare CR, 8-bit (valid UTF-8 is a
+ * warning since RFC 6532 allows it; anything else is an error). */
+static void
+check_field_bytes (Scanner *s, const char *p, gsize len, guint line, const Field *f)
+{
+  gboolean nul = FALSE, bare_cr = FALSE, eight_bit = FALSE;
+  for (gsize i = 0; i < len; i++) {
+    guchar c = (guchar) p[i];
+    if (c == 0)
+      nul = TRUE;
+    else if (c == '\r' && (i + 1 >= len || p[i + 1] != '\n'))
+      bare_cr = TRUE;
+    else if (c >= 0x80)
+      eight_bit = TRUE;
+  }
+  g_autofree char *hname = f->name_len ? g_strndup (f->name, f->name_len) : NULL;
+  if (nul)
+    cpm_report_add (s->o->parse_report, "rfc5322.nul", CPM_SEVERITY_ERROR, SECTION_5322,
+                    hname, line, "NUL byte in the header block");
+  if (bare_cr)
+    cpm_report_add (s->o->parse_report, "rfc5322.bare-cr", CPM_SEVERITY_ERROR, SECTION_5322,
+                    hname, line, "CR not followed by LF in the header block");
+  if (eight_bit) {
+    if (g_utf8_validate_len (p, len, NULL))
+      cpm_report_add (s->o->parse_report, "rfc5322.8bit-header", CPM_SEVERITY_WARNING,
+                      SECTION_5322, hname, line,
+                      "raw UTF-8 in a header field; RFC 2047 encoding is what every IMAP "
+                      "server accepts");
+    else
+      cpm_report_add (s->o->parse_report, "rfc5322.invalid-utf8", CPM_SEVERITY_ERROR,
+                      SECTION_5322, hname, line, "bytes that are neither ASCII nor UTF-8 in a "
+                      "header field");
+  }
+}
+
+static gboolean
+valid_field_name (const char *p, gsize len)
+{
+  if (len == 0)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if ((guchar) p[i] < 33 || (guchar) p[i] > 126 || p[i] == ':')
+      return FALSE;
+  return TRUE;
+}
+
+/* Trims WSP and CR/LF at both ends of a slice. */
+static void
+trim (const char **p, gsize *len)
+{
+  while (*len && (is_wsp (**p) || **p == '\r' || **p == '\n')) {
+    (*p)++;
+    (*len)--;
+  }
+  while (*len && (is_wsp ((*p)[*len - 1]) || (*p)[*len - 1] == '\r' || (*p)[*len - 1] == '\n'))
+    (*len)--;
+}
+
+/* Unfolds a multi-line value: each line break (with its CR) is removed,
+ * the WSP that follows it is kept (RFC 5322 2.2.3). */
+static char *
+unfold (const char *p, gsize len, gsize *out_len)
+{
+  char *out = g_malloc (len + 1);
+  gsize n = 0;
+  for (gsize i = 0; i < len; i++) {
+    if (p[i] == '\r' && i + 1 < len && p[i + 1] == '\n')
+      continue;
+    if (p[i] == '\n')
+      continue;
+    out[n++] = p[i];
+  }
+  out[n] = '\0';
+  *out_len = n;
+  return out;
+}
+
+/* Scans one field starting at s->p (not an empty line). Returns FALSE with
+ * @error set when a limit is hit. */
+static gboolean
+scan_field (Scanner *s, GError **error)
+{
+  Field f = { 0 };
+  const char *start = s->p;
+  guint first_line = s->line;
+  gboolean too_long = FALSE;
+  gsize term;
+  gsize len = line_length (s->p, s->end, &term);
+
+  f.line = first_line;
+  f.raw = start;
+  const char *colon = memchr (start, ':', len);
+  /* obs-optional (RFC 5322 4.5) allows WSP between name and colon. */
+  gsize name_len = colon ? (gsize) (colon - start) : 0;
+  while (name_len && is_wsp (start[name_len - 1]))
+    name_len--;
+  if (!colon || !valid_field_name (start, name_len) || is_wsp (start[0])) {
+    f.malformed = TRUE;
+  } else {
+    f.name = start;
+    f.name_len = name_len;
+  }
+
+  /* The field ends before the first line that does not start with WSP. */
+  const char *p = start;
+  for (;;) {
+    if (len > 998)
+      too_long = TRUE;
+    if (term == 2) s->n_crlf++;
+    else if (term == 1) s->n_lf++;
+    p += len + term;
+    s->line++;
+    if ((gsize) (p - start) > s->limits->max_header_line) {
+      g_set_error (error, CPM_ERROR, CPM_ERROR_LIMIT,
+                   "line %u: header field longer than the limit max_header_line (%zu bytes)",
+                   first_line, s->limits->max_header_line);
+      return FALSE;
+    }
+    if (term == 0 || p >= s->end || !is_wsp (*p) || f.malformed)
+      break;
+    len = line_length (p, s->end, &term);
+  }
+  f.raw_len = (gsize) (p - start);
+  s->p = p;
+
+  if (f.malformed) {
+    cpm_report_add (s->o->parse_report, "rfc5322.malformed-line", CPM_SEVERITY_ERROR,
+                    SECTION_5322, NULL, first_line,
+                    is_wsp (start[0]) ? "continuation line with no field before it"
+                                      : "line in the header block is not a \"Name: value\" field");
+  } else {
+    f.value = colon + 1;
+    f.value_len = f.raw_len - (gsize) (f.value - start);
+    if (memchr (f.value, '\n', f.value_len)) {
+      const char *v = f.value;
+      gsize vl = f.value_len;
+      trim (&v, &vl);
+      f.owned_value = unfold (v, vl, &f.value_len);
+      f.value = f.owned_value;
+    }
+    trim (&f.value, &f.value_len);
+  }
+  check_field_bytes (s, start, f.raw_len, first_line, &f);
+  if (too_long) {
+    g_autofree char *hname = f.name_len ? g_strndup (f.name, f.name_len) : NULL;
+    cpm_report_add (s->o->parse_report, "rfc5322.line-too-long", CPM_SEVERITY_ERROR,
+                    "RFC 5322 2.1.1", hname, first_line, "header line longer than 998 octets");
+  }
+  g_array_append_val (s->o->fields, f);
+  return TRUE;
+}
+
+static gboolean
+scan_headers (Scanner *s, GError **error)
+{
+  while (s->p < s->end) {
+    gsize term;
+    gsize len = line_length (s->p, s->end, &term);
+    if (len == 0 && term > 0) {
+      s->o->separator = s->p;
+      s->o->separator_len = term;
+      s->p += term;
+      s->line++;
+      return TRUE;
+    }
+    if (s->o->fields->len >= s->limits->max_headers) {
+      g_set_error (error, CPM_ERROR, CPM_ERROR_LIMIT,
+                   "line %u: more header fields than the limit max_headers (%u)",
+                   s->line, s->limits->max_headers);
+      return FALSE;
+    }
+    if (!scan_field (s, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+CpmObject *
+cpm_object_parse (GBytes *bytes, const CpmLimits *limits, GError **error)
+{
+  gsize len = 0;
+  const char *data = g_bytes_get_data (bytes, &len);
+  if (!limits)
+    limits = cpm_limits_default ();
+  if (len == 0) {
+    g_set_error (error, CPM_ERROR, CPM_ERROR_PARSE, "empty input: no header block");
+    return NULL;
+  }
+  if (len > limits->max_object_size) {
+    g_set_error (error, CPM_ERROR, CPM_ERROR_LIMIT,
+                 "object of %zu bytes is over the limit max_object_size (%zu bytes)",
+                 len, limits->max_object_size);
+    return NULL;
+  }
+
+  cpm_gmime_ensure ();
+  CpmObject *o = object_alloc (CPM_KIND_UNKNOWN);
+  o->input = g_bytes_ref (bytes);
+  o->data = data;
+  o->len = len;
+  Scanner s = { .o = o, .limits = limits, .p = data, .end = data + len, .line = 1 };
+  if (!scan_headers (&s, error)) {
+    cpm_object_unref (o);
+    return NULL;
+  }
+  o->crlf = s.n_crlf >= s.n_lf;
+  if (s.n_crlf && s.n_lf)
+    cpm_report_add (o->parse_report, "rfc5322.mixed-line-ends", CPM_SEVERITY_WARNING,
+                    SECTION_5322, NULL, 0, "header block mixes CRLF and LF line ends");
+  if (o->separator) {
+    o->body = g_bytes_new_from_bytes (bytes, (gsize) (s.p - data), (gsize) (s.end - s.p));
+    o->body_line = s.line;
+  }
+  if (o->fields->len == 0)
+    cpm_report_add (o->parse_report, "rfc5322.no-headers", CPM_SEVERITY_ERROR, SECTION_5322,
+                    NULL, 1, "the object has no header fields");
+  o->kind = cpm_object_detect_kind (o);
+  return o;
+}
+
+CpmObject *
+cpm_object_parse_data (const char *data, gsize len, const CpmLimits *limits, GError **error)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (data, len);
+  return cpm_object_parse (bytes, limits, error);
+}
+
+/* ---- kinds ---- */
+
+CpmKind
+cpm_object_get_kind (const CpmObject *object)
+{
+  return object->kind;
+}
+
+void
+cpm_object_set_kind (CpmObject *object, CpmKind kind)
+{
+  object->kind = kind;
+}
+
+/* Finds the Content-Type of the entity inside a CPIM body without a full
+ * parse: skips the CPIM header block, then scans the MIME header block.
+ * Tolerates Appendix D's missing separator (Content-* inside the CPIM block). */
+static char *
+cpim_inner_type (GBytes *body)
+{
+  gsize len = 0;
+  const char *p = body ? g_bytes_get_data (body, &len) : NULL;
+  const char *end = p + len;
+  int blocks = 0;
+  while (p && p < end && blocks < 2) {
+    gsize term;
+    gsize l = line_length (p, end, &term);
+    if (l == 0) {
+      blocks++;
+    } else if (l > 13 && g_ascii_strncasecmp (p, "Content-Type:", 13) == 0) {
+      g_autofree char *v = g_strndup (p + 13, l - 13);
+      return cpm_content_type_mime (v);
+    }
+    if (term == 0)
+      break;
+    p += l + term;
+  }
+  return NULL;
+}
+
+static gboolean
+has_cpm_headers (const CpmObject *o)
+{
+  static const char *const cpm_names[] = { "Conversation-ID", "Contribution-ID",
+                                           "IMDN-Message-ID", NULL };
+  for (guint i = 0; cpm_names[i]; i++)
+    if (cpm_object_find_header (o, cpm_names[i], 0) >= 0)
+      return TRUE;
+  return FALSE;
+}
+
+static CpmKind
+kind_of_xml_type (const char *mime)
+{
+  if (!mime)
+    return CPM_KIND_UNKNOWN;
+  if (strcmp (mime, "application/x-cpm-file-transfer") == 0)
+    return CPM_KIND_FILE_TRANSFER;
+  if (strcmp (mime, "application/x-cpm-session") == 0)
+    return CPM_KIND_SESSION_INFO;
+  if (strcmp (mime, "application/group-state-object+xml") == 0)
+    return CPM_KIND_GROUP_STATE;
+  if (strcmp (mime, "application/conference-info+xml") == 0)
+    return CPM_KIND_CONFERENCE_INFO;
+  if (strcmp (mime, "application/x-cpm-session-history") == 0)
+    return CPM_KIND_SESSION_HISTORY;
+  return CPM_KIND_UNKNOWN;
+}
+
+static CpmKind
+kind_of_cpim (const CpmObject *object)
+{
+  const char *context = cpm_object_get_header (object, "Message-Context");
+  if (context && g_ascii_strcasecmp (context, "pager-message") == 0)
+    return CPM_KIND_SMS;
+  if (context && g_ascii_strcasecmp (context, "multimedia-message") == 0)
+    return CPM_KIND_MMS;
+  g_autofree char *inner = cpim_inner_type (object->body);
+  if (inner && strcmp (inner, "message/imdn+xml") == 0)
+    return CPM_KIND_IMDN;
+  /* Chat messages are recognised by the CPM session feature tag: Appendix D
+   * stores chat messages with the session's P-Asserted-Service. */
+  const char *service = cpm_object_get_header (object, "P-Asserted-Service");
+  if (service && strstr (service, "oma.cpm.session"))
+    return CPM_KIND_CHAT;
+  return CPM_KIND_MESSAGE;
+}
+
+CpmKind
+cpm_object_detect_kind (const CpmObject *object)
+{
+  const char *ct = cpm_object_get_header (object, "Content-Type");
+  g_autofree char *mime = ct ? cpm_content_type_mime (ct) : NULL;
+
+  if (mime && strcmp (mime, "message/cpim") == 0)
+    return kind_of_cpim (object);
+  if (mime && strcmp (mime, "multipart/related") == 0) {
+    g_autofree char *type = cpm_content_type_param (ct, "type");
+    g_autofree char *lower = type ? g_ascii_strdown (type, -1) : NULL;
+    CpmKind k = kind_of_xml_type (lower);
+    if (k != CPM_KIND_UNKNOWN)
+      return k;
+  }
+  CpmKind k = kind_of_xml_type (mime);
+  if (k != CPM_KIND_UNKNOWN)
+    return k;
+  if (!has_cpm_headers (object))
+    return object->fields->len ? CPM_KIND_MEDIA : CPM_KIND_UNKNOWN;
+  return CPM_KIND_MESSAGE;
+}
+
+/* ---- header access ---- */
+
+static Field *
+field_at (const CpmObject *object, guint index)
+{
+  g_return_val_if_fail (index < object->fields->len, NULL);
+  return &g_array_index (object->fields, Field, index);
+}
+
+guint
+cpm_object_get_n_headers (const CpmObject *object)
+{
+  return object->fields->len;
+}
+
+gboolean
+cpm_object_peek_header (const CpmObject *object, guint index, const char **name,
+                        gsize *name_len, const char **value, gsize *value_len)
+{
+  Field *f = field_at (object, index);
+  if (!f || f->malformed)
+    return FALSE;
+  *name = f->name;
+  *name_len = f->name_len;
+  *value = f->value;
+  *value_len = f->value_len;
+  return TRUE;
+}
+
+gboolean
+cpm_object_header_is_malformed (const CpmObject *object, guint index)
+{
+  Field *f = field_at (object, index);
+  return f ? f->malformed : TRUE;
+}
+
+const char *
+cpm_object_get_header_name (const CpmObject *object, guint index)
+{
+  Field *f = field_at (object, index);
+  if (!f || f->malformed)
+    return NULL;
+  if (!f->owned_name)
+    f->owned_name = g_strndup (f->name, f->name_len);
+  return f->owned_name;
+}
+
+const char *
+cpm_object_get_header_value (const CpmObject *object, guint index)
+{
+  Field *f = field_at (object, index);
+  if (!f || f->malformed)
+    return NULL;
+  /* An owned value is NUL-terminated already; a slice gets a copy once. */
+  if (!f->owned_value) {
+    f->owned_value = g_strndup (f->value, f->value_len);
+    f->value = f->owned_value;
+  }
+  return f->owned_value;
+}
+
+guint
+cpm_object_get_header_line (const CpmObject *object, guint index)
+{
+  Field *f = field_at (object, index);
+  return f ? f->line : 0;
+}
+
+gboolean
+cpm_slice_equal (const char *s, gsize len, const char *z)
+{
+  return strlen (z) == len && g_ascii_strncasecmp (s, z, len) == 0;
+}
+
+int
+cpm_object_find_header_len (const CpmObject *object, const char *name, gsize len, guint from)
+{
+  for (guint i = from; i < object->fields->len; i++) {
+    const Field *f = &g_array_index (object->fields, Field, i);
+    if (!f->malformed && f->name_len == len && g_ascii_strncasecmp (f->name, name, len) == 0)
+      return (int) i;
+  }
+  return -1;
+}
+
+int
+cpm_object_find_header (const CpmObject *object, const char *name, guint from)
+{
+  return cpm_object_find_header_len (object, name, strlen (name), from);
+}
+
+const char *
+cpm_object_get_header (const CpmObject *object, const char *name)
+{
+  int i = cpm_object_find_header (object, name, 0);
+  return i < 0 ? NULL : cpm_object_get_header_value (object, (guint) i);
+}
+
+guint
+cpm_object_count_header (const CpmObject *object, const char *name)
+{
+  guint n = 0;
+  for (int i = cpm_object_find_header (object, name, 0); i >= 0;
+       i = cpm_object_find_header (object, name, (guint) i + 1))
+    n++;
+  return n;
+}
+
+char *
+cpm_object_dup_header_decoded (const CpmObject *object, const char *name)
+{
+  const char *v = cpm_object_get_header (object, name);
+  if (!v)
+    return NULL;
+  return g_mime_utils_header_decode_text (NULL, v);
+}
+
+/* Generated fields drop their raw slice; the serializer writes them anew. */
+static Field
+generated_field (const char *name, const char *value)
+{
+  Field f = { 0 };
+  f.owned_name = g_strdup (name);
+  f.owned_value = g_strdup (value ? value : "");
+  f.name = f.owned_name;
+  f.name_len = strlen (name);
+  f.value = f.owned_value;
+  f.value_len = strlen (f.owned_value);
+  return f;
+}
+
+void
+cpm_object_append_header (CpmObject *object, const char *name, const char *value)
+{
+  Field f = generated_field (name, value);
+  g_array_append_val (object->fields, f);
+}
+
+void
+cpm_object_set_header (CpmObject *object, const char *name, const char *value)
+{
+  int first = cpm_object_find_header (object, name, 0);
+  if (first < 0) {
+    cpm_object_append_header (object, name, value);
+    return;
+  }
+  for (int i = cpm_object_find_header (object, name, (guint) first + 1); i >= 0;
+       i = cpm_object_find_header (object, name, (guint) i))
+    g_array_remove_index (object->fields, (guint) i);
+  Field *f = field_at (object, (guint) first);
+  guint line = f->line;
+  field_clear (f);
+  *f = generated_field (name, value);
+  f->line = line;
+}
+
+guint
+cpm_object_remove_header (CpmObject *object, const char *name)
+{
+  guint n = 0;
+  for (int i = cpm_object_find_header (object, name, 0); i >= 0;
+       i = cpm_object_find_header (object, name, (guint) i)) {
+    g_array_remove_index (object->fields, (guint) i);
+    n++;
+  }
+  return n;
+}
+
+/* ---- body ---- */
+
+GBytes *
+cpm_object_get_body (const CpmObject *object)
+{
+  return object->body;
+}
+
+guint
+cpm_object_get_body_line (const CpmObject *object)
+{
+  return object->body_line;
+}
+
+void
+cpm_object_set_body (CpmObject *object, GBytes *body)
+{
+  g_clear_pointer (&object->body, g_bytes_unref);
+  object->body = body ? g_bytes_ref (body) : NULL;
+  object->body_line = 0;
+}
+
+const CpmReport *
+cpm_object_get_parse_report (const CpmObject *object)
+{
+  return object->parse_report;
+}
+
+gboolean
+cpm_object_uses_crlf (const CpmObject *object)
+{
+  return object->crlf;
+}
+
+/* ---- serialization ---- */
+
+gboolean
+cpm_is_ascii_text (const char *s, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    if ((guchar) s[i] >= 0x7f || ((guchar) s[i] < 0x20 && s[i] != '\t'))
+      return FALSE;
+  return TRUE;
+}
+
+char *
+cpm_encode_word_b (const char *utf8, gsize len)
+{
+  g_autofree char *b64 = g_base64_encode ((const guchar *) utf8, len);
+  return g_strdup_printf ("=?utf-8?b?%s?=", b64);
+}
+
+static gboolean
+is_address_field (const char *name)
+{
+  static const char *const names[] = { "From", "To", "Cc", "Bcc", "Reply-To", "Sender", NULL };
+  for (guint i = 0; names[i]; i++)
+    if (g_ascii_strcasecmp (name, names[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Non-ASCII values become RFC 2047 encoded-words: address fields encode
+ * only the display names (GMime's phrase encoder), Message-Correlator is one
+ * B word (Appendix C.6), everything else is unstructured text. */
+static char *
+encode_value (const char *name, const char *value)
+{
+  if (cpm_is_ascii_text (value, strlen (value)))
+    return g_strdup (value);
+  if (g_ascii_strcasecmp (name, "Message-Correlator") == 0)
+    return cpm_encode_word_b (value, strlen (value));
+  if (is_address_field (name)) {
+    const char *lt = strchr (value, '<');
+    if (lt) {
+      g_autofree char *phrase = g_strstrip (g_strndup (value, (gsize) (lt - value)));
+      g_autofree char *enc = g_mime_utils_header_encode_phrase (NULL, phrase, "utf-8");
+      return g_strdup_printf ("%s %s", enc, lt);
+    }
+  }
+  return g_mime_utils_header_encode_text (NULL, value, "utf-8");
+}
+
+/* Folds at white space so lines stay under 78 octets where possible; a
+ * word longer than a line is kept whole (the validator reports a line over
+ * 998 octets, which only an unbreakable value can produce). */
+static void
+write_folded (GString *out, const char *name, const char *value, const char *eol)
+{
+  gsize col = strlen (name) + 2;
+  g_string_append (out, name);
+  g_string_append (out, ": ");
+  const char *p = value;
+  gboolean first = TRUE;
+  while (*p) {
+    const char *sp = p;
+    while (*sp && *sp != ' ')
+      sp++;
+    gsize word = (gsize) (sp - p);
+    if (!first && col + 1 + word > 78) {
+      g_string_append (out, eol);
+      g_string_append_c (out, ' ');
+      col = 1;
+    } else if (!first) {
+      g_string_append_c (out, ' ');
+      col++;
+    }
+    g_string_append_len (out, p, (gssize) word);
+    col += word;
+    first = FALSE;
+    p = sp;
+    while (*p == ' ')
+      p++;
+  }
+  g_string_append (out, eol);
+}
+
+void
+cpm_object_write_to (const CpmObject *object, GString *out)
+{
+  const char *eol = object->crlf ? "\r\n" : "\n";
+  for (guint i = 0; i < object->fields->len; i++) {
+    const Field *f = &g_array_index (object->fields, Field, i);
+    if (f->raw) {
+      g_string_append_len (out, f->raw, (gssize) f->raw_len);
+      if (f->raw_len && f->raw[f->raw_len - 1] != '\n')
+        g_string_append (out, eol);
+      continue;
+    }
+    g_autofree char *enc = encode_value (f->owned_name, f->owned_value);
+    write_folded (out, f->owned_name, enc, eol);
+  }
+  if (object->separator)
+    g_string_append_len (out, object->separator, (gssize) object->separator_len);
+  else if (object->body || !object->input)
+    g_string_append (out, eol);
+  if (object->body) {
+    gsize len = 0;
+    const char *b = g_bytes_get_data (object->body, &len);
+    g_string_append_len (out, b, (gssize) len);
+  }
+}
+
+GBytes *
+cpm_object_serialize (const CpmObject *object)
+{
+  GString *out = g_string_sized_new (object->len ? object->len + 64 : 1024);
+  cpm_object_write_to (object, out);
+  return g_string_free_to_bytes (out);
+}
+
+/* ---- Content-Type helpers ---- */
+
+char *
+cpm_content_type_mime (const char *value)
+{
+  cpm_gmime_ensure ();
+  GMimeContentType *ct = g_mime_content_type_parse (NULL, value);
+  if (!ct)
+    return NULL;
+  char *mime = g_mime_content_type_get_mime_type (ct);
+  g_object_unref (ct);
+  char *lower = g_ascii_strdown (mime, -1);
+  g_free (mime);
+  return lower;
+}
+
+char *
+cpm_content_type_param (const char *value, const char *name)
+{
+  cpm_gmime_ensure ();
+  GMimeContentType *ct = g_mime_content_type_parse (NULL, value);
+  if (!ct)
+    return NULL;
+  const char *v = g_mime_content_type_get_parameter (ct, name);
+  char *copy = g_strdup (v);
+  g_object_unref (ct);
+  return copy;
+}

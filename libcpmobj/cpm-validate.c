@@ -1,0 +1,277 @@
+/* The validator engine: parse defects, the registry's per-header rules,
+ * cross-field rules, then the body module of the object's kind.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config-private.h"
+#include "cpm-object-private.h"
+#include "cpm-validate-private.h"
+
+#include <cpmobj/cpm-header.h>
+#include <cpmobj/cpm-validate.h>
+#include <string.h>
+
+/* Body modules may be absent from a partial build; the engine skips a hook
+ * that is not linked in rather than failing to link. */
+#pragma weak cpm_validate_body_cpim
+#pragma weak cpm_validate_body_imdn
+#pragma weak cpm_validate_body_file_transfer
+#pragma weak cpm_validate_body_session_info
+#pragma weak cpm_validate_body_group_state
+#pragma weak cpm_validate_body_conference_info
+#pragma weak cpm_validate_body_media
+#pragma weak cpm_validate_body_session_history
+
+typedef void (*BodyHook) (const CpmObject *, CpmProfile, CpmReport *);
+
+/* The table that says which header statuses apply: Table 1 for message
+ * kinds, the differences tables for the others. */
+static const char *
+kind_table (CpmKind kind)
+{
+  switch (kind) {
+  case CPM_KIND_FILE_TRANSFER: return "5.2.2 Table 2";
+  case CPM_KIND_SESSION_INFO: return "5.2.3 Table 3";
+  case CPM_KIND_GROUP_STATE: return "5.2.4 Table 4";
+  case CPM_KIND_MEDIA: return "5.2.5";
+  case CPM_KIND_CONFERENCE_INFO: return "5.2.6 Table 6";
+  default: return "5.2.1 Table 1";
+  }
+}
+
+typedef struct {
+  guint count;
+  guint first_line;
+  guint second_line;
+} Seen;
+
+static void
+check_value (const CpmHeaderDef *def, const char *value, gsize len, guint line,
+             CpmReport *report)
+{
+  g_autoptr(GError) error = NULL;
+  if (!def->check || def->check (value, len, &error))
+    return;
+  g_autofree char *rule = g_strconcat (def->key, ".syntax", NULL);
+  cpm_report_add (report, rule, CPM_SEVERITY_ERROR, def->section, def->name, line,
+                  "invalid %s value: %s", def->name,
+                  error ? error->message : "does not follow its grammar");
+}
+
+/* One pass over the fields: count each known field and check its value. */
+static void
+scan_known_fields (const CpmObject *object, const CpmHeaderDef *defs, guint n_defs,
+                   Seen *seen, CpmReport *report)
+{
+  guint n = cpm_object_get_n_headers (object);
+  for (guint i = 0; i < n; i++) {
+    const char *name, *value;
+    gsize name_len, value_len;
+    if (!cpm_object_peek_header (object, i, &name, &name_len, &value, &value_len))
+      continue;
+    const CpmHeaderDef *def = cpm_header_lookup (name, (gssize) name_len);
+    if (!def)
+      continue;
+    Seen *s = &seen[def - defs];
+    guint line = cpm_object_get_header_line (object, i);
+    if (s->count == 0)
+      s->first_line = line;
+    else if (s->count == 1)
+      s->second_line = line;
+    s->count++;
+    check_value (def, value, value_len, line, report);
+  }
+  (void) n_defs;
+}
+
+static void
+report_missing (const CpmObject *object, const CpmHeaderDef *def, CpmKind kind,
+                CpmReport *report)
+{
+  g_autofree char *rule = g_strconcat (def->key, ".missing", NULL);
+  const char *hint = "";
+  /* Appendix D writes the CPIM name DateTime where RFC 5322 wants Date. */
+  if (strcmp (def->name, "Date") == 0 && cpm_object_find_header (object, "DateTime", 0) >= 0)
+    hint = " (DateTime: is the CPIM field name; the RFC 5322 field is Date:)";
+  cpm_report_add (report, rule, CPM_SEVERITY_ERROR, def->section, def->name, 0,
+                  "missing mandatory header %s for %s objects (%s)%s", def->name,
+                  cpm_kind_to_string (kind), kind_table (kind), hint);
+}
+
+static void
+check_presence (const CpmObject *object, CpmKind kind, CpmProfile profile,
+                const CpmHeaderDef *def, const Seen *s, CpmReport *report)
+{
+  CpmHeaderStatus status = cpm_header_status (def, kind, profile);
+  if (s->count == 0) {
+    if (status == CPM_STATUS_MANDATORY)
+      report_missing (object, def, kind, report);
+    return;
+  }
+  if (status == CPM_STATUS_NOT_APPLICABLE) {
+    g_autofree char *rule = g_strconcat (def->key, ".not-applicable", NULL);
+    cpm_report_add (report, rule, CPM_SEVERITY_ERROR, kind_table (kind), def->name,
+                    s->first_line, "%s is not applicable to %s objects and SHALL NOT be present",
+                    def->name, cpm_kind_to_string (kind));
+  }
+  if (def->max && s->count > def->max) {
+    g_autofree char *rule = g_strconcat (def->key, ".duplicate", NULL);
+    cpm_report_add (report, rule, CPM_SEVERITY_ERROR, def->section, def->name,
+                    s->second_line, "%s occurs %u times; at most %u allowed", def->name,
+                    s->count, def->max);
+  }
+  if (profile < def->since) {
+    g_autofree char *rule = g_strconcat (def->key, ".profile", NULL);
+    cpm_report_add (report, rule, CPM_SEVERITY_WARNING, def->section, def->name,
+                    s->first_line, "%s is defined from profile %s on, not in %s", def->name,
+                    cpm_profile_to_string (def->since), cpm_profile_to_string (profile));
+  }
+}
+
+static void
+check_headers (const CpmObject *object, CpmKind kind, CpmProfile profile, CpmReport *report)
+{
+  guint n_defs;
+  const CpmHeaderDef *defs = cpm_header_registry (&n_defs);
+  Seen *seen = g_newa (Seen, n_defs);
+  memset (seen, 0, sizeof (Seen) * n_defs);
+  scan_known_fields (object, defs, n_defs, seen, report);
+  for (guint d = 0; d < n_defs; d++)
+    check_presence (object, kind, profile, &defs[d], &seen[d], report);
+}
+
+static guint
+header_line (const CpmObject *object, const char *name)
+{
+  int i = cpm_object_find_header (object, name, 0);
+  return i < 0 ? 0 : cpm_object_get_header_line (object, (guint) i);
+}
+
+static gboolean
+is_message_kind (CpmKind kind)
+{
+  return kind == CPM_KIND_MESSAGE || kind == CPM_KIND_CHAT || kind == CPM_KIND_IMDN ||
+         kind == CPM_KIND_SMS || kind == CPM_KIND_MMS;
+}
+
+/* Table 1, Message-Context: "It SHALL be present if a Message-Correlator
+ * header is present", with the value that matches the legacy kind. */
+static void
+check_legacy_context (const CpmObject *object, CpmKind kind, CpmReport *report)
+{
+  const char *context = cpm_object_get_header (object, "Message-Context");
+  if (cpm_object_find_header (object, "Message-Correlator", 0) >= 0 && !context &&
+      cpm_header_status (cpm_header_lookup ("Message-Context", -1), kind, CPM_PROFILE_2_2) !=
+        CPM_STATUS_NOT_APPLICABLE)
+    cpm_report_add (report, "message-context.required", CPM_SEVERITY_ERROR, "5.2.1 Table 1",
+                    "Message-Context", header_line (object, "Message-Correlator"),
+                    "Message-Correlator is present, so Message-Context SHALL be present too");
+}
+
+/* Table 1 Content-Type: Message/CPIM for standalone, chat, legacy and IMDN
+ * objects. The other kinds are recognised by their Content-Type, so a wrong
+ * one shows as a different kind; their body modules check the details. */
+static void
+check_content_type (const CpmObject *object, CpmKind kind, CpmReport *report)
+{
+  const char *ct = cpm_object_get_header (object, "Content-Type");
+  if (!ct || !is_message_kind (kind))
+    return;
+  g_autofree char *mime = cpm_content_type_mime (ct);
+  if (!mime || strcmp (mime, "message/cpim") != 0)
+    cpm_report_add (report, "content-type.value", CPM_SEVERITY_ERROR, "5.2.1 Table 1",
+                    "Content-Type", header_line (object, "Content-Type"),
+                    "Content-Type of a %s object SHALL be Message/CPIM, not \"%s\"",
+                    cpm_kind_to_string (kind), ct);
+}
+
+static BodyHook
+body_hook (CpmKind kind)
+{
+  switch (kind) {
+  case CPM_KIND_MESSAGE:
+  case CPM_KIND_CHAT:
+  case CPM_KIND_SMS:
+  case CPM_KIND_MMS: return cpm_validate_body_cpim;
+  case CPM_KIND_IMDN: return cpm_validate_body_imdn;
+  case CPM_KIND_FILE_TRANSFER: return cpm_validate_body_file_transfer;
+  case CPM_KIND_SESSION_INFO: return cpm_validate_body_session_info;
+  case CPM_KIND_GROUP_STATE: return cpm_validate_body_group_state;
+  case CPM_KIND_CONFERENCE_INFO: return cpm_validate_body_conference_info;
+  case CPM_KIND_MEDIA: return cpm_validate_body_media;
+  case CPM_KIND_SESSION_HISTORY: return cpm_validate_body_session_history;
+  default: return NULL;
+  }
+}
+
+static void
+check_body (const CpmObject *object, CpmKind kind, CpmProfile profile, CpmReport *report)
+{
+  GBytes *body = cpm_object_get_body (object);
+  if (!body || g_bytes_get_size (body) == 0) {
+    cpm_report_add (report, "body.missing", CPM_SEVERITY_ERROR, kind_table (kind), NULL, 0,
+                    "the message body is mandatory and the object has none");
+    return;
+  }
+  BodyHook hook = body_hook (kind);
+  if (hook)
+    hook (object, profile, report);
+  /* The IMDN notification is a CPIM message too: its wrapper is checked
+   * like every other message's. */
+  if (kind == CPM_KIND_IMDN && cpm_validate_body_cpim)
+    cpm_validate_body_cpim (object, profile, report);
+}
+
+CpmReport *
+cpm_validate (const CpmObject *object, CpmProfile profile)
+{
+  CpmReport *report = cpm_report_new ();
+  CpmKind kind = cpm_object_get_kind (object);
+  cpm_report_merge (report, cpm_object_get_parse_report (object), 0);
+  if (kind == CPM_KIND_UNKNOWN) {
+    cpm_report_add (report, "object.kind-unknown", CPM_SEVERITY_ERROR, "5.2", NULL, 0,
+                    "not a CPM store object: no Content-Type or CPM header tells its kind");
+    return report;
+  }
+  check_headers (object, kind, profile, report);
+  check_legacy_context (object, kind, report);
+  check_content_type (object, kind, report);
+  check_body (object, kind, profile, report);
+  return report;
+}
+
+/* The catalogue. Modules that add rules list them here too, so that
+ * `cpmobj validate --list-rules` and cpmobj-validate(1) stay complete. */
+static const CpmRuleInfo rules[] = {
+  { "<header>.missing", CPM_SEVERITY_ERROR, "5.2.x Tables 1-6", "a mandatory header is absent" },
+  { "<header>.not-applicable", CPM_SEVERITY_ERROR, "5.2.x Tables 1-6",
+    "a header the kind's table marks not applicable is present" },
+  { "<header>.duplicate", CPM_SEVERITY_ERROR, "Appendix C, RFC 5322 3.6",
+    "a header occurs more often than its maximum" },
+  { "<header>.syntax", CPM_SEVERITY_ERROR, "Appendix C", "a header value breaks its grammar" },
+  { "<header>.profile", CPM_SEVERITY_WARNING, "4.1-4.4",
+    "a header is defined only in a later profile" },
+  { "message-context.required", CPM_SEVERITY_ERROR, "5.2.1 Table 1",
+    "Message-Correlator without Message-Context" },
+  { "content-type.value", CPM_SEVERITY_ERROR, "5.2.1 Table 1",
+    "a message object whose Content-Type is not Message/CPIM" },
+  { "body.missing", CPM_SEVERITY_ERROR, "5.2.1 Table 1", "the object has no body" },
+  { "object.kind-unknown", CPM_SEVERITY_ERROR, "5.2", "the object's kind cannot be told" },
+  { "rfc5322.malformed-line", CPM_SEVERITY_ERROR, "RFC 5322 2.2",
+    "a header-block line that is not a field" },
+  { "rfc5322.line-too-long", CPM_SEVERITY_ERROR, "RFC 5322 2.1.1", "a line over 998 octets" },
+  { "rfc5322.nul", CPM_SEVERITY_ERROR, "RFC 5322 2.2", "a NUL byte in the header block" },
+  { "rfc5322.bare-cr", CPM_SEVERITY_ERROR, "RFC 5322 2.2", "a CR without LF" },
+  { "rfc5322.invalid-utf8", CPM_SEVERITY_ERROR, "RFC 5322 2.2",
+    "8-bit bytes in a header that are not UTF-8" },
+  { "rfc5322.8bit-header", CPM_SEVERITY_WARNING, "RFC 5322 2.2, RFC 6532",
+    "raw UTF-8 in a header instead of RFC 2047" },
+  { "rfc5322.mixed-line-ends", CPM_SEVERITY_WARNING, "RFC 5322 2.2", "CRLF and LF mixed" },
+  { "rfc5322.no-headers", CPM_SEVERITY_ERROR, "RFC 5322 2.2", "no header fields at all" },
+  /* module rules: add below, one line each */
+};
+
+const CpmRuleInfo *
+cpm_validate_rules (guint *n_rules)
+{
+  *n_rules = G_N_ELEMENTS (rules);
+  return rules;
+}
