@@ -13,5 +13,6 @@
 #include <cpmobj/cpm-builder.h>
 #include <cpmobj/cpm-validate.h>
 /* helpers: add your module header below this line */
+#include <cpmobj/cpm-source.h>
 
 #endif

@@ -1,0 +1,917 @@
+/* Iterating over the stored objects of a file, directory, Maildir or mbox.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config-private.h"
+#include <cpmobj/cpm-source.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The mbox reader's buffer. Memory for one mbox is this plus the object
+ * being collected, whatever the mbox size. */
+#define READ_BUFFER_SIZE (64 * 1024)
+/* Bytes of a line start kept together so "From " and ">From " are
+ * recognised across read boundaries. A line of more '>' than this followed
+ * by "From " is left quoted: no writer produces one. */
+#define LINE_PREFIX 1024
+
+struct _CpmSourceItem {
+  gatomicrefcount ref;
+  GBytes *bytes;
+  GError *error;
+  char *path;
+  char *location;
+  char *folder;
+  char *flags;
+  GPtrArray *keywords; /* Maildir keyword names by letter index, or NULL */
+  guint line;
+  CpmSourceFormat format;
+};
+
+typedef struct {
+  GInputStream *in;
+  guint8 *buf;
+  gsize pos, end;
+  gboolean eof;
+  gboolean at_line_start;
+  guint lines;          /* line ends consumed so far */
+} Reader;
+
+typedef enum {
+  FRAME_DIR,     /* plain directory: sorted names */
+  FRAME_MAILDIR, /* Maildir: message files, then Maildir++ subfolders */
+  FRAME_MBOX,    /* an mbox stream */
+  FRAME_FILE,    /* a top-level regular file, not yet sniffed */
+  FRAME_STREAM,  /* a stream holding one object (stdin, a pipe) */
+} FrameType;
+
+typedef struct {
+  FrameType type;
+  char *path;            /* directory, Maildir, or file path */
+  char *name;            /* path used in locations */
+  char *folder;          /* folder of the items this frame yields */
+  GPtrArray *names;      /* DIR: entry names; MAILDIR: "new/x", "cur/y" */
+  guint index;
+  GPtrArray *subfolders; /* MAILDIR root: Maildir++ directory names */
+  guint sub_index;
+  GPtrArray *keywords;   /* MAILDIR */
+  Reader *reader;        /* MBOX, STREAM */
+} Frame;
+
+struct _CpmSource {
+  gatomicrefcount ref;
+  GPtrArray *stack; /* of Frame*, the last one is read from */
+  CpmLimits limits;
+};
+
+/* ---- items ---- */
+
+static CpmSourceItem *
+item_new (const char *path, const char *folder, CpmSourceFormat format, guint line)
+{
+  CpmSourceItem *item = g_new0 (CpmSourceItem, 1);
+  g_atomic_ref_count_init (&item->ref);
+  item->path = g_strdup (path);
+  item->folder = g_strdup (folder);
+  item->format = format;
+  item->line = line;
+  item->location = line ? g_strdup_printf ("%s:%u", path, line) : g_strdup (path);
+  return item;
+}
+
+static CpmSourceItem *
+item_new_error (const char *path, const char *folder, CpmSourceFormat format, guint line,
+                GError *error)
+{
+  CpmSourceItem *item = item_new (path, folder, format, line);
+  item->error = error;
+  return item;
+}
+
+CpmSourceItem *
+cpm_source_item_ref (CpmSourceItem *item)
+{
+  g_atomic_ref_count_inc (&item->ref);
+  return item;
+}
+
+void
+cpm_source_item_unref (CpmSourceItem *item)
+{
+  if (item == NULL || !g_atomic_ref_count_dec (&item->ref))
+    return;
+  g_clear_pointer (&item->bytes, g_bytes_unref);
+  g_clear_error (&item->error);
+  g_free (item->path);
+  g_free (item->location);
+  g_free (item->folder);
+  g_free (item->flags);
+  g_clear_pointer (&item->keywords, g_ptr_array_unref);
+  g_free (item);
+}
+
+GBytes *
+cpm_source_item_get_bytes (const CpmSourceItem *item)
+{
+  return item->bytes;
+}
+
+const GError *
+cpm_source_item_get_error (const CpmSourceItem *item)
+{
+  return item->error;
+}
+
+const char *
+cpm_source_item_get_location (const CpmSourceItem *item)
+{
+  return item->location;
+}
+
+const char *
+cpm_source_item_get_path (const CpmSourceItem *item)
+{
+  return item->path;
+}
+
+guint
+cpm_source_item_get_line (const CpmSourceItem *item)
+{
+  return item->line;
+}
+
+CpmSourceFormat
+cpm_source_item_get_format (const CpmSourceItem *item)
+{
+  return item->format;
+}
+
+const char *
+cpm_source_item_get_folder (const CpmSourceItem *item)
+{
+  return item->folder;
+}
+
+const char *
+cpm_source_item_get_flags (const CpmSourceItem *item)
+{
+  return item->flags;
+}
+
+static const char *
+imap_flag_for_letter (char c)
+{
+  /* Maildir's letters (cr.yp.to/proto/maildir.html). "P" (passed: resent,
+   * forwarded or bounced) is the nearest to RFC 5788's $Forwarded that 5.5
+   * requires, so libcpmobj maps it there. */
+  switch (c) {
+  case 'D': return "\\Draft";
+  case 'F': return "\\Flagged";
+  case 'P': return "$Forwarded";
+  case 'R': return "\\Answered";
+  case 'S': return "\\Seen";
+  case 'T': return "\\Deleted";
+  default: return NULL;
+  }
+}
+
+GStrv
+cpm_source_item_dup_imap_flags (const CpmSourceItem *item)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  for (const char *p = item->flags; p && *p; p++) {
+    const char *flag = imap_flag_for_letter (*p);
+    if (flag == NULL && *p >= 'a' && *p <= 'z' && item->keywords &&
+        (guint) (*p - 'a') < item->keywords->len)
+      flag = g_ptr_array_index (item->keywords, *p - 'a');
+    if (flag)
+      g_ptr_array_add (out, g_strdup (flag));
+  }
+  g_ptr_array_add (out, NULL);
+  return (GStrv) g_ptr_array_free (out, FALSE);
+}
+
+/* ---- the buffered reader shared by mbox and stream input ---- */
+
+static Reader *
+reader_new (GInputStream *in)
+{
+  Reader *r = g_new0 (Reader, 1);
+  r->in = g_object_ref (in);
+  r->buf = g_malloc (READ_BUFFER_SIZE);
+  r->at_line_start = TRUE;
+  return r;
+}
+
+static void
+reader_free (Reader *r)
+{
+  if (r == NULL)
+    return;
+  g_object_unref (r->in);
+  g_free (r->buf);
+  g_free (r);
+}
+
+/* Moves unread bytes to the front and reads once more. */
+static gboolean
+reader_fill (Reader *r, GError **error)
+{
+  if (r->pos > 0) {
+    memmove (r->buf, r->buf + r->pos, r->end - r->pos);
+    r->end -= r->pos;
+    r->pos = 0;
+  }
+  while (!r->eof && r->end < READ_BUFFER_SIZE) {
+    gssize n = g_input_stream_read (r->in, r->buf + r->end, READ_BUFFER_SIZE - r->end,
+                                    NULL, error);
+    if (n < 0)
+      return FALSE;
+    if (n == 0)
+      r->eof = TRUE;
+    r->end += (gsize) n;
+    if (n > 0)
+      break;
+  }
+  return TRUE;
+}
+
+/* Makes at least @want bytes available unless the input ends first. */
+static gboolean
+reader_peek (Reader *r, gsize want, GError **error)
+{
+  while (r->end - r->pos < want && !r->eof)
+    if (!reader_fill (r, error))
+      return FALSE;
+  return TRUE;
+}
+
+/* The next piece of input: a whole line (with its line end) or, for long
+ * lines, a part of one. A piece that starts a line holds at least
+ * LINE_PREFIX bytes or the whole line. Returns FALSE at the end (@error
+ * unset) or on a read error. */
+static gboolean
+reader_next_piece (Reader *r, const guint8 **piece, gsize *len, gboolean *starts_line,
+                   GError **error)
+{
+  if (r->pos == r->end || (r->at_line_start && r->end - r->pos < LINE_PREFIX &&
+                           !memchr (r->buf + r->pos, '\n', r->end - r->pos))) {
+    if (!reader_peek (r, LINE_PREFIX, error))
+      return FALSE;
+    if (r->pos == r->end)
+      return FALSE;
+  }
+  const guint8 *start = r->buf + r->pos;
+  const guint8 *nl = memchr (start, '\n', r->end - r->pos);
+  *len = nl ? (gsize) (nl - start) + 1 : r->end - r->pos;
+  *piece = start;
+  *starts_line = r->at_line_start;
+  r->at_line_start = nl != NULL;
+  r->lines += nl != NULL;
+  r->pos += *len;
+  return TRUE;
+}
+
+/* An mbox From_ line. "From :" is an obsolete-syntax From header field
+ * (RFC 5322 4.5.1 allows white space before the colon), not a separator. */
+static gboolean
+is_from_line (const guint8 *p, gsize len)
+{
+  if (len < 5 || memcmp (p, "From ", 5) != 0)
+    return FALSE;
+  gsize i = 5;
+  while (i < len && (p[i] == ' ' || p[i] == '\t'))
+    i++;
+  return i == len || p[i] != ':';
+}
+
+/* mboxrd: a line ">From ", ">>From "... had one '>' added when written. */
+static gboolean
+is_quoted_from_line (const guint8 *p, gsize len)
+{
+  gsize i = 0;
+  while (i < len && p[i] == '>')
+    i++;
+  return i > 0 && len - i >= 5 && memcmp (p + i, "From ", 5) == 0;
+}
+
+/* ---- frames ---- */
+
+static void
+frame_free (gpointer data)
+{
+  Frame *f = data;
+  g_free (f->path);
+  g_free (f->name);
+  g_free (f->folder);
+  g_clear_pointer (&f->names, g_ptr_array_unref);
+  g_clear_pointer (&f->subfolders, g_ptr_array_unref);
+  g_clear_pointer (&f->keywords, g_ptr_array_unref);
+  reader_free (f->reader);
+  g_free (f);
+}
+
+static Frame *
+frame_new (FrameType type, const char *path, const char *folder)
+{
+  Frame *f = g_new0 (Frame, 1);
+  f->type = type;
+  f->path = g_strdup (path);
+  f->name = g_strdup (path);
+  f->folder = g_strdup (folder);
+  return f;
+}
+
+static char *
+join_folder (const char *parent, const char *name)
+{
+  return *parent ? g_strconcat (parent, "/", name, NULL) : g_strdup (name);
+}
+
+static GError *
+io_error (const char *path, int errsv)
+{
+  return g_error_new (CPM_ERROR, CPM_ERROR_IO, "%s: %s", path, g_strerror (errsv));
+}
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The sorted names in @dir, hidden ones (".x") left out unless @hidden. */
+static GPtrArray *
+list_dir (const char *dir, gboolean hidden, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GDir) d = g_dir_open (dir, 0, &local);
+  if (d == NULL) {
+    g_set_error (error, CPM_ERROR, CPM_ERROR_IO, "%s: %s", dir, local->message);
+    return NULL;
+  }
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  for (const char *n; (n = g_dir_read_name (d)) != NULL;)
+    if (hidden == (n[0] == '.'))
+      g_ptr_array_add (names, g_strdup (n));
+  g_ptr_array_sort (names, compare_names);
+  return names;
+}
+
+static gboolean
+is_dir (const char *path)
+{
+  GStatBuf st;
+  return g_stat (path, &st) == 0 && S_ISDIR (st.st_mode);
+}
+
+static gboolean
+is_maildir (const char *path)
+{
+  g_autofree char *cur = g_build_filename (path, "cur", NULL);
+  g_autofree char *new_ = g_build_filename (path, "new", NULL);
+  return is_dir (cur) && is_dir (new_);
+}
+
+/* Dovecot's per-folder "dovecot-keywords": lines "INDEX NAME"; letter 'a'
+ * is index 0. Missing or unreadable means no keyword names. */
+static GPtrArray *
+load_keywords (const char *maildir)
+{
+  g_autofree char *file = g_build_filename (maildir, "dovecot-keywords", NULL);
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents (file, &text, NULL, NULL))
+    return NULL;
+  GPtrArray *kw = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i]; i++) {
+    char *end = NULL;
+    guint64 index = g_ascii_strtoull (lines[i], &end, 10);
+    if (end == lines[i] || *end != ' ' || index >= 26)
+      continue;
+    while (kw->len <= index)
+      g_ptr_array_add (kw, NULL);
+    g_free (kw->pdata[index]);
+    kw->pdata[index] = g_strdup (g_strstrip (end + 1));
+  }
+  return kw;
+}
+
+static void
+add_maildir_files (GPtrArray *out, const char *maildir, const char *sub)
+{
+  g_autofree char *dir = g_build_filename (maildir, sub, NULL);
+  g_autoptr(GPtrArray) names = list_dir (dir, FALSE, NULL);
+  for (guint i = 0; names && i < names->len; i++)
+    g_ptr_array_add (out, g_build_filename (sub, names->pdata[i], NULL));
+}
+
+/* A Maildir frame; Maildir++ subfolders are looked for only at the root,
+ * since Maildir++ keeps its hierarchy flat (".a.b" under the root). */
+static Frame *
+maildir_frame_new (const char *path, const char *folder, gboolean root)
+{
+  Frame *f = frame_new (FRAME_MAILDIR, path, folder);
+  /* new/ first: those arrived after everything in cur/ was seen. tmp/ is
+   * skipped: files there are still being written (Maildir delivery). */
+  f->names = g_ptr_array_new_with_free_func (g_free);
+  add_maildir_files (f->names, path, "new");
+  add_maildir_files (f->names, path, "cur");
+  f->keywords = load_keywords (path);
+  if (root) {
+    /* ".a.b" (Maildir++), and plain sub-directories that are Maildirs
+     * themselves (Dovecot's LAYOUT=fs). */
+    f->subfolders = g_ptr_array_new_with_free_func (g_free);
+    for (int hidden = 1; hidden >= 0; hidden--) {
+      g_autoptr(GPtrArray) names = list_dir (path, hidden, NULL);
+      for (guint i = 0; names && i < names->len; i++) {
+        const char *n = names->pdata[i];
+        g_autofree char *sub = g_build_filename (path, n, NULL);
+        if (strcmp (n, ".") != 0 && strcmp (n, "cur") != 0 && strcmp (n, "new") != 0 &&
+            strcmp (n, "tmp") != 0 && is_maildir (sub))
+          g_ptr_array_add (f->subfolders, g_strdup (n));
+      }
+    }
+  }
+  return f;
+}
+
+static CpmSource *
+source_new (void)
+{
+  CpmSource *src = g_new0 (CpmSource, 1);
+  g_atomic_ref_count_init (&src->ref);
+  src->stack = g_ptr_array_new_with_free_func (frame_free);
+  src->limits = *cpm_limits_default ();
+  return src;
+}
+
+static void
+push (CpmSource *src, Frame *f)
+{
+  g_ptr_array_add (src->stack, f);
+}
+
+static void
+pop (CpmSource *src)
+{
+  g_ptr_array_remove_index (src->stack, src->stack->len - 1);
+}
+
+/* Reads the first bytes of a regular file to tell an mbox from an object. */
+static gboolean
+sniff_file (const char *path, gboolean *mbox, GError **error)
+{
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) {
+    g_propagate_error (error, io_error (path, errno));
+    return FALSE;
+  }
+  guint8 head[LINE_PREFIX];
+  gssize n;
+  do
+    n = read (fd, head, sizeof head);
+  while (n < 0 && errno == EINTR);
+  int errsv = errno;
+  close (fd);
+  if (n < 0) {
+    g_propagate_error (error, io_error (path, errsv));
+    return FALSE;
+  }
+  const guint8 *nl = memchr (head, '\n', (gsize) n);
+  *mbox = is_from_line (head, nl ? (gsize) (nl - head) : (gsize) n);
+  return TRUE;
+}
+
+static GError *
+limit_error (const char *where, gsize size, gboolean at_least, gsize limit)
+{
+  return g_error_new (CPM_ERROR, CPM_ERROR_LIMIT,
+                      "%s: object of %s%" G_GSIZE_FORMAT " bytes is over the limit of %"
+                      G_GSIZE_FORMAT " bytes (max_object_size)",
+                      where, at_least ? "at least " : "", size, limit);
+}
+
+/* One object per file: checks the size before reading anything. */
+static CpmSourceItem *
+read_file_item (CpmSource *src, const char *path, const char *folder, CpmSourceFormat format)
+{
+  GStatBuf st;
+  if (g_stat (path, &st) != 0)
+    return item_new_error (path, folder, format, 0, io_error (path, errno));
+  if ((gsize) st.st_size > src->limits.max_object_size)
+    return item_new_error (path, folder, format, 0,
+                           limit_error (path, (gsize) st.st_size, FALSE,
+                                        src->limits.max_object_size));
+  char *data = NULL;
+  gsize len = 0;
+  GError *error = NULL;
+  if (!g_file_get_contents (path, &data, &len, &error)) {
+    GError *e = g_error_new (CPM_ERROR, CPM_ERROR_IO, "%s", error->message);
+    g_error_free (error);
+    return item_new_error (path, folder, format, 0, e);
+  }
+  if (len > src->limits.max_object_size) { /* grew while we looked */
+    g_free (data);
+    return item_new_error (path, folder, format, 0,
+                           limit_error (path, len, FALSE, src->limits.max_object_size));
+  }
+  CpmSourceItem *item = item_new (path, folder, format, 0);
+  item->bytes = g_bytes_new_take (data, len);
+  return item;
+}
+
+static Frame *
+mbox_frame_new (const char *path, const char *name, const char *folder, GInputStream *in)
+{
+  Frame *f = frame_new (FRAME_MBOX, path, folder);
+  g_free (f->name);
+  f->name = g_strdup (name);
+  f->reader = reader_new (in);
+  return f;
+}
+
+/* Opens @path as an mbox frame, or returns an error item. */
+static CpmSourceItem *
+open_mbox (CpmSource *src, const char *path, const char *folder)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, &error);
+  if (in == NULL)
+    return item_new_error (path, folder, CPM_SOURCE_FORMAT_MBOX, 0,
+                           g_error_new (CPM_ERROR, CPM_ERROR_IO, "%s: %s", path,
+                                        error->message));
+  push (src, mbox_frame_new (path, path, folder, G_INPUT_STREAM (in)));
+  return NULL;
+}
+
+/* ---- mbox entries ---- */
+
+/* Drops the empty line an mbox writer puts before the next From_ line. */
+static void
+drop_separator_line (GByteArray *buf)
+{
+  gsize n = buf->len;
+  if (n >= 2 && buf->data[n - 1] == '\n' && buf->data[n - 2] == '\n')
+    g_byte_array_set_size (buf, n - 1);
+  else if (n >= 3 && buf->data[n - 1] == '\n' && buf->data[n - 2] == '\r' &&
+           buf->data[n - 3] == '\n')
+    g_byte_array_set_size (buf, n - 2);
+}
+
+/* Skips the rest of the current line. */
+static gboolean
+skip_line (Reader *r, GError **error)
+{
+  const guint8 *p;
+  gsize len;
+  gboolean starts;
+  while (!r->at_line_start)
+    if (!reader_next_piece (r, &p, &len, &starts, error))
+      return FALSE;
+  return TRUE;
+}
+
+/* Reads one entry, the reader standing at its From_ line. Collects at
+ * most @limit bytes; *@size counts them all. Returns FALSE at the end. */
+static gboolean
+mbox_read_entry (Reader *r, gsize limit, GByteArray *out, gsize *size, guint *from_line,
+                 GError **error)
+{
+  const guint8 *p;
+  gsize len;
+  gboolean starts;
+  g_autoptr(GError) local = NULL;
+  *size = 0;
+  if (!reader_next_piece (r, &p, &len, &starts, &local))
+    goto out;
+  *from_line = r->lines + (r->at_line_start ? 0 : 1);
+  if (!skip_line (r, &local))
+    return local == NULL; /* a From_ line at the very end: an empty entry */
+  for (;;) {
+    if (r->at_line_start) {
+      if (!reader_peek (r, LINE_PREFIX, &local))
+        goto out;
+      gsize avail = r->end - r->pos;
+      const guint8 *nl = memchr (r->buf + r->pos, '\n', avail);
+      if (avail > 0 && is_from_line (r->buf + r->pos, nl ? (gsize) (nl - (r->buf + r->pos)) : avail))
+        break; /* the next entry starts; leave its From_ line unread */
+    }
+    if (!reader_next_piece (r, &p, &len, &starts, &local)) {
+      if (local)
+        goto out;
+      break;
+    }
+    if (starts && is_quoted_from_line (p, len)) {
+      p++;
+      len--;
+    }
+    *size += len;
+    if (*size <= limit)
+      g_byte_array_append (out, p, (guint) len);
+  }
+  drop_separator_line (out);
+  return TRUE;
+out:
+  g_propagate_error (error, g_steal_pointer (&local));
+  return FALSE;
+}
+
+static CpmSourceItem *
+mbox_next (CpmSource *src, Frame *f)
+{
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  g_autoptr(GError) local = NULL;
+  gsize size = 0;
+  guint line = 0;
+  if (!mbox_read_entry (f->reader, src->limits.max_object_size, buf, &size, &line, &local)) {
+    if (local == NULL)
+      return NULL;
+    return item_new_error (f->name, f->folder, CPM_SOURCE_FORMAT_MBOX, f->reader->lines + 1,
+                           g_error_new (CPM_ERROR, CPM_ERROR_IO, "%s: %s", f->name,
+                                        local->message));
+  }
+  if (size > src->limits.max_object_size) {
+    g_autofree char *where = g_strdup_printf ("%s:%u", f->name, line);
+    return item_new_error (f->name, f->folder, CPM_SOURCE_FORMAT_MBOX, line,
+                           limit_error (where, size, FALSE, src->limits.max_object_size));
+  }
+  CpmSourceItem *item = item_new (f->name, f->folder, CPM_SOURCE_FORMAT_MBOX, line);
+  item->bytes = g_byte_array_free_to_bytes (g_steal_pointer (&buf));
+  return item;
+}
+
+/* ---- stream frames: one object, or an mbox ---- */
+
+static CpmSourceItem *
+stream_next (CpmSource *src, Frame *f, gboolean *became_mbox)
+{
+  Reader *r = f->reader;
+  g_autoptr(GError) local = NULL;
+  if (!reader_peek (r, LINE_PREFIX, &local))
+    return item_new_error (f->name, f->folder, CPM_SOURCE_FORMAT_FILE, 0,
+                           g_error_new (CPM_ERROR, CPM_ERROR_IO, "%s: %s", f->name,
+                                        local->message));
+  const guint8 *nl = memchr (r->buf, '\n', r->end);
+  if (is_from_line (r->buf, nl ? (gsize) (nl - r->buf) : r->end)) {
+    f->type = FRAME_MBOX;
+    *became_mbox = TRUE;
+    return NULL;
+  }
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  gsize limit = src->limits.max_object_size;
+  gsize size = 0;
+  do {
+    size += r->end - r->pos;
+    if (size <= limit)
+      g_byte_array_append (buf, r->buf + r->pos, (guint) (r->end - r->pos));
+    r->pos = r->end;
+    if (!reader_fill (r, &local))
+      return item_new_error (f->name, f->folder, CPM_SOURCE_FORMAT_FILE, 0,
+                             g_error_new (CPM_ERROR, CPM_ERROR_IO, "%s: %s", f->name,
+                                          local->message));
+  } while (r->end > 0 && size <= limit);
+  if (size > limit)
+    return item_new_error (f->name, f->folder, CPM_SOURCE_FORMAT_FILE, 0,
+                           limit_error (f->name, size, TRUE, limit));
+  CpmSourceItem *item = item_new (f->name, f->folder, CPM_SOURCE_FORMAT_FILE, 0);
+  item->bytes = g_byte_array_free_to_bytes (g_steal_pointer (&buf));
+  return item;
+}
+
+/* ---- directories and Maildirs ---- */
+
+/* Handles one directory entry: pushes a frame for a sub-directory, Maildir
+ * or mbox, or returns the item of a file. */
+static CpmSourceItem *
+dir_entry (CpmSource *src, Frame *f, const char *name)
+{
+  g_autofree char *path = g_build_filename (f->path, name, NULL);
+  GStatBuf st;
+  if (g_lstat (path, &st) != 0)
+    return item_new_error (path, f->folder, CPM_SOURCE_FORMAT_FILE, 0, io_error (path, errno));
+  /* Links to directories are not followed: a link back up would loop. */
+  if (S_ISLNK (st.st_mode) && (g_stat (path, &st) != 0 || S_ISDIR (st.st_mode)))
+    return NULL;
+  if (S_ISDIR (st.st_mode)) {
+    g_autofree char *folder = join_folder (f->folder, name);
+    if (is_maildir (path)) {
+      push (src, maildir_frame_new (path, folder, TRUE));
+      return NULL;
+    }
+    g_autoptr(GError) error = NULL;
+    GPtrArray *names = list_dir (path, FALSE, &error);
+    if (names == NULL)
+      return item_new_error (path, folder, CPM_SOURCE_FORMAT_FILE, 0,
+                             g_steal_pointer (&error));
+    Frame *sub = frame_new (FRAME_DIR, path, folder);
+    sub->names = names;
+    push (src, sub);
+    return NULL;
+  }
+  if (!S_ISREG (st.st_mode)) /* FIFOs, sockets, devices: reading could block */
+    return NULL;
+  gboolean mbox = FALSE;
+  GError *error = NULL;
+  if (!sniff_file (path, &mbox, &error))
+    return item_new_error (path, f->folder, CPM_SOURCE_FORMAT_FILE, 0, error);
+  if (mbox) {
+    g_autofree char *folder = join_folder (f->folder, name);
+    return open_mbox (src, path, folder);
+  }
+  return read_file_item (src, path, f->folder, CPM_SOURCE_FORMAT_FILE);
+}
+
+/* Maildir info: "unique:2,FLAGS" (";" is used where ":" is not allowed). */
+static char *
+maildir_flags (const char *file_name)
+{
+  const char *info = strrchr (file_name, ':');
+  if (info == NULL)
+    info = strrchr (file_name, ';');
+  if (info == NULL || strncmp (info + 1, "2,", 2) != 0)
+    return NULL;
+  return g_strdup (info + 3);
+}
+
+static CpmSourceItem *
+maildir_next (CpmSource *src, Frame *f)
+{
+  if (f->index < f->names->len) {
+    const char *rel = f->names->pdata[f->index++];
+    g_autofree char *path = g_build_filename (f->path, rel, NULL);
+    CpmSourceItem *item = read_file_item (src, path, f->folder, CPM_SOURCE_FORMAT_MAILDIR);
+    item->flags = maildir_flags (rel);
+    item->keywords = f->keywords ? g_ptr_array_ref (f->keywords) : NULL;
+    return item;
+  }
+  if (f->subfolders && f->sub_index < f->subfolders->len) {
+    const char *name = f->subfolders->pdata[f->sub_index++];
+    g_autofree char *path = g_build_filename (f->path, name, NULL);
+    gboolean plusplus = name[0] == '.';
+    /* Maildir++ ".a.b" is folder "b" inside "a". */
+    g_autofree char *sub = g_strdup (plusplus ? name + 1 : name);
+    if (plusplus)
+      g_strdelimit (sub, ".", '/');
+    g_autofree char *folder = join_folder (f->folder, sub);
+    push (src, maildir_frame_new (path, folder, !plusplus));
+    return NULL;
+  }
+  pop (src);
+  return NULL;
+}
+
+/* ---- the iterator ---- */
+
+/* Advances the top frame: returns an item, or NULL after changing the stack. */
+static CpmSourceItem *
+step (CpmSource *src, GError **error)
+{
+  Frame *f = g_ptr_array_index (src->stack, src->stack->len - 1);
+  switch (f->type) {
+  case FRAME_DIR:
+    if (f->index < f->names->len)
+      return dir_entry (src, f, f->names->pdata[f->index++]);
+    pop (src);
+    return NULL;
+  case FRAME_MAILDIR:
+    return maildir_next (src, f);
+  case FRAME_FILE: {
+    g_autofree char *path = g_strdup (f->path);
+    g_autofree char *folder = g_strdup (f->folder);
+    pop (src);
+    gboolean mbox = FALSE;
+    GError *e = NULL;
+    if (!sniff_file (path, &mbox, &e))
+      return item_new_error (path, folder, CPM_SOURCE_FORMAT_FILE, 0, e);
+    if (mbox)
+      return open_mbox (src, path, folder);
+    return read_file_item (src, path, folder, CPM_SOURCE_FORMAT_FILE);
+  }
+  case FRAME_STREAM: {
+    gboolean became_mbox = FALSE;
+    CpmSourceItem *item = stream_next (src, f, &became_mbox);
+    if (!became_mbox)
+      pop (src);
+    return item;
+  }
+  case FRAME_MBOX: {
+    CpmSourceItem *item = mbox_next (src, f);
+    /* At the end or after a read error this mbox cannot go on; an entry
+     * over the size limit was skipped and the next one can be read. */
+    if (item == NULL || g_error_matches (item->error, CPM_ERROR, CPM_ERROR_IO))
+      pop (src);
+    return item;
+  }
+  }
+  g_assert_not_reached ();
+}
+
+gboolean
+cpm_source_next (CpmSource *source, CpmSourceItem **item, GError **error)
+{
+  g_return_val_if_fail (source != NULL && item != NULL, FALSE);
+  *item = NULL;
+  while (source->stack->len > 0) {
+    CpmSourceItem *it = step (source, error);
+    if (it) {
+      *item = it;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static CpmSource *
+source_for_stream_path (const char *path, GError **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, &local);
+  if (in == NULL) {
+    g_set_error (error, CPM_ERROR, CPM_ERROR_IO, "%s: %s", path, local->message);
+    return NULL;
+  }
+  return cpm_source_new_for_stream (G_INPUT_STREAM (in), path);
+}
+
+CpmSource *
+cpm_source_new (const char *path, GError **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  if (strcmp (path, "-") == 0) {
+    CpmSource *src = source_for_stream_path ("/dev/stdin", error);
+    if (src) {
+      Frame *f = g_ptr_array_index (src->stack, 0);
+      g_free (f->name);
+      f->name = g_strdup ("<stdin>");
+    }
+    return src;
+  }
+  GStatBuf st;
+  if (g_stat (path, &st) != 0) {
+    g_propagate_error (error, io_error (path, errno));
+    return NULL;
+  }
+  if (S_ISDIR (st.st_mode)) {
+    if (is_maildir (path)) {
+      CpmSource *src = source_new ();
+      push (src, maildir_frame_new (path, "", TRUE));
+      return src;
+    }
+    GPtrArray *names = list_dir (path, FALSE, error);
+    if (names == NULL)
+      return NULL;
+    CpmSource *src = source_new ();
+    Frame *f = frame_new (FRAME_DIR, path, "");
+    f->names = names;
+    push (src, f);
+    return src;
+  }
+  if (!S_ISREG (st.st_mode)) /* a pipe such as <(command): read it as a stream */
+    return source_for_stream_path (path, error);
+  /* Open it now so a file that cannot be read is reported here. */
+  gboolean mbox;
+  if (!sniff_file (path, &mbox, error))
+    return NULL;
+  CpmSource *src = source_new ();
+  push (src, frame_new (FRAME_FILE, path, ""));
+  return src;
+}
+
+CpmSource *
+cpm_source_new_for_stream (GInputStream *stream, const char *name)
+{
+  g_return_val_if_fail (G_IS_INPUT_STREAM (stream), NULL);
+  CpmSource *src = source_new ();
+  Frame *f = frame_new (FRAME_STREAM, name, "");
+  f->reader = reader_new (stream);
+  push (src, f);
+  return src;
+}
+
+void
+cpm_source_set_limits (CpmSource *source, const CpmLimits *limits)
+{
+  source->limits = limits ? *limits : *cpm_limits_default ();
+}
+
+CpmSource *
+cpm_source_ref (CpmSource *source)
+{
+  g_atomic_ref_count_inc (&source->ref);
+  return source;
+}
+
+void
+cpm_source_unref (CpmSource *source)
+{
+  if (source == NULL || !g_atomic_ref_count_dec (&source->ref))
+    return;
+  g_ptr_array_unref (source->stack);
+  g_free (source);
+}
