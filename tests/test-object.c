@@ -1,0 +1,253 @@
+/* Tests of the object model: parsing, field access, editing, serialization.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "harness.h"
+#include <string.h>
+
+static void
+test_fields_and_lines (void)
+{
+  g_autoptr(CpmObject) o = cpm_test_load_object ("message/valid-standalone.eml");
+  g_assert_cmpint (cpm_object_get_kind (o), ==, CPM_KIND_MESSAGE);
+  g_assert_cmpuint (cpm_object_get_n_headers (o), ==, 9);
+  g_assert_cmpstr (cpm_object_get_header_name (o, 3), ==, "Conversation-ID");
+  g_assert_cmpuint (cpm_object_get_header_line (o, 3), ==, 4);
+  /* field names are case-insensitive (RFC 5322; spec README defect 7) */
+  g_assert_cmpstr (cpm_object_get_header (o, "conversation-id"), ==,
+                   "f81d4fae7dec11d0a76500a0c91e6bf6");
+  g_assert_null (cpm_object_get_header (o, "Subject"));
+  g_assert_cmpuint (cpm_object_get_body_line (o), ==, 11);
+  g_assert_true (cpm_object_uses_crlf (o));
+  g_assert_cmpuint (cpm_report_get_count (cpm_object_get_parse_report (o)), ==, 0);
+}
+
+static void
+test_folded_value_is_unfolded (void)
+{
+  g_autoptr(CpmObject) o = cpm_test_load_object ("object/folded-headers.eml");
+  g_assert_cmpstr (cpm_object_get_header (o, "Accept-Contact"), ==,
+                   "*;+g.oma.sip-im;\t+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.msg\"");
+  /* the field after the folded one starts on the right line */
+  int i = cpm_object_find_header (o, "IMDN-Message-ID", 0);
+  g_assert_cmpint (i, >=, 0);
+  g_assert_cmpuint (cpm_object_get_header_line (o, (guint) i), ==, 9);
+}
+
+static void
+test_lf_object (void)
+{
+  g_autoptr(CpmObject) o = cpm_test_load_object ("object/lf-line-ends.eml");
+  g_assert_false (cpm_object_uses_crlf (o));
+  g_assert_cmpstr (cpm_object_get_header (o, "Date"), ==, "Tue, 29 Apr 2014 09:47:00 -0800");
+  cpm_object_set_header (o, "Subject", "added");
+  g_autoptr(GBytes) out = cpm_object_serialize (o);
+  /* a generated field follows the object's own line ends */
+  g_assert_nonnull (g_strstr_len (g_bytes_get_data (out, NULL), -1, "\nSubject: added\n"));
+  g_assert_null (g_strstr_len (g_bytes_get_data (out, NULL), (gssize) g_bytes_get_size (out), "\r"));
+}
+
+static void
+test_malformed_line_kept (void)
+{
+  g_autoptr(CpmObject) o = cpm_test_load_object ("object/malformed-line.eml");
+  const CpmReport *r = cpm_object_get_parse_report (o);
+  g_assert_true (cpm_report_has_rule (r, "rfc5322.malformed-line"));
+  g_assert_cmpuint (cpm_report_get (r, 0)->line, ==, 3);
+  g_autoptr(GBytes) in = cpm_test_load ("object/malformed-line.eml");
+  g_autoptr(GBytes) out = cpm_object_serialize (o);
+  cpm_test_assert_bytes_equal (out, in);
+}
+
+static void
+test_no_body (void)
+{
+  g_autoptr(CpmObject) o = cpm_test_load_object ("object/no-body.eml");
+  g_assert_null (cpm_object_get_body (o));
+  g_autoptr(CpmReport) r = cpm_validate (o, CPM_PROFILE_2_2);
+  g_assert_true (cpm_report_has_rule (r, "body.missing"));
+}
+
+static void
+test_empty_input_fails (void)
+{
+  g_autoptr(GError) error = NULL;
+  CpmObject *o = cpm_object_parse_data ("", 0, NULL, &error);
+  g_assert_null (o);
+  g_assert_error (error, CPM_ERROR, CPM_ERROR_PARSE);
+}
+
+static void
+test_limits (void)
+{
+  CpmLimits limits = *cpm_limits_default ();
+  limits.max_headers = 3;
+  g_autoptr(GBytes) in = cpm_test_load ("message/valid-standalone.eml");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmObject) o = cpm_object_parse (in, &limits, &error);
+  g_assert_null (o);
+  g_assert_error (error, CPM_ERROR, CPM_ERROR_LIMIT);
+  g_assert_nonnull (strstr (error->message, "max_headers"));
+
+  g_clear_error (&error);
+  limits = *cpm_limits_default ();
+  limits.max_object_size = 100;
+  g_assert_null (cpm_object_parse (in, &limits, &error));
+  g_assert_nonnull (strstr (error->message, "max_object_size"));
+}
+
+/* A 10 MB header line: over the default field limit, a clear error. */
+static void
+test_huge_header_line (void)
+{
+  gsize n = 10 * 1024 * 1024;
+  GString *s = g_string_sized_new (n + 100);
+  g_string_append (s, "From: a@b.c\r\nSubject: ");
+  for (gsize i = 0; i < n; i++)
+    g_string_append_c (s, 'x');
+  g_string_append (s, "\r\n\r\nbody\r\n");
+  g_autoptr(GBytes) in = g_string_free_to_bytes (s);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmObject) o = cpm_object_parse (in, NULL, &error);
+  g_assert_null (o);
+  g_assert_error (error, CPM_ERROR, CPM_ERROR_LIMIT);
+  g_assert_nonnull (strstr (error->message, "line 2"));
+}
+
+static void
+test_hostile_bytes (void)
+{
+  static const char nul[] = "From: a@b.c\r\nSubj\0ect: x\r\nX: \xff\xfe\r\nY: caf\xc3\xa9\r\nZ: a\rb\r\n\r\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmObject) o = cpm_object_parse_data (nul, sizeof nul - 1, NULL, &error);
+  g_assert_no_error (error);
+  const CpmReport *r = cpm_object_get_parse_report (o);
+  g_assert_true (cpm_report_has_rule (r, "rfc5322.nul"));
+  g_assert_true (cpm_report_has_rule (r, "rfc5322.invalid-utf8"));
+  g_assert_true (cpm_report_has_rule (r, "rfc5322.8bit-header"));
+  g_assert_true (cpm_report_has_rule (r, "rfc5322.bare-cr"));
+  g_autoptr(GBytes) out = cpm_object_serialize (o);
+  g_autoptr(GBytes) in = g_bytes_new_static (nul, sizeof nul - 1);
+  cpm_test_assert_bytes_equal (out, in);
+}
+
+static void
+test_edit_fields (void)
+{
+  g_autoptr(CpmObject) o = cpm_test_load_object ("message/valid-standalone.eml");
+  cpm_object_append_header (o, "Accept-Contact", "*;+g.oma.sip-im.large-message");
+  g_assert_cmpuint (cpm_object_count_header (o, "accept-contact"), ==, 2);
+  cpm_object_set_header (o, "Accept-Contact", "*;+g.oma.sip-im");
+  g_assert_cmpuint (cpm_object_count_header (o, "Accept-Contact"), ==, 1);
+  g_assert_cmpuint (cpm_object_remove_header (o, "ACCEPT-CONTACT"), ==, 1);
+  g_assert_cmpint (cpm_object_find_header (o, "Accept-Contact", 0), ==, -1);
+}
+
+/* Non-ASCII values are RFC 2047 encoded and long ones folded under 998. */
+static void
+test_generated_fields (void)
+{
+  g_autoptr(CpmObject) o = cpm_object_new (CPM_KIND_MESSAGE);
+  cpm_object_set_header (o, "Subject", "Grüße aus Köln");
+  cpm_object_set_header (o, "Message-Correlator", "Grüße");
+  GString *long_value = g_string_new (NULL);
+  for (int i = 0; i < 400; i++)
+    g_string_append (long_value, "word ");
+  cpm_object_set_header (o, "X-Long", long_value->str);
+  g_string_free (long_value, TRUE);
+  g_autoptr(GBytes) body = g_bytes_new_static ("hi\r\n", 4);
+  cpm_object_set_body (o, body);
+  g_autoptr(GBytes) out = cpm_object_serialize (o);
+  const char *text = g_bytes_get_data (out, NULL);
+  gsize len = g_bytes_get_size (out);
+  for (gsize i = 0; i < len; i++)
+    g_assert_cmpuint ((guchar) text[i], <, 0x80);
+  g_assert_nonnull (g_strstr_len (text, (gssize) len, "Message-Correlator: =?utf-8?b?R3LDvMOfZQ==?="));
+  /* every line is short and every line ends in CRLF */
+  gsize col = 0;
+  for (gsize i = 0; i < len; i++) {
+    if (text[i] == '\n') {
+      g_assert_true (i > 0 && text[i - 1] == '\r');
+      col = 0;
+    } else {
+      g_assert_cmpuint (++col, <=, 998);
+    }
+  }
+  g_autoptr(CpmObject) back = cpm_object_parse (out, NULL, NULL);
+  g_autofree char *subject = cpm_object_dup_header_decoded (back, "Subject");
+  g_assert_cmpstr (subject, ==, "Grüße aus Köln");
+  g_assert_cmpuint (strlen (cpm_object_get_header (back, "X-Long")), ==, 400 * 5 - 1);
+}
+
+static const struct { const char *file; CpmKind kind; } kinds[] = {
+  { "message/valid-standalone.eml", CPM_KIND_MESSAGE },
+  { "message/appendix-d-chat-verbatim.eml", CPM_KIND_CHAT },
+};
+
+static void
+test_kind_detection (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++) {
+    g_autoptr(CpmObject) o = cpm_test_load_object (kinds[i].file);
+    g_assert_cmpstr (cpm_kind_to_string (cpm_object_get_kind (o)), ==,
+                     cpm_kind_to_string (kinds[i].kind));
+  }
+}
+
+/* Every object under testdata/ (*.eml) parses and serializes back to the
+ * same bytes: the parser loses nothing. */
+static void
+roundtrip_dir (const char *dir, guint *count)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name (d))) {
+    g_autofree char *path = g_build_filename (dir, name, NULL);
+    if (g_file_test (path, G_FILE_TEST_IS_DIR)) {
+      roundtrip_dir (path, count);
+      continue;
+    }
+    if (!g_str_has_suffix (name, ".eml"))
+      continue;
+    char *data;
+    gsize len;
+    g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+    g_autoptr(GBytes) in = g_bytes_new_take (data, len);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CpmObject) o = cpm_object_parse (in, NULL, &error);
+    if (!o)
+      continue; /* fixtures of limits fail to parse by design */
+    g_autoptr(GBytes) out = cpm_object_serialize (o);
+    if (!g_bytes_equal (in, out))
+      g_printerr ("# round trip differs: %s\n", path);
+    cpm_test_assert_bytes_equal (out, in);
+    (*count)++;
+  }
+}
+
+static void
+test_roundtrip_testdata (void)
+{
+  g_autofree char *root = cpm_test_path ("");
+  guint count = 0;
+  roundtrip_dir (root, &count);
+  g_assert_cmpuint (count, >=, 10);
+}
+
+int
+main (int argc, char **argv)
+{
+  cpm_test_init (&argc, &argv);
+  g_test_add_func ("/object/fields-and-lines", test_fields_and_lines);
+  g_test_add_func ("/object/folded-value", test_folded_value_is_unfolded);
+  g_test_add_func ("/object/lf", test_lf_object);
+  g_test_add_func ("/object/malformed-line", test_malformed_line_kept);
+  g_test_add_func ("/object/no-body", test_no_body);
+  g_test_add_func ("/object/empty-input", test_empty_input_fails);
+  g_test_add_func ("/object/limits", test_limits);
+  g_test_add_func ("/object/huge-header-line", test_huge_header_line);
+  g_test_add_func ("/object/hostile-bytes", test_hostile_bytes);
+  g_test_add_func ("/object/edit-fields", test_edit_fields);
+  g_test_add_func ("/object/generated-fields", test_generated_fields);
+  g_test_add_func ("/object/kind-detection", test_kind_detection);
+  g_test_add_func ("/object/roundtrip-testdata", test_roundtrip_testdata);
+  return g_test_run ();
+}

@@ -1,0 +1,128 @@
+/* Tests of the validator engine on whole objects.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "harness.h"
+
+static CpmReport *
+validate_file (const char *file, CpmProfile profile)
+{
+  g_autoptr(CpmObject) o = cpm_test_load_object (file);
+  return cpm_validate (o, profile);
+}
+
+/* Issue 2 "must show": the verbatim Appendix D chat message has three
+ * distinct defects; its CPIM block also lacks the empty line before the
+ * MIME headers, which is only a warning. */
+static void
+test_appendix_d_verbatim (void)
+{
+  g_autoptr(CpmReport) r = validate_file ("message/appendix-d-chat-verbatim.eml", CPM_PROFILE_2_2);
+  g_assert_false (cpm_report_is_valid (r));
+  g_assert_true (cpm_report_has_rule (r, "date.missing"));
+  g_assert_true (cpm_report_has_rule (r, "accept-contact.missing"));
+  g_assert_true (cpm_report_has_rule (r, "subject.not-applicable"));
+  g_assert_cmpuint (cpm_report_count_severity (r, CPM_SEVERITY_ERROR), ==, 3);
+  for (guint i = 0; i < cpm_report_get_count (r); i++) {
+    const CpmDiagnostic *d = cpm_report_get (r, i);
+    g_assert_cmpstr (d->section, !=, "");
+    if (g_str_equal (d->rule, "subject.not-applicable"))
+      g_assert_cmpuint (d->line, ==, 4);
+  }
+}
+
+static void
+test_appendix_d_repaired (void)
+{
+  g_autoptr(CpmReport) crlf = validate_file ("message/appendix-d-chat-repaired.eml", CPM_PROFILE_2_2);
+  g_autoptr(CpmReport) lf = validate_file ("message/appendix-d-chat-repaired-lf.eml", CPM_PROFILE_2_2);
+  if (!cpm_report_is_valid (crlf))
+    cpm_test_dump_report (crlf);
+  g_assert_true (cpm_report_is_valid (crlf));
+  g_assert_true (cpm_report_is_valid (lf));
+}
+
+static void
+test_valid_standalone (void)
+{
+  g_autoptr(CpmReport) r = validate_file ("message/valid-standalone.eml", CPM_PROFILE_2_2);
+  cpm_test_assert_rules (r, NULL);
+}
+
+static const struct {
+  const char *file;
+  const char *rule;
+} invalid[] = {
+  { "message/invalid-duplicate-date.eml", "date.duplicate" },
+  { "message/invalid-correlator-without-context.eml", "message-context.required" },
+  { "message/invalid-content-type-not-cpim.eml", "content-type.value" },
+  { "message/invalid-cc-in-standalone.eml", "cc.not-applicable" },
+};
+
+/* Each invalid fixture is reported with exactly the rule it is named for. */
+static void
+test_invalid_fixtures (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (invalid); i++) {
+    g_autoptr(CpmReport) r = validate_file (invalid[i].file, CPM_PROFILE_2_2);
+    g_test_message ("%s", invalid[i].file);
+    cpm_test_assert_rules (r, invalid[i].rule, NULL);
+  }
+}
+
+static void
+test_profile_warning (void)
+{
+  g_autoptr(CpmReport) r22 = validate_file ("message/accept-content-defined-from-2.2.eml", CPM_PROFILE_2_2);
+  cpm_test_assert_rules (r22, NULL);
+  g_autoptr(CpmReport) r21 = validate_file ("message/accept-content-defined-from-2.2.eml", CPM_PROFILE_2_1);
+  cpm_test_assert_rules (r21, "accept-content.profile", NULL);
+  g_assert_true (cpm_report_is_valid (r21));
+}
+
+/* 1.0 had no header table: a message missing the CPM fields is fine there. */
+static void
+test_profile_1_0 (void)
+{
+  g_autoptr(CpmReport) r = validate_file ("message/appendix-d-chat-verbatim.eml", CPM_PROFILE_1_0);
+  g_assert_true (cpm_report_has_rule (r, "date.missing"));
+  g_assert_false (cpm_report_has_rule (r, "accept-contact.missing"));
+}
+
+static void
+test_unknown_kind (void)
+{
+  static const char text[] = "X-Foo: bar\r\n\r\nbody\r\n";
+  g_autoptr(CpmObject) o = cpm_object_parse_data (text, sizeof text - 1, NULL, NULL);
+  g_autoptr(CpmReport) r = cpm_validate (o, CPM_PROFILE_2_2);
+  /* no CPM fields and no Content-Type: a stand-alone media object missing
+   * its Content-Type */
+  g_assert_cmpint (cpm_object_get_kind (o), ==, CPM_KIND_MEDIA);
+  g_assert_true (cpm_report_has_rule (r, "content-type.missing"));
+}
+
+static void
+test_rule_catalogue (void)
+{
+  guint n;
+  const CpmRuleInfo *rules = cpm_validate_rules (&n);
+  g_assert_cmpuint (n, >, 10);
+  for (guint i = 0; i < n; i++) {
+    g_assert_nonnull (rules[i].rule);
+    g_assert_nonnull (rules[i].section);
+    g_assert_nonnull (rules[i].summary);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  cpm_test_init (&argc, &argv);
+  g_test_add_func ("/validate/appendix-d-verbatim", test_appendix_d_verbatim);
+  g_test_add_func ("/validate/appendix-d-repaired", test_appendix_d_repaired);
+  g_test_add_func ("/validate/valid-standalone", test_valid_standalone);
+  g_test_add_func ("/validate/invalid-fixtures", test_invalid_fixtures);
+  g_test_add_func ("/validate/profile-warning", test_profile_warning);
+  g_test_add_func ("/validate/profile-1.0", test_profile_1_0);
+  g_test_add_func ("/validate/unknown-kind", test_unknown_kind);
+  g_test_add_func ("/validate/rule-catalogue", test_rule_catalogue);
+  return g_test_run ();
+}
