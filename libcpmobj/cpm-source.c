@@ -617,7 +617,8 @@ mbox_read_entry (Reader *r, gsize limit, GByteArray *out, gsize *size, guint *fr
   drop_separator_line (out);
   return TRUE;
 out:
-  g_propagate_error (error, g_steal_pointer (&local));
+  if (local)
+    g_propagate_error (error, g_steal_pointer (&local));
   return FALSE;
 }
 

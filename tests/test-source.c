@@ -1,0 +1,286 @@
+/* CpmSource: files, directories, Maildirs and mboxes.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "harness.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+/* Collects every item of @src. */
+static GPtrArray *
+drain (CpmSource *src)
+{
+  GPtrArray *items = g_ptr_array_new_with_free_func ((GDestroyNotify) cpm_source_item_unref);
+  CpmSourceItem *item = NULL;
+  g_autoptr(GError) error = NULL;
+  while (cpm_source_next (src, &item, &error))
+    g_ptr_array_add (items, item);
+  g_assert_no_error (error);
+  return items;
+}
+
+static GPtrArray *
+drain_path (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmSource) src = cpm_source_new (path, &error);
+  g_assert_no_error (error);
+  return drain (src);
+}
+
+static GPtrArray *
+drain_memory (const char *data, gsize len, const CpmLimits *limits)
+{
+  g_autoptr(GInputStream) in = g_memory_input_stream_new_from_data (data, (gssize) len, NULL);
+  g_autoptr(CpmSource) src = cpm_source_new_for_stream (in, "mem");
+  cpm_source_set_limits (src, limits);
+  return drain (src);
+}
+
+static const CpmSourceItem *
+item_at (GPtrArray *items, guint i)
+{
+  return g_ptr_array_index (items, i);
+}
+
+static void
+assert_item_text (const CpmSourceItem *item, const char *want)
+{
+  g_assert_null (cpm_source_item_get_error (item));
+  gsize len = 0;
+  const char *data = g_bytes_get_data (cpm_source_item_get_bytes (item), &len);
+  g_autofree char *got = g_strndup (data ? data : "", len);
+  g_assert_cmpstr (got, ==, want);
+}
+
+static void
+test_mbox_quoting (void)
+{
+  g_autofree char *path = cpm_test_path ("source/three.mbox");
+  g_autoptr(GPtrArray) items = drain_path (path);
+  g_assert_cmpuint (items->len, ==, 3);
+
+  const guint lines[] = { 1, 11, 19 };
+  for (guint i = 0; i < 3; i++) {
+    const CpmSourceItem *it = item_at (items, i);
+    g_assert_cmpuint (cpm_source_item_get_line (it), ==, lines[i]);
+    g_assert_cmpint (cpm_source_item_get_format (it), ==, CPM_SOURCE_FORMAT_MBOX);
+    g_autofree char *loc = g_strdup_printf ("%s:%u", path, lines[i]);
+    g_assert_cmpstr (cpm_source_item_get_location (it), ==, loc);
+    g_assert_cmpstr (cpm_source_item_get_folder (it), ==, "");
+    g_assert_null (cpm_source_item_get_flags (it));
+  }
+  /* One '>' removed from each quoted line, the separator line dropped. */
+  assert_item_text (item_at (items, 0),
+                    "From: <tel:+15145550001@phony.example>\n"
+                    "To: <tel:+15145551234@phony.example>\n"
+                    "Date: Mon, 2 Mar 2026 10:00:00 +0000\n"
+                    "Message-ID: <m1@source.test>\n"
+                    "\n"
+                    "Line one of the first entry.\n"
+                    "From here the quoted line starts.\n"
+                    ">From twice quoted.\n");
+  /* "From:" at the start of a body line is not a From_ separator. */
+  assert_item_text (item_at (items, 1),
+                    "From: <tel:+15145550002@phony.example>\n"
+                    "To: <tel:+15145551234@phony.example>\n"
+                    "Date: Mon, 2 Mar 2026 10:01:00 +0000\n"
+                    "Message-ID: <m2@source.test>\n"
+                    "\n"
+                    "From: a body line that looks like a header is not a separator\n");
+
+  g_autoptr(CpmObject) obj = cpm_object_parse (cpm_source_item_get_bytes (item_at (items, 2)),
+                                               NULL, NULL);
+  g_assert_nonnull (obj);
+  g_assert_cmpstr (cpm_object_get_header (obj, "Message-ID"), ==, "<m3@source.test>");
+}
+
+/* Entries of many sizes put From_ lines and quoted lines at every offset
+ * around the reader's 64 KiB buffer boundaries, and one line is longer
+ * than the buffer: what comes out is what went in. */
+static void
+test_mbox_buffer_boundaries (void)
+{
+  g_autoptr(GString) mbox = g_string_new (NULL);
+  g_autoptr(GPtrArray) want = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < 60; i++) {
+    g_autoptr(GString) obj = g_string_new (NULL);
+    g_string_append_printf (obj, "Message-ID: <%u@b.test>\n\n", i);
+    g_string_append_len (obj, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", (gssize) (i % 50));
+    g_string_append (obj, "\n");
+    for (guint k = 0; k < (i * 7919) % 3000; k++)
+      g_string_append (obj, "0123456789 ");
+    g_string_append (obj, "\nFrom the middle of a body\n>From already quoted\n");
+    if (i == 30)
+      for (guint k = 0; k < 200000; k++)
+        g_string_append_c (obj, 'L');
+    g_string_append (obj, "\nend\n");
+    g_ptr_array_add (want, g_strdup (obj->str));
+
+    g_string_append_printf (mbox, "From b@b.test Mon Mar  2 10:00:00 2026\n");
+    g_auto(GStrv) lines = g_strsplit (obj->str, "\n", -1);
+    for (guint l = 0; lines[l + 1]; l++) {
+      const char *s = lines[l];
+      while (*s == '>')
+        s++;
+      if (g_str_has_prefix (s, "From "))
+        g_string_append_c (mbox, '>');
+      g_string_append_printf (mbox, "%s\n", lines[l]);
+    }
+    g_string_append (mbox, "\n");
+  }
+  g_autoptr(GPtrArray) items = drain_memory (mbox->str, mbox->len, NULL);
+  g_assert_cmpuint (items->len, ==, want->len);
+  for (guint i = 0; i < want->len; i++) {
+    assert_item_text (item_at (items, i), want->pdata[i]);
+    g_assert_cmpstr (cpm_source_item_get_path (item_at (items, i)), ==, "mem");
+  }
+}
+
+static void
+test_mbox_limit (void)
+{
+  const char *mbox = "From a Mon Mar  2 10:00:00 2026\nSubject: small\n\nok\n\n"
+                     "From a Mon Mar  2 10:00:00 2026\nSubject: big\n\n"
+                     "0123456789012345678901234567890123456789012345678901234567890123456789\n\n"
+                     "From a Mon Mar  2 10:00:00 2026\nSubject: small again\n\nok\n";
+  CpmLimits limits = *cpm_limits_default ();
+  limits.max_object_size = 40;
+  g_autoptr(GPtrArray) items = drain_memory (mbox, strlen (mbox), &limits);
+  g_assert_cmpuint (items->len, ==, 3);
+  assert_item_text (item_at (items, 0), "Subject: small\n\nok\n");
+  const GError *e = cpm_source_item_get_error (item_at (items, 1));
+  g_assert_error (e, CPM_ERROR, CPM_ERROR_LIMIT);
+  g_assert_nonnull (strstr (e->message, "mem:6"));
+  g_assert_null (cpm_source_item_get_bytes (item_at (items, 1)));
+  assert_item_text (item_at (items, 2), "Subject: small again\n\nok\n");
+  g_assert_cmpuint (cpm_source_item_get_line (item_at (items, 2)), ==, 11);
+}
+
+static void
+test_stream_single_object (void)
+{
+  /* "From :" is an obsolete-syntax header field, not an mbox From_ line. */
+  const char *obj = "From : <tel:+1@phony.example>\nSubject: x\n\nbody\n";
+  g_autoptr(GPtrArray) items = drain_memory (obj, strlen (obj), NULL);
+  g_assert_cmpuint (items->len, ==, 1);
+  assert_item_text (item_at (items, 0), obj);
+  g_assert_cmpstr (cpm_source_item_get_location (item_at (items, 0)), ==, "mem");
+  g_assert_cmpint (cpm_source_item_get_format (item_at (items, 0)), ==, CPM_SOURCE_FORMAT_FILE);
+
+  g_autoptr(GPtrArray) none = drain_memory ("", 0, NULL);
+  g_assert_cmpuint (none->len, ==, 1);
+  assert_item_text (item_at (none, 0), "");
+}
+
+static void
+test_directory (void)
+{
+  g_autofree char *root = cpm_test_path ("source/tree");
+  g_autoptr(GPtrArray) items = drain_path (root);
+  g_assert_cmpuint (items->len, ==, 4);
+  g_autofree char *mbox = g_build_filename (root, "a", "conv.mbox", NULL);
+  g_autofree char *loc1 = g_strdup_printf ("%s:1", mbox);
+  g_autofree char *loc2 = g_strdup_printf ("%s:7", mbox);
+  g_autofree char *z = g_build_filename (root, "a", "z.eml", NULL);
+  g_autofree char *b = g_build_filename (root, "b.eml", NULL);
+  const char *locations[] = { loc1, loc2, z, b };
+  const char *folders[] = { "a/conv.mbox", "a/conv.mbox", "a", "" };
+  for (guint i = 0; i < 4; i++) {
+    g_assert_cmpstr (cpm_source_item_get_location (item_at (items, i)), ==, locations[i]);
+    g_assert_cmpstr (cpm_source_item_get_folder (item_at (items, i)), ==, folders[i]);
+  }
+  assert_item_text (item_at (items, 1), "From: <tel:+15145550013@phony.example>\n"
+                                        "Date: Mon, 2 Mar 2026 11:03:00 +0000\n\nmbox entry 2\n");
+}
+
+static void
+write_file (const char *dir, const char *rel, const char *text)
+{
+  g_autofree char *path = g_build_filename (dir, rel, NULL);
+  g_autofree char *parent = g_path_get_dirname (path);
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
+  g_autoptr(GError) error = NULL;
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
+  for (const char *n; d && (n = g_dir_read_name (d));) {
+    g_autofree char *sub = g_build_filename (path, n, NULL);
+    if (g_file_test (sub, G_FILE_TEST_IS_DIR))
+      remove_tree (sub);
+    else
+      g_unlink (sub);
+  }
+  g_rmdir (path);
+}
+
+static void
+test_maildir (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *md = g_dir_make_tmp ("cpm-maildir-XXXXXX", &error);
+  g_assert_no_error (error);
+  write_file (md, "new/1000.A.host", "Subject: new one\n\nx\n");
+  write_file (md, "cur/1001.B.host,S=20:2,FS", "Subject: seen and flagged\n\nx\n");
+  write_file (md, "cur/1002.C.host:2,Rb", "Subject: answered, keyword b\n\nx\n");
+  write_file (md, "tmp/1003.D.host", "Subject: still being delivered\n\nx\n");
+  write_file (md, "dovecot-uidlist", "3 V1 N5\n");
+  write_file (md, "dovecot-keywords", "0 $Junk\n1 Archived\n");
+  write_file (md, ".Conv1.Sess2/maildirfolder", "");
+  write_file (md, ".Conv1.Sess2/new/.keep-hidden", "");
+  write_file (md, ".Conv1.Sess2/cur/1004.E.host:2,", "Subject: in a subfolder\n\nx\n");
+
+  g_autoptr(GPtrArray) items = drain_path (md);
+  g_assert_cmpuint (items->len, ==, 4);
+  const char *subjects[] = { "new one", "seen and flagged", "answered, keyword b",
+                             "in a subfolder" };
+  const char *flags[] = { NULL, "FS", "Rb", "" };
+  const char *folders[] = { "", "", "", "Conv1/Sess2" };
+  for (guint i = 0; i < 4; i++) {
+    const CpmSourceItem *it = item_at (items, i);
+    g_assert_cmpint (cpm_source_item_get_format (it), ==, CPM_SOURCE_FORMAT_MAILDIR);
+    g_assert_cmpstr (cpm_source_item_get_flags (it), ==, flags[i]);
+    g_assert_cmpstr (cpm_source_item_get_folder (it), ==, folders[i]);
+    g_autofree char *want = g_strdup_printf ("Subject: %s\n\nx\n", subjects[i]);
+    assert_item_text (it, want);
+  }
+  g_auto(GStrv) imap1 = cpm_source_item_dup_imap_flags (item_at (items, 1));
+  g_assert_cmpuint (g_strv_length (imap1), ==, 2);
+  g_assert_cmpstr (imap1[0], ==, "\\Flagged");
+  g_assert_cmpstr (imap1[1], ==, "\\Seen");
+  g_auto(GStrv) imap2 = cpm_source_item_dup_imap_flags (item_at (items, 2));
+  g_assert_cmpuint (g_strv_length (imap2), ==, 2);
+  g_assert_cmpstr (imap2[0], ==, "\\Answered");
+  g_assert_cmpstr (imap2[1], ==, "Archived");
+  g_auto(GStrv) imap0 = cpm_source_item_dup_imap_flags (item_at (items, 0));
+  g_assert_cmpuint (g_strv_length (imap0), ==, 0);
+  remove_tree (md);
+}
+
+static void
+test_missing_path (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmSource) src = cpm_source_new ("/nonexistent/cpm-source-test", &error);
+  g_assert_null (src);
+  g_assert_error (error, CPM_ERROR, CPM_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "/nonexistent/cpm-source-test"));
+}
+
+int
+main (int argc, char **argv)
+{
+  cpm_test_init (&argc, &argv);
+  g_test_add_func ("/source/mbox/quoting", test_mbox_quoting);
+  g_test_add_func ("/source/mbox/buffer-boundaries", test_mbox_buffer_boundaries);
+  g_test_add_func ("/source/mbox/limit", test_mbox_limit);
+  g_test_add_func ("/source/stream/single-object", test_stream_single_object);
+  g_test_add_func ("/source/directory", test_directory);
+  g_test_add_func ("/source/maildir", test_maildir);
+  g_test_add_func ("/source/missing-path", test_missing_path);
+  return g_test_run ();
+}
