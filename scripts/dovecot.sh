@@ -27,16 +27,23 @@ dir=${2:-${CPM_DOVECOT_DIR:-$src/.dovecot-test}}
 
 die () { echo "dovecot.sh: $*" >&2; exit 2; }
 
+# glib-networking is GIO's TLS backend: without it libcpmobj's IMAP client
+# cannot speak TLS at all.
+have_gio_tls () {
+  ls /usr/lib/*/gio/modules/libgio*tls*.so /usr/lib/gio/modules/libgio*tls*.so >/dev/null 2>&1
+}
+
 install_dovecot () {
-  [ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/imap ] && command -v openssl >/dev/null && return 0
-  echo "dovecot.sh: installing dovecot-imapd openssl" >&2
+  [ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/imap ] && command -v openssl >/dev/null \
+    && have_gio_tls && return 0
+  echo "dovecot.sh: installing dovecot-imapd openssl glib-networking" >&2
   local sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq >&2
   # The package's postinst may try to start the system service; that instance
   # is not ours and is stopped again right away without touching its config.
-  $sudo apt-get install -y -qq --no-install-recommends dovecot-imapd openssl >&2
+  $sudo apt-get install -y -qq --no-install-recommends dovecot-imapd openssl glib-networking >&2
   if [ -d /run/systemd/system ]; then
     $sudo systemctl stop dovecot >/dev/null 2>&1 || true
   elif [ -x /etc/init.d/dovecot ]; then
