@@ -13,6 +13,7 @@
 #include <cpmobj/cpm-builder.h>
 #include <cpmobj/cpm-validate.h>
 /* helpers: add your module header below this line */
+#include <cpmobj/cpm-nms.h>
 #include <cpmobj/cpm-source.h>
 #include <cpmobj/cpm-imap.h>
 
