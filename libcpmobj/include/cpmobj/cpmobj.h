@@ -16,5 +16,6 @@
 #include <cpmobj/cpm-nms.h>
 #include <cpmobj/cpm-source.h>
 #include <cpmobj/cpm-imap.h>
+#include <cpmobj/cpm-legacy.h>
 
 #endif
