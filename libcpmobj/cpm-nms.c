@@ -347,7 +347,11 @@ inner_object (json_object *json)
     return NULL;
   if (json_object_object_get_ex (json, "object", &inner))
     return json_object_is_type (inner, json_type_object) ? inner : NULL;
-  return json;
+  /* A bare inner object is accepted when it looks like one. */
+  if (json_object_object_get_ex (json, "attributes", NULL) ||
+      json_object_object_get_ex (json, "payloadPart", NULL))
+    return json;
+  return NULL;
 }
 
 /* Typed member lookup: NULL when absent or of another type. */

@@ -165,54 +165,57 @@ line_of (const char *data, gsize offset)
   return line;
 }
 
-/* An input holds one JSON document or several (one per line, as --to-json
- * writes them). */
+/* Parses one JSON value at @off; NULL at a syntax error. */
+static json_object *
+next_document (const char *data, gsize len, gsize *off, GError **error)
+{
+  json_tokener *tok = json_tokener_new ();
+  gsize n = MIN (len - *off, (gsize) G_MAXINT);
+  json_object *doc = json_tokener_parse_ex (tok, data + *off, (int) n);
+  enum json_tokener_error jerr = json_tokener_get_error (tok);
+  if (doc == NULL || jerr != json_tokener_success) {
+    g_set_error (error, CPM_ERROR, CPM_ERROR_PARSE, "not JSON at byte %zu: %s",
+                 *off + json_tokener_get_parse_end (tok),
+                 jerr == json_tokener_continue ? "unexpected end" : json_tokener_error_desc (jerr));
+    json_object_put (doc);
+    doc = NULL;
+  }
+  *off += json_tokener_get_parse_end (tok);
+  json_tokener_free (tok);
+  return doc;
+}
+
+/* An input holds one JSON document or several in a row (one per line, as
+ * --to-json writes them, or pretty-printed ones one after the other). */
 static GPtrArray *
-split_json (const char *file, const char *data, gsize len, GArray *lines, GError **error)
+read_documents (const char *file, const char *data, gsize len, GArray *lines)
 {
   GPtrArray *docs = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_put);
   gsize off = 0;
-  while (off < len) {
-    gsize ws = strspn (data + off, " \t\r\n");
-    if (off + ws >= len)
-      break;
-    off += ws;
-    const char *end = memchr (data + off, '\n', len - off);
-    gsize n = end ? (gsize) (end - (data + off)) : len - off;
-    json_object *doc = cpm_nms_parse (data + off, n, error);
+  for (;;) {
+    off += strspn (data + off, " \t\r\n");
+    if (off >= len)
+      return docs;
+    guint line = line_of (data, off);
+    g_autoptr(GError) error = NULL;
+    json_object *doc = next_document (data, len, &off, &error);
     if (doc == NULL) {
-      g_prefix_error (error, "%s:%u: ", file, line_of (data, off));
+      fprintf (stderr, "%s:%u: error nms.json %s\n", file, line, error->message);
       g_ptr_array_unref (docs);
       return NULL;
     }
-    guint line = line_of (data, off);
     g_array_append_val (lines, line);
     g_ptr_array_add (docs, doc);
-    off += n;
   }
-  return docs;
 }
 
 static int
 json_to_mime (Options *o, const char *file, const char *data, gsize len)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GArray) lines = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autoptr(GPtrArray) docs = NULL;
-  /* A pretty-printed document spans lines: try the whole input first. */
-  json_object *whole = cpm_nms_parse (data, len, NULL);
-  if (whole) {
-    docs = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_put);
-    g_ptr_array_add (docs, whole);
-    guint one = 1;
-    g_array_append_val (lines, one);
-  } else {
-    docs = split_json (file, data, len, lines, &error);
-  }
-  if (docs == NULL) {
-    fprintf (stderr, "%s: error nms.json\n", error->message);
+  g_autoptr(GPtrArray) docs = read_documents (file, data, len, lines);
+  if (docs == NULL)
     return CPM_EXIT_INVALID;
-  }
   if (docs->len == 0) {
     fprintf (stderr, "%s: error nms.json no JSON object\n", file);
     return CPM_EXIT_INVALID;
