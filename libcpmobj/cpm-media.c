@@ -1,0 +1,325 @@
+/* Stand-alone Media Objects (5.2.5) and the MIME body helpers the other
+ * multipart kinds share.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config-private.h"
+
+#include "cpm-media-private.h"
+#include "cpm-object-private.h"
+#include "cpm-validate-private.h"
+
+#include <string.h>
+
+#define SECTION_MEDIA "5.2.5"
+
+/* ---- parsing a body with GMime ---- */
+
+typedef struct {
+  CpmMimeBody *mb;
+  CpmReport *report;
+  const char *rule;
+  const char *section;
+} WarnCtx;
+
+static gboolean
+warning_is_error (GMimeParserWarning code)
+{
+  switch (code) {
+  case GMIME_WARN_DUPLICATED_HEADER:
+  case GMIME_WARN_DUPLICATED_PARAMETER:
+  case GMIME_WARN_UNENCODED_8BIT_HEADER:
+  case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE:
+  case GMIME_WARN_INVALID_PARAMETER:
+  case GMIME_WARN_INVALID_ADDRESS_LIST:
+  case GMIME_WARN_PART_WITHOUT_CONTENT:
+    return FALSE;
+  default:
+    return TRUE;
+  }
+}
+
+static const char *
+warning_text (GMimeParserWarning code)
+{
+  switch (code) {
+  case GMIME_WARN_DUPLICATED_HEADER: return "a part header field is repeated";
+  case GMIME_WARN_DUPLICATED_PARAMETER: return "a header parameter is repeated";
+  case GMIME_WARN_UNENCODED_8BIT_HEADER: return "a part header holds unencoded 8-bit bytes";
+  case GMIME_WARN_INVALID_CONTENT_TYPE: return "a part has an invalid Content-Type";
+  case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE: return "invalid RFC 2047 encoded-word";
+  case GMIME_WARN_INVALID_PARAMETER: return "invalid header parameter";
+  case GMIME_WARN_MALFORMED_MULTIPART: return "multipart without any body part (boundary never found)";
+  case GMIME_WARN_TRUNCATED_MESSAGE: return "body is truncated (closing boundary missing)";
+  case GMIME_WARN_MALFORMED_MESSAGE: return "malformed MIME entity";
+  case GMIME_WARN_INVALID_ADDRESS_LIST: return "invalid address list";
+  case GMIME_CRIT_INVALID_HEADER_NAME: return "invalid header field name in a part";
+  case GMIME_CRIT_CONFLICTING_HEADER: return "conflicting part header fields";
+  case GMIME_CRIT_CONFLICTING_PARAMETER: return "conflicting header parameters";
+  case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY: return "multipart without a boundary parameter";
+  case GMIME_CRIT_NESTING_OVERFLOW: return "MIME nesting too deep";
+  case GMIME_WARN_PART_WITHOUT_CONTENT: return "a part's headers end at a boundary (no content)";
+  case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT: return "a part has neither headers nor content";
+  default: return "MIME structure problem";
+  }
+}
+
+static void
+on_parser_warning (gint64 offset, GMimeParserWarning code, const char *item, gpointer data)
+{
+  WarnCtx *ctx = data;
+  /* The synthesized top-level header block is the registry's business (the
+   * Content-Type value itself is checked there), not the body's. */
+  if (offset >= 0 && (gsize) offset < ctx->mb->prefix_len && code != GMIME_WARN_MALFORMED_MULTIPART &&
+      code != GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY && code != GMIME_WARN_TRUNCATED_MESSAGE)
+    return;
+  if (warning_is_error (code))
+    ctx->mb->damaged = TRUE;
+  if (!ctx->report)
+    return;
+  cpm_report_add (ctx->report, ctx->rule,
+                  warning_is_error (code) ? CPM_SEVERITY_ERROR : CPM_SEVERITY_WARNING,
+                  ctx->section, NULL, cpm_mime_body_offset_line (ctx->mb, offset), "%s%s%s%s",
+                  warning_text (code), item ? " (" : "", item ? item : "", item ? ")" : "");
+}
+
+gboolean
+cpm_mime_body_parse (CpmMimeBody *mb, const CpmObject *object, CpmReport *report,
+                     const char *rule, const char *section)
+{
+  memset (mb, 0, sizeof *mb);
+  GBytes *body = cpm_object_get_body (object);
+  if (!body)
+    return FALSE;
+  cpm_gmime_ensure ();
+  mb->body = g_bytes_ref (body);
+  mb->body_line = cpm_object_get_body_line (object);
+
+  const char *ct = cpm_object_get_header (object, "Content-Type");
+  const char *cte = cpm_object_get_header (object, "Content-Transfer-Encoding");
+  g_autoptr(GString) prefix = g_string_new (NULL);
+  g_string_append_printf (prefix, "Content-Type: %s\r\n", ct ? ct : "text/plain");
+  if (cte)
+    g_string_append_printf (prefix, "Content-Transfer-Encoding: %s\r\n", cte);
+  g_string_append (prefix, "\r\n");
+  mb->prefix_len = prefix->len;
+
+  gsize len = 0;
+  const char *data = g_bytes_get_data (body, &len);
+  GMimeStream *stream = g_mime_stream_mem_new ();
+  g_mime_stream_write (stream, prefix->str, prefix->len);
+  g_mime_stream_write (stream, data, len);
+  g_mime_stream_reset (stream);
+
+  WarnCtx ctx = { mb, report, rule, section };
+  GMimeParserOptions *options = g_mime_parser_options_new ();
+  g_mime_parser_options_set_warning_callback (options, on_parser_warning, &ctx);
+  GMimeParser *parser = g_mime_parser_new_with_stream (stream);
+  g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
+  mb->entity = g_mime_parser_construct_part (parser, options);
+  g_object_unref (parser);
+  g_mime_parser_options_free (options);
+  g_object_unref (stream);
+  if (!mb->entity && report)
+    cpm_report_add (report, rule, CPM_SEVERITY_ERROR, section, NULL, mb->body_line,
+                    "the body is not a MIME entity GMime can parse");
+  return TRUE;
+}
+
+void
+cpm_mime_body_clear (CpmMimeBody *mb)
+{
+  g_clear_object (&mb->entity);
+  g_clear_pointer (&mb->body, g_bytes_unref);
+}
+
+guint
+cpm_mime_body_offset_line (const CpmMimeBody *mb, gint64 offset)
+{
+  if (!mb->body || mb->body_line == 0)
+    return 0;
+  if (offset >= 0 && (gsize) offset < mb->prefix_len)
+    return mb->body_line;
+  gsize len = 0;
+  const char *data = g_bytes_get_data (mb->body, &len);
+  /* GMime gives no offset (-1) for findings at the end of the input. */
+  gsize end = offset < 0 ? len : MIN ((gsize) offset - mb->prefix_len, len);
+  guint line = mb->body_line;
+  for (const char *p = data; p && (p = memchr (p, '\n', data + end - p)); p++)
+    line++;
+  return line;
+}
+
+guint
+cpm_mime_body_part_line (const CpmMimeBody *mb, GMimeObject *part)
+{
+  GMimeHeaderList *headers = g_mime_object_get_header_list (part);
+  if (!headers || g_mime_header_list_get_count (headers) == 0)
+    return 0;
+  return cpm_mime_body_offset_line (mb, g_mime_header_get_offset (g_mime_header_list_get_header_at (headers, 0)));
+}
+
+/* ---- content and its transfer encoding ---- */
+
+static GBytes *
+stream_to_bytes (GMimeStream *src, GMimeDataWrapper *decode_with)
+{
+  GMimeStream *mem = g_mime_stream_mem_new ();
+  if (decode_with)
+    g_mime_data_wrapper_write_to_stream (decode_with, mem);
+  else {
+    g_mime_stream_reset (src);
+    g_mime_stream_write_to_stream (src, mem);
+    g_mime_stream_reset (src);
+  }
+  GByteArray *array = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
+  GBytes *bytes = g_bytes_new (array->data, array->len);
+  g_object_unref (mem);
+  return bytes;
+}
+
+GBytes *
+cpm_mime_part_decode (GMimePart *part)
+{
+  GMimeDataWrapper *content = g_mime_part_get_content (part);
+  if (!content)
+    return g_bytes_new (NULL, 0);
+  return stream_to_bytes (NULL, content);
+}
+
+static char *
+base64_problem (const guint8 *p, gsize len)
+{
+  gsize n = 0, pad = 0;
+  for (gsize i = 0; i < len; i++) {
+    guint8 c = p[i];
+    if (c == '\r' || c == '\n' || c == ' ' || c == '\t')
+      continue;
+    if (c == '=') {
+      pad++;
+      n++;
+      continue;
+    }
+    if (!(g_ascii_isalnum (c) || c == '+' || c == '/'))
+      return g_strdup_printf ("byte 0x%02x at offset %" G_GSIZE_FORMAT " is not in the base64 alphabet", c, i);
+    if (pad)
+      return g_strdup ("base64 data continues after '=' padding");
+    n++;
+  }
+  if (pad > 2 || n % 4 != 0)
+    return g_strdup_printf ("base64 data is %" G_GSIZE_FORMAT " characters, not a multiple of 4", n);
+  return NULL;
+}
+
+static char *
+qp_problem (const guint8 *p, gsize len)
+{
+  for (gsize i = 0; i < len; i++) {
+    if (p[i] != '=')
+      continue;
+    gsize j = i + 1;
+    while (j < len && (p[j] == ' ' || p[j] == '\t'))
+      j++;
+    if (j >= len || p[j] == '\r' || p[j] == '\n')
+      continue; /* soft line break */
+    if (i + 2 < len && g_ascii_isxdigit (p[i + 1]) && g_ascii_isxdigit (p[i + 2]))
+      continue;
+    return g_strdup_printf ("'=' at offset %" G_GSIZE_FORMAT " is not followed by two hex digits", i);
+  }
+  return NULL;
+}
+
+static gboolean
+is_identity_encoding (const char *cte)
+{
+  return !cte || g_ascii_strcasecmp (cte, "7bit") == 0 || g_ascii_strcasecmp (cte, "8bit") == 0 ||
+         g_ascii_strcasecmp (cte, "binary") == 0;
+}
+
+static char *
+header_token (GMimeObject *obj, const char *name)
+{
+  const char *v = g_mime_object_get_header (obj, name);
+  return v ? g_strstrip (g_strdup (v)) : NULL;
+}
+
+char *
+cpm_mime_part_encoding_problem (GMimePart *part)
+{
+  g_autofree char *cte = header_token (GMIME_OBJECT (part), "Content-Transfer-Encoding");
+  if (is_identity_encoding (cte))
+    return NULL;
+  gboolean b64 = g_ascii_strcasecmp (cte, "base64") == 0;
+  gboolean qp = g_ascii_strcasecmp (cte, "quoted-printable") == 0;
+  if (!b64 && !qp)
+    return g_strdup_printf ("unknown Content-Transfer-Encoding \"%s\" (RFC 2045 6.1)", cte);
+  GMimeDataWrapper *content = g_mime_part_get_content (part);
+  GMimeStream *raw = content ? g_mime_data_wrapper_get_stream (content) : NULL;
+  if (!raw)
+    return NULL;
+  g_autoptr(GBytes) bytes = stream_to_bytes (raw, NULL);
+  gsize len = 0;
+  const guint8 *p = g_bytes_get_data (bytes, &len);
+  return b64 ? base64_problem (p, len) : qp_problem (p, len);
+}
+
+typedef struct {
+  const CpmMimeBody *mb;
+  CpmReport *report;
+  const char *rule;
+  const char *section;
+} EncCtx;
+
+static void
+check_one_encoding (GMimeObject *obj, EncCtx *ctx)
+{
+  guint line = cpm_mime_body_part_line (ctx->mb, obj);
+  if (GMIME_IS_PART (obj)) {
+    g_autofree char *why = cpm_mime_part_encoding_problem (GMIME_PART (obj));
+    if (why)
+      cpm_report_add (ctx->report, ctx->rule, CPM_SEVERITY_ERROR, ctx->section,
+                      "Content-Transfer-Encoding", line, "%s", why);
+    return;
+  }
+  g_autofree char *cte = header_token (obj, "Content-Transfer-Encoding");
+  if (!is_identity_encoding (cte))
+    cpm_report_add (ctx->report, ctx->rule, CPM_SEVERITY_ERROR, "RFC 2045 6.4",
+                    "Content-Transfer-Encoding", line,
+                    "a composite entity must be 7bit, 8bit or binary, not \"%s\"", cte);
+}
+
+static void
+foreach_encoding (GMimeObject *parent, GMimeObject *part, gpointer data)
+{
+  check_one_encoding (part, data);
+}
+
+void
+cpm_mime_body_check_encodings (const CpmMimeBody *mb, CpmReport *report, const char *rule,
+                               const char *section)
+{
+  if (!mb->entity)
+    return;
+  EncCtx ctx = { mb, report, rule, section };
+  /* The top-level entity's encoding header came from the object's own
+   * header block; check it as well, at the body's line. */
+  check_one_encoding (mb->entity, &ctx);
+  if (GMIME_IS_MULTIPART (mb->entity))
+    g_mime_multipart_foreach (GMIME_MULTIPART (mb->entity), foreach_encoding, &ctx);
+}
+
+/* ---- the stand-alone media object ---- */
+
+void
+cpm_validate_body_media (const CpmObject *object, CpmProfile profile, CpmReport *report)
+{
+  /* Content-Type presence and grammar are the registry's (content-type.*);
+   * an empty body is the engine's body.missing. What is left is the MIME
+   * wrapping itself: parts that parse and contents that decode. */
+  GBytes *body = cpm_object_get_body (object);
+  if (!body || g_bytes_get_size (body) == 0)
+    return;
+  CpmMimeBody mb;
+  if (!cpm_mime_body_parse (&mb, object, report, "media.mime", SECTION_MEDIA))
+    return;
+  cpm_mime_body_check_encodings (&mb, report, "media.encoding", SECTION_MEDIA);
+  cpm_mime_body_clear (&mb);
+}
