@@ -17,5 +17,7 @@
 #include <cpmobj/cpm-source.h>
 #include <cpmobj/cpm-imap.h>
 #include <cpmobj/cpm-legacy.h>
+#include <cpmobj/cpm-filetransfer.h>
+#include <cpmobj/cpm-session.h>
 
 #endif
