@@ -12,7 +12,7 @@ G_BEGIN_DECLS
  * this large, lists nested this deep. Beyond them the response is refused
  * rather than buffered without end. */
 #define CPM_IMAP_MAX_LINE (256 * 1024)
-#define CPM_IMAP_MAX_LITERAL (G_GSIZE_CONSTANT (256) * 1024 * 1024)
+#define CPM_IMAP_MAX_LITERAL ((gsize) 256 * 1024 * 1024)
 #define CPM_IMAP_MAX_DEPTH 32
 
 typedef enum {
