@@ -145,13 +145,6 @@ header_line (const CpmObject *object, const char *name)
   return i < 0 ? 0 : cpm_object_get_header_line (object, (guint) i);
 }
 
-static gboolean
-is_message_kind (CpmKind kind)
-{
-  return kind == CPM_KIND_MESSAGE || kind == CPM_KIND_CHAT || kind == CPM_KIND_IMDN ||
-         kind == CPM_KIND_SMS || kind == CPM_KIND_MMS;
-}
-
 /* Table 1, Message-Context: "It SHALL be present if a Message-Correlator
  * header is present", with the value that matches the legacy kind. */
 static void
@@ -164,23 +157,6 @@ check_legacy_context (const CpmObject *object, CpmKind kind, CpmReport *report)
     cpm_report_add (report, "message-context.required", CPM_SEVERITY_ERROR, "5.2.1 Table 1",
                     "Message-Context", header_line (object, "Message-Correlator"),
                     "Message-Correlator is present, so Message-Context SHALL be present too");
-}
-
-/* Table 1 Content-Type: Message/CPIM for standalone, chat, legacy and IMDN
- * objects. The other kinds are recognised by their Content-Type, so a wrong
- * one shows as a different kind; their body modules check the details. */
-static void
-check_content_type (const CpmObject *object, CpmKind kind, CpmReport *report)
-{
-  const char *ct = cpm_object_get_header (object, "Content-Type");
-  if (!ct || !is_message_kind (kind))
-    return;
-  g_autofree char *mime = cpm_content_type_mime (ct);
-  if (!mime || strcmp (mime, "message/cpim") != 0)
-    cpm_report_add (report, "content-type.value", CPM_SEVERITY_ERROR, "5.2.1 Table 1",
-                    "Content-Type", header_line (object, "Content-Type"),
-                    "Content-Type of a %s object SHALL be Message/CPIM, not \"%s\"",
-                    cpm_kind_to_string (kind), ct);
 }
 
 static BodyHook
@@ -233,7 +209,6 @@ cpm_validate (const CpmObject *object, CpmProfile profile)
   }
   check_headers (object, kind, profile, report);
   check_legacy_context (object, kind, report);
-  check_content_type (object, kind, report);
   check_body (object, kind, profile, report);
   return report;
 }
@@ -251,8 +226,6 @@ static const CpmRuleInfo rules[] = {
     "a header is defined only in a later profile" },
   { "message-context.required", CPM_SEVERITY_ERROR, "5.2.1 Table 1",
     "Message-Correlator without Message-Context" },
-  { "content-type.value", CPM_SEVERITY_ERROR, "5.2.1 Table 1",
-    "a message object whose Content-Type is not Message/CPIM" },
   { "body.missing", CPM_SEVERITY_ERROR, "5.2.1 Table 1", "the object has no body" },
   { "object.kind-unknown", CPM_SEVERITY_ERROR, "5.2", "the object's kind cannot be told" },
   { "rfc5322.malformed-line", CPM_SEVERITY_ERROR, "RFC 5322 2.2",

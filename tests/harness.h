@@ -21,6 +21,9 @@ CpmObject *cpm_test_load_object (const char *relative);
 void cpm_test_assert_rules (const CpmReport *report, const char *first_rule, ...)
   G_GNUC_NULL_TERMINATED;
 
+/* Fails the test unless @report holds no diagnostic at all. */
+#define cpm_test_assert_clean(report) cpm_test_assert_rules ((report), NULL, NULL)
+
 /* Prints the diagnostics of @report to stderr (for failing tests). */
 void cpm_test_dump_report (const CpmReport *report);
 
