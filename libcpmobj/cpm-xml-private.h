@@ -11,6 +11,9 @@
 
 G_BEGIN_DECLS
 
+/* The functions below carry CPM_EXPORT so that the unit tests can reach
+ * them; they are not part of the installed API. */
+
 /**
  * CpmXmlPlace:
  * @report: (nullable): where findings go
@@ -29,7 +32,7 @@ typedef struct {
 } CpmXmlPlace;
 
 /* Line in the object of XML line @xml_line. */
-guint cpm_xml_place_line (const CpmXmlPlace *place, int xml_line);
+CPM_EXPORT guint cpm_xml_place_line (const CpmXmlPlace *place, int xml_line);
 
 /*
  * Parses @data safely: no network, no DTD loading, no entity substitution,
@@ -40,7 +43,7 @@ guint cpm_xml_place_line (const CpmXmlPlace *place, int xml_line);
  * @error (CPM_ERROR_XML or CPM_ERROR_LIMIT). Nothing is printed.
  * Returns: (transfer full) (nullable): the document
  */
-xmlDocPtr cpm_xml_parse (const char *data, gsize len, const CpmLimits *limits,
+CPM_EXPORT xmlDocPtr cpm_xml_parse (const char *data, gsize len, const CpmLimits *limits,
                          const CpmXmlPlace *place, GError **error);
 
 /*
@@ -49,25 +52,25 @@ xmlDocPtr cpm_xml_parse (const char *data, gsize len, const CpmLimits *limits,
  * column. Returns TRUE when valid; FALSE with @error set only when the
  * schema itself cannot be loaded (then "xml.schema-unavailable" is added).
  */
-gboolean cpm_xml_validate (xmlDocPtr doc, const char *schema_name,
+CPM_EXPORT gboolean cpm_xml_validate (xmlDocPtr doc, const char *schema_name,
                            const CpmXmlPlace *place, GError **error);
 
 /* Path of schemas/@name: $CPM_SCHEMAS, the installed dir, or the source
  * tree. Returns: (transfer full) */
-char *cpm_xml_schema_path (const char *name);
+CPM_EXPORT char *cpm_xml_schema_path (const char *name);
 
 /* Attribute @name (no namespace) of @node, or NULL. Returns: (transfer full),
  * free with g_free */
-char *cpm_xml_get_attr (xmlNodePtr node, const char *name);
+CPM_EXPORT char *cpm_xml_get_attr (xmlNodePtr node, const char *name);
 
 /* Text content of @node. Returns: (transfer full), g_free */
-char *cpm_xml_get_text (xmlNodePtr node);
+CPM_EXPORT char *cpm_xml_get_text (xmlNodePtr node);
 
 /* First child element of @node named @name (any namespace), or NULL. */
-xmlNodePtr cpm_xml_child (xmlNodePtr node, const char *name);
+CPM_EXPORT xmlNodePtr cpm_xml_child (xmlNodePtr node, const char *name);
 
 /* Number of child elements of @node named @name (any namespace). */
-guint cpm_xml_count_children (xmlNodePtr node, const char *name);
+CPM_EXPORT guint cpm_xml_count_children (xmlNodePtr node, const char *name);
 
 /*
  * One MIME part of a multipart body, for the bodies that may carry an icon.
@@ -86,7 +89,7 @@ typedef struct {
  * Returns: (transfer full) (element-type CpmXmlPart) (nullable): the parts,
  * or NULL with @error set when the body is not a multipart
  */
-GPtrArray *cpm_xml_split_related (GBytes *body, const char *content_type,
+CPM_EXPORT GPtrArray *cpm_xml_split_related (GBytes *body, const char *content_type,
                                   guint body_line, GError **error);
 
 /*
@@ -94,7 +97,7 @@ GPtrArray *cpm_xml_split_related (GBytes *body, const char *content_type,
  * "cid:", URL-decode, compare with the Content-ID without angle brackets;
  * spec README defect 4). Returns: (transfer none) (nullable): the part
  */
-const CpmXmlPart *cpm_xml_find_part (GPtrArray *parts, const char *reference);
+CPM_EXPORT const CpmXmlPart *cpm_xml_find_part (GPtrArray *parts, const char *reference);
 
 /*
  * Checks run on a parsed, schema-checked body: @parts is the
@@ -111,13 +114,13 @@ typedef void (*CpmXmlBodyCheck) (xmlDocPtr doc, GPtrArray *parts, const CpmXmlPl
  * Rules: "<prefix>.content-type", "<prefix>.multipart", "<prefix>.root-type",
  * "<prefix>.schema" and the xml.* / limit.xml-* rules of cpm_xml_parse().
  */
-void cpm_xml_validate_body (const CpmObject *object, const char *xml_type, const char *schema,
+CPM_EXPORT void cpm_xml_validate_body (const CpmObject *object, const char *xml_type, const char *schema,
                             const char *rule_prefix, const char *section, CpmReport *report,
                             CpmXmlBodyCheck check, gpointer data);
 
 /* Decodes @data per the Content-Transfer-Encoding value @cte (NULL: none).
  * Returns: (transfer full) */
-GBytes *cpm_xml_decode_transfer (GBytes *data, const char *cte);
+CPM_EXPORT GBytes *cpm_xml_decode_transfer (GBytes *data, const char *cte);
 
 G_END_DECLS
 
