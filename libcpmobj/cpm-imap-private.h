@@ -4,9 +4,14 @@
 #ifndef CPM_IMAP_PRIVATE_H
 #define CPM_IMAP_PRIVATE_H
 
+#include <cpmobj/cpm-common.h>
 #include <glib.h>
 
 G_BEGIN_DECLS
+
+/* The functions below carry CPM_EXPORT so that the unit tests and the fuzzer,
+ * which link the shared library, reach them; they are still no public API
+ * (no installed header declares them). */
 
 /* Bounds: a response line (without its literals) may be this long, a literal
  * this large, lists nested this deep. Beyond them the response is refused
@@ -74,26 +79,26 @@ typedef enum {
  * of the response (CRLF and literals included) and *response is set. On
  * INCOMPLETE, *needed is the smallest total length that could complete it.
  * Never reads past @len; any bytes are accepted without crashing. */
-CpmImapParseResult cpm_imap_parse_response (const guint8 *data, gsize len,
+CPM_EXPORT CpmImapParseResult cpm_imap_parse_response (const guint8 *data, gsize len,
                                             gsize *consumed, gsize *needed,
                                             CpmImapResponse **response,
                                             GError **error);
 
-void cpm_imap_response_free (CpmImapResponse *response);
-void cpm_imap_value_free (CpmImapValue *value);
+CPM_EXPORT void cpm_imap_response_free (CpmImapResponse *response);
+CPM_EXPORT void cpm_imap_value_free (CpmImapValue *value);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CpmImapResponse, cpm_imap_response_free)
 
 /* Parses "UIDVALIDITY UID" or "UIDVALIDITY uid-set" (APPENDUID arguments,
  * RFC 4315 section 3) into @uidvalidity and the UIDs in order. */
-gboolean cpm_imap_parse_appenduid (const char *args, guint32 *uidvalidity,
+CPM_EXPORT gboolean cpm_imap_parse_appenduid (const char *args, guint32 *uidvalidity,
                                    GArray *uids, GError **error);
 
 /* Quotes @s for a command as an IMAP quoted string, or returns NULL when it
  * needs a literal (CR, LF, NUL or 8-bit). */
-char *cpm_imap_quote (const char *s);
+CPM_EXPORT char *cpm_imap_quote (const char *s);
 
 /* Formats an internal date as RFC 3501 date-time ("17-Jul-1996 02:44:25 -0700"). */
-char *cpm_imap_format_date (GDateTime *date);
+CPM_EXPORT char *cpm_imap_format_date (GDateTime *date);
 
 G_END_DECLS
 

@@ -113,6 +113,9 @@ p_atom (Parser *ps, gboolean allow_section, char **out)
       break;
     } else if (brackets == 0 && is_atom_stop (c)) {
       break;
+    } else if (c < 0x20 || c == 0x7f) {
+      return p_fail (ps, "control character 0x%02x at offset %" G_GSIZE_FORMAT, c,
+                     p_offset (ps));
     }
     ps->p++;
   }

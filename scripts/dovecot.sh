@@ -16,7 +16,7 @@
 #   CPM_IMAPS_URL       imaps://127.0.0.1:PORT  (TLS from the first byte)
 #   CPM_IMAP_USER       test user (plain-text passdb)
 #   CPM_IMAP_PASSWORD_FILE  file holding its password
-#   CPM_IMAP_QUOTA_USER a second user whose quota is nearly full (1 KiB)
+#   CPM_IMAP_QUOTA_USER a second user whose quota (16 bytes) refuses every object
 #   CPM_DOVECOT_CONF    the configuration file (for doveadm -c / imap -c)
 #   CPM_DOVECOT_DIR     DIR
 set -euo pipefail
@@ -30,7 +30,11 @@ die () { echo "dovecot.sh: $*" >&2; exit 2; }
 # glib-networking is GIO's TLS backend: without it libcpmobj's IMAP client
 # cannot speak TLS at all.
 have_gio_tls () {
-  ls /usr/lib/*/gio/modules/libgio*tls*.so /usr/lib/gio/modules/libgio*tls*.so >/dev/null 2>&1
+  local f
+  for f in /usr/lib/*/gio/modules/libgio*tls*.so /usr/lib/gio/modules/libgio*tls*.so; do
+    [ -e "$f" ] && return 0
+  done
+  return 1
 }
 
 install_dovecot () {
@@ -177,11 +181,11 @@ write_users () {
   pw=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
   printf '%s\n' "$pw" >"$dir/password"
   chmod 0600 "$dir/password"
-  # The quota user's storage limit is tiny, so any append is refused with
+  # The quota user's storage limit is 16 bytes, so any append is refused with
   # [OVERQUOTA]; the limit rides in the passdb as a userdb_ extra field.
   {
     printf 'cpmtest:{PLAIN}%s::::::\n' "$pw"
-    printf 'cpmfull:{PLAIN}%s::::::userdb_quota_rule=*:storage=1K\n' "$pw"
+    printf 'cpmfull:{PLAIN}%s::::::userdb_quota_rule=*:storage=16B\n' "$pw"
   } >"$dir/passwd"
   chmod 0640 "$dir/passwd"
   # The auth process runs as the internal user and must read it.
