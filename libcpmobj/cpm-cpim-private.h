@@ -1,0 +1,48 @@
+/* Transfer-encoding helpers shared by the CPIM layer and the builder.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef CPM_CPIM_PRIVATE_H
+#define CPM_CPIM_PRIVATE_H
+
+#include "config-private.h"
+#include <cpmobj/cpm-cpim.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  CPM_CTE_7BIT,
+  CPM_CTE_QUOTED_PRINTABLE,
+  CPM_CTE_BASE64,
+} CpmCte;
+
+/* Lower-case "type/subtype" of a Content-Type value without a full
+ * parse (the builder's hot path). Returns: (transfer full) */
+char *cpm_mime_type_of (const char *content_type);
+
+/* TRUE for content whose line breaks are not data: text/x and the XML
+ * types (application/xml, +xml, application/x-cpm-*). @mime is lower-case. */
+gboolean cpm_mime_is_textual (const char *mime);
+
+/* Picks the Content-Transfer-Encoding that lets @data survive IMAP APPEND
+ * (see the comment at its definition for the rules). */
+CpmCte cpm_cte_choose (gboolean textual, const guint8 *data, gsize len);
+
+/* Returns: (transfer none): "7bit", "quoted-printable" or "base64" */
+const char *cpm_cte_name (CpmCte cte);
+
+/* Appends @data encoded with @cte to @out, CRLF line ends. Textual 7bit and
+ * quoted-printable content has its line ends made CRLF (canonical form,
+ * RFC 2045 6.4); binary content is encoded byte for byte. */
+void cpm_cte_encode (CpmCte cte, gboolean textual, const guint8 *data, gsize len, GString *out);
+
+/* A fresh multipart boundary that occurs nowhere in @haystack (@len bytes):
+ * @preferred if "--@preferred" is absent, else @preferred plus random hex.
+ * Returns: (transfer full) */
+char *cpm_boundary_choose (const char *preferred, const char *haystack, gsize len);
+
+/* The CPIM rendering of an RFC 5322 address from the object headers
+ * (RFC 3862 4.1: [Formal-name] "<" URI ">"). Returns: (transfer full) */
+char *cpm_cpim_address_from_rfc5322 (const char *value);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,351 @@
+/* Tests of the CPIM layer (RFC 3862) and of the "cpim.*" body rules.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "harness.h"
+
+#include <string.h>
+
+static CpmCpim *
+load_cpim (const char *name, CpmReport *report)
+{
+  g_autofree char *rel = g_strconcat ("cpim/", name, NULL);
+  g_autoptr(GBytes) bytes = cpm_test_load (rel);
+  g_autoptr(GError) error = NULL;
+  CpmCpim *cpim = cpm_cpim_parse (bytes, report, 1, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (cpim);
+  return cpim;
+}
+
+static void
+assert_round_trip (const char *name)
+{
+  g_autofree char *rel = g_strconcat ("cpim/", name, NULL);
+  g_autoptr(GBytes) bytes = cpm_test_load (rel);
+  g_autoptr(CpmCpim) cpim = cpm_cpim_parse (bytes, NULL, 1, NULL);
+  g_assert_nonnull (cpim);
+  g_autoptr(GBytes) out = cpm_cpim_to_bytes (cpim);
+  cpm_test_assert_bytes_equal (out, bytes);
+}
+
+static void
+test_round_trip (void)
+{
+  static const char *const files[] = {
+    "valid-text-plain.cpim", "valid-text-plain-lf.cpim", "valid-imdn-notification.cpim",
+    "valid-multipart.cpim", "valid-base64.cpim", "appendix-d.cpim",
+    "invalid-malformed-line.cpim", "invalid-missing-content-separator.cpim",
+    "invalid-no-content.cpim", "invalid-content-type-missing.cpim", NULL,
+  };
+  for (guint i = 0; files[i]; i++)
+    assert_round_trip (files[i]);
+}
+
+static void
+test_text_plain (gconstpointer data)
+{
+  g_autoptr(CpmReport) report = cpm_report_new ();
+  g_autoptr(CpmCpim) cpim = load_cpim (data, report);
+  cpm_test_assert_rules (report, NULL, NULL);
+  g_assert_cmpuint (cpm_cpim_get_n_headers (cpim), ==, 8);
+  g_assert_cmpstr (cpm_cpim_get_header_name (cpim, 0), ==, "From");
+  g_assert_cmpstr (cpm_cpim_get_header (cpim, "From"), ==, "Alice <sip:alice@example.com>");
+  g_assert_cmpstr (cpm_cpim_get_header (cpim, "To"), ==, "Bob <sip:bob@example.com>");
+  g_assert_cmpstr (cpm_cpim_get_header (cpim, "DateTime"), ==, "2014-04-29T09:48:23.24-08:00");
+  /* names are case-sensitive (RFC 3862 3.1) */
+  g_assert_null (cpm_cpim_get_header (cpim, "from"));
+  g_assert_cmpstr (cpm_cpim_get_ns_header (cpim, CPM_CPIM_NS_IMDN, "Message-ID"), ==,
+                   "654131a654131a654131a654131a8994656");
+  g_assert_cmpstr (cpm_cpim_get_ns_header (cpim, CPM_CPIM_NS_IMDN, "Disposition-Notification"),
+                   ==, "positive-delivery, display");
+  g_assert_null (cpm_cpim_get_ns_header (cpim, "urn:example:other", "Message-ID"));
+  /* Subject repeats, the second one language-tagged (RFC 3862 3.3) */
+  g_assert_cmpstr (cpm_cpim_get_header_value (cpim, 7), ==,
+                   ";lang=fr beau temps prevu pour aujourd'hui");
+  g_assert_cmpuint (cpm_cpim_get_n_content_headers (cpim), ==, 2);
+  g_assert_cmpstr (cpm_cpim_get_content_type (cpim), ==, "text/plain; charset=utf-8");
+  g_assert_cmpstr (cpm_cpim_get_content_header (cpim, "content-id"), ==, "<1234@example.com>");
+  g_autoptr(GBytes) content = cpm_cpim_dup_content_decoded (cpim, NULL);
+  g_assert_nonnull (content);
+  gsize len = 0;
+  const char *text = g_bytes_get_data (content, &len);
+  g_assert_true (len >= 31 && memcmp (text, "Here is the text of my message.", 31) == 0);
+}
+
+static void
+test_appendix_d (void)
+{
+  g_autoptr(CpmReport) report = cpm_report_new ();
+  g_autoptr(CpmCpim) cpim = load_cpim ("appendix-d.cpim", report);
+  /* missing separator and the undeclared imdn prefix are warnings only */
+  cpm_test_assert_rules (report, "cpim.missing-separator", "cpim.ns-undeclared",
+                         "cpim.ns-undeclared", NULL);
+  g_assert_true (cpm_report_is_valid (report));
+  for (guint i = 0; i < cpm_report_get_count (report); i++) {
+    const CpmDiagnostic *d = cpm_report_get (report, i);
+    if (strcmp (d->rule, "cpim.missing-separator") == 0)
+      g_assert_cmpuint (d->line, ==, 6);
+  }
+  g_assert_cmpuint (cpm_cpim_get_n_headers (cpim), ==, 5);
+  g_assert_cmpstr (cpm_cpim_get_content_type (cpim), ==, "text/plain; charset=utf-8");
+  g_assert_cmpstr (cpm_cpim_get_header (cpim, "imdn.Message-ID"), ==,
+                   "654131a654131a654131a654131a8994656");
+  GBytes *content = cpm_cpim_get_content (cpim);
+  g_assert_cmpmem (g_bytes_get_data (content, NULL), g_bytes_get_size (content),
+                   "Here is the text of my message.\n", 32);
+}
+
+static void
+test_base64 (void)
+{
+  g_autoptr(CpmCpim) cpim = load_cpim ("valid-base64.cpim", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) decoded = cpm_cpim_dup_content_decoded (cpim, &error);
+  g_assert_no_error (error);
+  const char *want = "Grüße aus Köln ✓\r\nZweite Zeile.\r\n";
+  g_assert_cmpmem (g_bytes_get_data (decoded, NULL), g_bytes_get_size (decoded), want,
+                   strlen (want));
+}
+
+static void
+test_multipart (void)
+{
+  g_autoptr(CpmReport) report = cpm_report_new ();
+  g_autoptr(CpmCpim) cpim = load_cpim ("valid-multipart.cpim", report);
+  cpm_test_assert_rules (report, NULL, NULL);
+  g_assert_true (g_str_has_prefix (cpm_cpim_get_content_type (cpim), "multipart/mixed"));
+}
+
+static void
+test_not_cpim (void)
+{
+  g_autoptr(GBytes) bytes = cpm_test_load ("cpim/invalid-not-cpim.cpim");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmCpim) cpim = cpm_cpim_parse (bytes, NULL, 1, &error);
+  g_assert_null (cpim);
+  g_assert_error (error, CPM_ERROR, CPM_ERROR_PARSE);
+  g_autoptr(GBytes) empty = g_bytes_new_static ("", 0);
+  g_clear_error (&error);
+  g_autoptr(CpmCpim) none = cpm_cpim_parse (empty, NULL, 1, &error);
+  g_assert_null (none);
+  g_assert_error (error, CPM_ERROR, CPM_ERROR_PARSE);
+}
+
+/* A generated body: CRLF everywhere, values kept, parses back clean. */
+static void
+test_build_round_trip (void)
+{
+  g_autoptr(CpmCpim) cpim = cpm_cpim_new ();
+  cpm_cpim_add_header (cpim, "From", "Jörg <sip:joerg@example.com>");
+  cpm_cpim_add_header (cpim, "To", "<sip:bob@example.com>");
+  cpm_cpim_add_header (cpim, "DateTime", "2020-01-02T03:04:05Z");
+  cpm_cpim_add_header (cpim, "NS", "imdn <urn:ietf:params:imdn>");
+  cpm_cpim_add_header (cpim, "imdn.Message-ID", "abc\r\nInjected: yes");
+  g_autoptr(GBytes) text = g_bytes_new_static ("line one\nline two\n", 18);
+  cpm_cpim_set_content (cpim, "text/plain; charset=utf-8", text);
+  g_autoptr(GBytes) out = cpm_cpim_to_bytes (cpim);
+  gsize len = 0;
+  const char *s = g_bytes_get_data (out, &len);
+  g_autofree char *str = g_strndup (s, len);
+  g_assert_nonnull (strstr (str, "From: Jörg <sip:joerg@example.com>\r\n"));
+  g_assert_nonnull (strstr (str, "\r\n\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                                 "line one\r\nline two\r\n"));
+  g_assert_null (strstr (str, "Content-Transfer-Encoding"));
+  g_assert_null (strstr (str, "\r\nInjected:"));
+
+  g_autoptr(CpmReport) report = cpm_report_new ();
+  g_autoptr(CpmCpim) back = cpm_cpim_parse (out, report, 1, NULL);
+  g_assert_nonnull (back);
+  cpm_test_assert_rules (report, NULL, NULL);
+  g_assert_cmpstr (cpm_cpim_get_ns_header (back, CPM_CPIM_NS_IMDN, "Message-ID"), ==,
+                   "abc  Injected: yes");
+  g_assert_cmpstr (cpm_cpim_get_header (back, "From"), ==, "Jörg <sip:joerg@example.com>");
+}
+
+/* Adding a field to a parsed body keeps every parsed byte. */
+static void
+test_modify_parsed (void)
+{
+  g_autoptr(GBytes) bytes = cpm_test_load ("cpim/valid-text-plain-lf.cpim");
+  g_autoptr(CpmCpim) cpim = cpm_cpim_parse (bytes, NULL, 1, NULL);
+  cpm_cpim_add_header (cpim, "cc", "<sip:carol@example.com>");
+  g_autoptr(GBytes) out = cpm_cpim_to_bytes (cpim);
+  g_autofree char *str = g_strndup (g_bytes_get_data (out, NULL), g_bytes_get_size (out));
+  g_assert_nonnull (strstr (str, "aujourd'hui\ncc: <sip:carol@example.com>\r\n\nContent-Type"));
+  g_assert_true (g_str_has_suffix (str, "Here is the text of my message.\n"));
+}
+
+typedef struct {
+  const char *content_type;
+  const char *data;
+  gssize len;
+  const char *cte; /* NULL: 7bit, no header */
+} CteCase;
+
+static void
+test_transfer_encoding (void)
+{
+  static const char binary[] = { (char) 0x89, 'P', 'N', 'G', 0, 1, 2, (char) 0xff };
+  g_autofree char *long_line = g_strnfill (2000, 'a');
+  const CteCase cases[] = {
+    { "text/plain; charset=utf-8", "plain ASCII\n", -1, NULL },
+    { "text/plain; charset=utf-8", "Schöne Grüße aus Köln, wir sehen uns morgen um acht Uhr am Bahnhof.\n", -1, "quoted-printable" },
+    { "text/plain; charset=utf-8", "日本語のテキストです。\n", -1, "base64" },
+    { "text/plain; charset=utf-8", "nul\0byte", 8, "base64" },
+    { "text/plain; charset=utf-8", long_line, -1, "quoted-printable" },
+    { "image/png", binary, sizeof binary, "base64" },
+    { "application/octet-stream", "ascii\nbare lf", -1, "base64" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    const CteCase *c = &cases[i];
+    gsize len = c->len < 0 ? strlen (c->data) : (gsize) c->len;
+    g_autoptr(GBytes) content = g_bytes_new (c->data, len);
+    g_autoptr(CpmCpim) cpim = cpm_cpim_new ();
+    cpm_cpim_add_header (cpim, "From", "<sip:a@example.com>");
+    cpm_cpim_set_content (cpim, c->content_type, content);
+    g_assert_cmpstr (cpm_cpim_get_content_header (cpim, "Content-Transfer-Encoding"), ==, c->cte);
+    GBytes *stored = cpm_cpim_get_content (cpim);
+    gsize slen = 0;
+    const guint8 *s = g_bytes_get_data (stored, &slen);
+    gsize line = 0;
+    for (gsize k = 0; k < slen; k++) {
+      if (c->cte)
+        g_assert_cmpuint (s[k], <, 0x80);
+      if (c->cte)
+        g_assert_cmpuint (s[k], !=, 0);
+      line = s[k] == '\n' ? 0 : line + 1;
+      g_assert_cmpuint (line, <=, 998);
+    }
+    /* decoding gives the content back (text in canonical CRLF form) */
+    g_autoptr(GBytes) back = cpm_cpim_dup_content_decoded (cpim, NULL);
+    g_assert_nonnull (back);
+    gboolean textual = g_str_has_prefix (c->content_type, "text/");
+    if (!textual || !memchr (c->data, '\n', len))
+      g_assert_cmpmem (g_bytes_get_data (back, NULL), g_bytes_get_size (back), c->data, len);
+  }
+}
+
+/* ---- body rules through the validator ---- */
+
+static const char object_head[] =
+  "From: Alice <sip:alice@example.com>\r\n"
+  "To: Bob <sip:bob@example.com>\r\n"
+  "Date: Tue, 29 Apr 2014 09:48:23 -0800\r\n"
+  "Conversation-ID: f81d4fae-7dec-11d0-a765-00a0c91e6bf6\r\n"
+  "Contribution-ID: abcdef-1234-5678-90ab-cdef01234567\r\n"
+  "P-Asserted-Service: urn:urn-7:3gpp-service.ims.icsi.oma.cpm.msg\r\n"
+  "Accept-Contact: *;+g.oma.sip-im\r\n"
+  "IMDN-Message-ID: 654131a654131a654131a654131a8994656\r\n"
+  "Content-Type: Message/CPIM\r\n"
+  "\r\n";
+#define BODY_LINE 11
+
+static CpmReport *
+validate_cpim_file (const char *name, CpmKind kind)
+{
+  g_autofree char *rel = g_strconcat ("cpim/", name, NULL);
+  g_autoptr(GBytes) body = cpm_test_load (rel);
+  g_autoptr(GString) obj = g_string_new (object_head);
+  g_string_append_len (obj, g_bytes_get_data (body, NULL), (gssize) g_bytes_get_size (body));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmObject) object = cpm_object_parse_data (obj->str, obj->len, NULL, &error);
+  g_assert_no_error (error);
+  cpm_object_set_kind (object, kind);
+  g_autoptr(CpmReport) all = cpm_validate (object, CPM_PROFILE_2_2);
+  CpmReport *cpim_only = cpm_report_new ();
+  for (guint i = 0; i < cpm_report_get_count (all); i++) {
+    const CpmDiagnostic *d = cpm_report_get (all, i);
+    if (g_str_has_prefix (d->rule, "cpim."))
+      cpm_report_add_at (cpim_only, d->rule, d->severity, d->section, d->header, d->line,
+                         d->column, "%s", d->message);
+  }
+  return cpim_only;
+}
+
+typedef struct {
+  const char *file;
+  CpmKind kind;
+  const char *rules[4];
+  guint line; /* line of the first diagnostic in the object, 0: not checked */
+} RuleCase;
+
+static const RuleCase rule_cases[] = {
+  { "valid-text-plain.cpim", CPM_KIND_MESSAGE, { NULL }, 0 },
+  { "valid-text-plain-lf.cpim", CPM_KIND_MESSAGE, { NULL }, 0 },
+  { "valid-multipart.cpim", CPM_KIND_MESSAGE, { NULL }, 0 },
+  { "valid-base64.cpim", CPM_KIND_CHAT, { NULL }, 0 },
+  { "valid-imdn-notification.cpim", CPM_KIND_IMDN, { NULL }, 0 },
+  { "appendix-d.cpim", CPM_KIND_CHAT,
+    { "cpim.missing-separator", "cpim.ns-undeclared", "cpim.ns-undeclared", NULL }, 0 },
+  { "invalid-not-cpim.cpim", CPM_KIND_MESSAGE, { "cpim.not-cpim", NULL }, BODY_LINE },
+  { "invalid-from-missing.cpim", CPM_KIND_MESSAGE, { "cpim.from-missing", NULL }, BODY_LINE },
+  { "invalid-to-missing.cpim", CPM_KIND_MESSAGE, { "cpim.to-missing", NULL }, BODY_LINE + 1 },
+  { "invalid-datetime-invalid.cpim", CPM_KIND_MESSAGE, { "cpim.datetime-invalid", NULL },
+    BODY_LINE + 2 },
+  { "invalid-ns-undeclared.cpim", CPM_KIND_MESSAGE, { "cpim.ns-undeclared", NULL },
+    BODY_LINE + 3 },
+  { "invalid-ns-invalid.cpim", CPM_KIND_MESSAGE, { "cpim.ns-invalid", NULL }, BODY_LINE + 3 },
+  { "invalid-malformed-line.cpim", CPM_KIND_MESSAGE, { "cpim.malformed-line", NULL },
+    BODY_LINE + 3 },
+  { "invalid-multipart-empty.cpim", CPM_KIND_MESSAGE, { "cpim.multipart-empty", NULL },
+    BODY_LINE + 4 },
+  { "invalid-multipart-boundary-missing.cpim", CPM_KIND_MESSAGE,
+    { "cpim.multipart-boundary-missing", NULL }, BODY_LINE + 4 },
+  { "invalid-content-type-missing.cpim", CPM_KIND_MESSAGE, { "cpim.content-type-missing", NULL },
+    BODY_LINE + 6 },
+  { "invalid-transfer-encoding-unknown.cpim", CPM_KIND_MESSAGE,
+    { "cpim.transfer-encoding-unknown", NULL }, BODY_LINE + 5 },
+  { "invalid-missing-content-separator.cpim", CPM_KIND_MESSAGE,
+    { "cpim.missing-content-separator", NULL }, BODY_LINE + 5 },
+  { "invalid-no-content.cpim", CPM_KIND_MESSAGE, { "cpim.no-content", NULL }, 0 },
+  { "invalid-imdn-message-id-mismatch.cpim", CPM_KIND_MESSAGE,
+    { "cpim.imdn-message-id-mismatch", NULL }, 8 },
+  { "invalid-imdn-content-type.cpim", CPM_KIND_IMDN, { "cpim.imdn-content-type", NULL },
+    BODY_LINE + 4 },
+};
+
+static void
+test_body_rules (gconstpointer data)
+{
+  const RuleCase *c = data;
+  g_autoptr(CpmReport) report = validate_cpim_file (c->file, c->kind);
+  cpm_test_assert_rules (report, c->rules[0], c->rules[1], c->rules[2], c->rules[3], NULL);
+  if (c->line && cpm_report_get_count (report) > 0)
+    g_assert_cmpuint (cpm_report_get (report, 0)->line, ==, c->line);
+  for (guint i = 0; i < cpm_report_get_count (report); i++)
+    g_assert_nonnull (cpm_report_get (report, i)->section);
+}
+
+/* The same body in an object whose Content-Type is not Message/CPIM. */
+static void
+test_outer_type (void)
+{
+  const char *text = "From: <sip:a@example.com>\r\nTo: <sip:b@example.com>\r\n"
+                     "Content-Type: text/plain\r\n\r\nhello\r\n";
+  g_autoptr(CpmObject) object = cpm_object_parse_data (text, strlen (text), NULL, NULL);
+  cpm_object_set_kind (object, CPM_KIND_MESSAGE);
+  g_autoptr(CpmReport) report = cpm_validate (object, CPM_PROFILE_2_2);
+  g_assert_true (cpm_report_has_rule (report, "cpim.content-type"));
+  g_assert_false (cpm_report_has_rule (report, "cpim.not-cpim"));
+}
+
+int
+main (int argc, char **argv)
+{
+  cpm_test_init (&argc, &argv);
+  g_test_add_func ("/cpim/round-trip", test_round_trip);
+  g_test_add_data_func ("/cpim/text-plain/crlf", "valid-text-plain.cpim", test_text_plain);
+  g_test_add_data_func ("/cpim/text-plain/lf", "valid-text-plain-lf.cpim", test_text_plain);
+  g_test_add_func ("/cpim/appendix-d", test_appendix_d);
+  g_test_add_func ("/cpim/base64", test_base64);
+  g_test_add_func ("/cpim/multipart", test_multipart);
+  g_test_add_func ("/cpim/not-cpim", test_not_cpim);
+  g_test_add_func ("/cpim/build-round-trip", test_build_round_trip);
+  g_test_add_func ("/cpim/modify-parsed", test_modify_parsed);
+  g_test_add_func ("/cpim/transfer-encoding", test_transfer_encoding);
+  g_test_add_func ("/cpim/outer-type", test_outer_type);
+  for (guint i = 0; i < G_N_ELEMENTS (rule_cases); i++) {
+    g_autofree char *path = g_strdup_printf ("/cpim/rules/%s", rule_cases[i].file);
+    g_test_add_data_func (path, &rule_cases[i], test_body_rules);
+  }
+  return g_test_run ();
+}
