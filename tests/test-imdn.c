@@ -1,0 +1,94 @@
+/* IMDN objects: message/imdn+xml (RFC 5438) inside the CPIM wrapper.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "harness.h"
+#include <string.h>
+
+static CpmReport *
+validate_file (const char *file)
+{
+  g_autoptr (CpmObject) obj = cpm_test_load_object (file);
+  g_assert_cmpint (cpm_object_get_kind (obj), ==, CPM_KIND_IMDN);
+  return cpm_validate (obj, CPM_PROFILE_2_2);
+}
+
+static void
+test_valid (gconstpointer file)
+{
+  g_autoptr (CpmReport) report = validate_file (file);
+  cpm_test_assert_rules (report, NULL, NULL);
+}
+
+typedef struct {
+  const char *file;
+  const char *rule;
+  guint line;
+} Case;
+
+/* Object lines: 9 header fields, the CPIM block from line 11, the inner
+ * entity's headers from 17 and the XML from line 20. */
+static const Case cases[] = {
+  { "imdn/invalid-schema-status.eml", "imdn.schema", 24 },
+  { "imdn/invalid-schema-datetime-missing.eml", "imdn.schema", 23 },
+  { "imdn/invalid-message-id-same.eml", "imdn.message-id-same", 22 },
+  { "imdn/invalid-cpim-message-id-missing.eml", "imdn.cpim-message-id-missing", 11 },
+  { "imdn/invalid-message-id-empty.eml", "imdn.message-id-empty", 22 },
+  { "imdn/invalid-datetime.eml", "imdn.datetime", 23 },
+  { "imdn/invalid-xml-doctype.eml", "xml.doctype", 21 },
+  { "imdn/invalid-xml-not-well-formed.eml", "xml.not-well-formed", 25 },
+};
+
+static void
+test_invalid (gconstpointer data)
+{
+  const Case *c = data;
+  g_autoptr (CpmReport) report = validate_file (c->file);
+  cpm_test_assert_rules (report, c->rule, NULL);
+  if (cpm_report_get_count (report) == 1)
+    g_assert_cmpuint (cpm_report_get (report, 0)->line, ==, c->line);
+}
+
+static void
+test_original_id (void)
+{
+  static const struct {
+    const char *file;
+    const char *id;
+  } ids[] = {
+    { "imdn/valid-display.eml", "34jk324j-msg-0001" },
+    { "imdn/valid-delivery.eml", "34jk324j-msg-0002" },
+    { "imdn/valid-processing-base64.eml", "34jk324j-msg-0003" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++) {
+    g_autoptr (CpmObject) obj = cpm_test_load_object (ids[i].file);
+    g_autoptr (GError) error = NULL;
+    g_autofree char *id = cpm_imdn_dup_original_message_id (obj, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (id, ==, ids[i].id);
+  }
+  static const char *const bad[] = { "imdn/invalid-message-id-empty.eml",
+                                     "imdn/invalid-xml-doctype.eml",
+                                     "gso/valid-minimal.eml", NULL };
+  for (guint i = 0; bad[i]; i++) {
+    g_autoptr (CpmObject) obj = cpm_test_load_object (bad[i]);
+    g_autoptr (GError) error = NULL;
+    g_autofree char *id = cpm_imdn_dup_original_message_id (obj, &error);
+    g_assert_null (id);
+    g_assert_nonnull (error);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  cpm_test_init (&argc, &argv);
+  g_test_add_data_func ("/imdn/valid/display", "imdn/valid-display.eml", test_valid);
+  g_test_add_data_func ("/imdn/valid/delivery", "imdn/valid-delivery.eml", test_valid);
+  g_test_add_data_func ("/imdn/valid/processing-base64", "imdn/valid-processing-base64.eml",
+                        test_valid);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree char *name = g_strdup_printf ("/imdn/invalid/%s", cases[i].file + 5);
+    g_test_add_data_func (name, &cases[i], test_invalid);
+  }
+  g_test_add_func ("/imdn/original-id", test_original_id);
+  return g_test_run ();
+}
