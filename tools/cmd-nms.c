@@ -46,9 +46,10 @@ print_report (const char *file, guint line, const CpmReport *report)
 {
   for (guint i = 0; i < cpm_report_get_count (report); i++) {
     const CpmDiagnostic *d = cpm_report_get (report, i);
-    fprintf (stderr, "%s:%u: %s %s [%s] %s%s%s\n", file, d->line ? d->line : line,
-             cpm_severity_to_string (d->severity), d->rule, d->section,
-             d->header ? d->header : "", d->header ? ": " : "", d->message);
+    guint at = d->line ? d->line : line;
+    g_autofree char *where = at ? g_strdup_printf ("%s:%u", file, at) : g_strdup (file);
+    fprintf (stderr, "%s: %s %s [%s] %s%s%s\n", where, cpm_severity_to_string (d->severity),
+             d->rule, d->section, d->header ? d->header : "", d->header ? ": " : "", d->message);
   }
 }
 
