@@ -19,6 +19,7 @@
 #include <cpmobj/cpm-legacy.h>
 #include <cpmobj/cpm-filetransfer.h>
 #include <cpmobj/cpm-session.h>
+#include <cpmobj/cpm-store.h>
 #include <cpmobj/cpm-xml.h>
 #include <cpmobj/cpm-imdn.h>
 
