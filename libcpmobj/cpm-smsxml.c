@@ -110,10 +110,10 @@ repair_chunk (SurrogateFilter *f, const guint8 *p, gsize len, gboolean final)
       i += n1 > 0 ? (gsize) n1 : 1;
       continue;
     }
-    g_byte_array_append (f->out, p + plain, (guint) (i - plain));
     n2 = hi <= 0xDBFF ? parse_char_ref (p + i + n1, len - i - n1, &lo) : 0;
     if (n2 < 0 && !final)
       goto cut;
+    g_byte_array_append (f->out, p + plain, (guint) (i - plain));
     if (n2 > 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
       emit_char (f, 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00));
       i += (gsize) n1 + (gsize) n2;
@@ -161,10 +161,15 @@ filter_fill (SurrogateFilter *f)
   if (n == 0)
     f->eof = TRUE;
   g_byte_array_append (f->carry, buf, (guint) n);
-  if (!f->sniffed && (f->carry->len >= 256 || f->eof))
-    sniff_encoding (f, f->carry->data, f->carry->len);
   g_byte_array_set_size (f->out, 0);
   f->out_pos = 0;
+  if (!f->sniffed) {
+    /* Nothing goes out before the XML declaration has been seen whole. */
+    if (f->carry->len < 256 && !f->eof &&
+        !g_strstr_len ((const char *) f->carry->data, f->carry->len, "?>"))
+      return TRUE;
+    sniff_encoding (f, f->carry->data, f->carry->len);
+  }
   used = repair_chunk (f, f->carry->data, f->carry->len, f->eof);
   g_byte_array_remove_range (f->carry, 0, (guint) used);
   return TRUE;
@@ -207,17 +212,14 @@ typedef struct {
 } SmsXml;
 
 static void
-on_xml_error (void *arg, const char *msg, xmlParserSeverities severity,
-              xmlTextReaderLocatorPtr locator)
+on_xml_error (void *arg, xmlErrorPtr error)
 {
   SmsXml *s = arg;
 
-  if (severity != XML_PARSER_SEVERITY_ERROR && severity != XML_PARSER_SEVERITY_VALIDITY_ERROR)
+  if (error->level < XML_ERR_ERROR || s->xml_error)
     return;
-  if (s->xml_error)
-    return;
-  s->xml_error = g_strchomp (g_strdup (msg));
-  s->xml_error_line = xmlTextReaderLocatorLineNumber (locator);
+  s->xml_error = g_strchomp (g_strdup (error->message ? error->message : "parse error"));
+  s->xml_error_line = error->line;
 }
 
 /* Returns: (transfer full) (nullable): attribute @name, NULL when absent or
@@ -268,8 +270,9 @@ set_date (CpmLegacyMessage *m, const char *value)
 static char *
 source_at (CpmLegacyReader *reader, SmsXml *s)
 {
-  return g_strdup_printf ("%s:%d", reader->name ? reader->name : "-",
-                          xmlTextReaderGetParserLineNumber (s->xml));
+  /* The element's own line: the parser itself has read ahead. */
+  return g_strdup_printf ("%s:%ld", reader->name ? reader->name : "-",
+                          xmlGetLineNo (xmlTextReaderCurrentNode (s->xml)));
 }
 
 static CpmLegacyMessage *
@@ -490,10 +493,10 @@ cpm_smsxml_reader_init (CpmLegacyReader *reader)
    * attributes that pass libxml2's 10 MB default; memory stays bounded by
    * the largest record. */
   s->xml = xmlReaderForIO (filter_read, filter_close, &s->filter, reader->name, NULL,
-                           XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_HUGE |
+                           XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_HUGE | XML_PARSE_BIG_LINES |
                            XML_PARSE_COMPACT);
   if (s->xml)
-    xmlTextReaderSetErrorHandler (s->xml, on_xml_error, s);
+    xmlTextReaderSetStructuredErrorHandler (s->xml, on_xml_error, s);
   else
     s->done = TRUE;
   reader->klass = &smsxml_class;
