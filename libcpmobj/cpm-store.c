@@ -154,6 +154,13 @@ rule_info (const char *rule)
   g_assert_not_reached ();
 }
 
+/* Folder places read like object locations: under the dump's path. */
+static char *
+folder_location (const CpmStoreCheck *c, const char *folder)
+{
+  return c->root ? g_build_filename (c->root, folder, NULL) : g_strdup (folder);
+}
+
 static void G_GNUC_PRINTF (5, 6)
 finding (CpmStoreCheck *c, const char *location, const char *rule, guint line,
          const char *format, ...)
@@ -191,7 +198,8 @@ manifest_line (CpmStoreCheck *c, const char *text, guint lineno)
       !json_object_is_type (file, json_type_string) ||
       !json_object_object_get_ex (o, "flags", &flags) ||
       !json_object_is_type (flags, json_type_array)) {
-    g_autofree char *where = g_strdup_printf (MANIFEST ":%u", lineno);
+    g_autofree char *manifest = folder_location (c, MANIFEST);
+    g_autofree char *where = g_strdup_printf ("%s:%u", manifest, lineno);
     finding (c, where, "store.manifest", lineno,
              "not a JSON object with a \"file\" string and a \"flags\" array");
   } else {
@@ -469,7 +477,8 @@ check_conversation (CpmStoreCheck *c, Folder *conv)
     return FALSE;
   if (witnesses == conv->subtree && strchr (other, ','))
     return FALSE; /* session folders disagree: each is blamed on its own */
-  finding (c, conv->path, "store.conversation-folder-name", 0,
+  g_autofree char *where = folder_location (c, conv->path);
+  finding (c, where, "store.conversation-folder-name", 0,
            "conversation history folder \"%s\" holds objects of Conversation-ID %s", name, other);
   return TRUE;
 }
@@ -484,14 +493,15 @@ check_session (CpmStoreCheck *c, Folder *sess, gboolean parent_misnamed)
   for (guint i = 0; i < sess->direct->len; i++)
     if (((Entry *) sess->direct->pdata[i])->kind == CPM_KIND_SESSION_INFO)
       g_ptr_array_add (infos, sess->direct->pdata[i]);
+  g_autofree char *where = folder_location (c, sess->path);
   if (infos->len != 1)
-    finding (c, sess->path, "store.session-info-count", 0,
+    finding (c, where, "store.session-info-count", 0,
              "session history folder \"%s\" holds %u session info objects; it SHALL hold one",
              name, infos->len);
   if (infos->len == 1) {
     const Entry *info = infos->pdata[0];
     if (info->contribution_id && strcmp (info->contribution_id, name) != 0)
-      finding (c, sess->path, "store.session-folder-name", 0,
+      finding (c, where, "store.session-folder-name", 0,
                "session history folder \"%s\" holds the session of Contribution-ID %s (%s)",
                name, info->contribution_id, info->location);
   }
@@ -501,7 +511,7 @@ check_session (CpmStoreCheck *c, Folder *sess, gboolean parent_misnamed)
   const char *conv_name = last_component (dir);
   g_autofree char *other = foreign_ids (sess->subtree, conv_name, conversation_of);
   if (other)
-    finding (c, sess->path, "store.session-folder-parent", 0,
+    finding (c, where, "store.session-folder-parent", 0,
              "session history folder \"%s\" belongs to Conversation-ID %s, not to \"%s\"",
              name, other, conv_name);
 }
@@ -514,7 +524,8 @@ check_non_cpm (CpmStoreCheck *c, Folder *conv)
 {
   if (has_cpm_object (conv->subtree))
     return FALSE;
-  finding (c, conv->path, "store.non-cpm-folder", 0,
+  g_autofree char *where = folder_location (c, conv->path);
+  finding (c, where, "store.non-cpm-folder", 0,
            "folder \"%s\" under Default holds no CPM object (no Conversation-ID): non-CPM "
            "folders belong outside Default", conv->path);
   return TRUE;

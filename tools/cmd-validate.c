@@ -21,6 +21,7 @@ typedef struct {
   guint n_objects;
   guint n_invalid;
   gboolean io_failed;
+  CpmStoreCheck *store;  /* --store: the store rules, NULL otherwise */
 } Validation;
 
 /* Rules this command reports itself, for objects the library could not
@@ -85,7 +86,8 @@ progress_update (Validation *v)
 typedef struct {
   const char *location;
   CpmKind kind;
-  CpmReport *report;
+  const CpmReport *report;
+  gboolean store_level; /* a store finding: a folder or an object's place */
 } Result;
 
 static void
@@ -93,7 +95,8 @@ print_text (Validation *v, const Result *r)
 {
   gboolean valid = cpm_report_is_valid (r->report);
   g_autofree char *loc = safe_text (r->location);
-  printf ("%s: %s (%s, %s)\n", loc, valid ? "valid" : "invalid", cpm_kind_to_string (r->kind),
+  printf ("%s: %s (%s, %s)\n", loc, valid ? "valid" : "invalid",
+          r->store_level ? "store" : cpm_kind_to_string (r->kind),
           cpm_profile_to_string (v->profile));
   for (guint i = 0; i < cpm_report_get_count (r->report); i++) {
     const CpmDiagnostic *d = cpm_report_get (r->report, i);
@@ -122,7 +125,8 @@ print_json (Validation *v, const Result *r)
 {
   json_object *o = json_object_new_object ();
   json_object_object_add (o, "location", json_string (r->location));
-  json_object_object_add (o, "kind", json_string (cpm_kind_to_string (r->kind)));
+  json_object_object_add (o, "kind", json_string (r->store_level ? "store"
+                                                  : cpm_kind_to_string (r->kind)));
   json_object_object_add (o, "profile", json_string (cpm_profile_to_string (v->profile)));
   json_object_object_add (o, "valid", json_object_new_boolean (cpm_report_is_valid (r->report)));
   json_object *diags = json_object_new_array ();
@@ -213,15 +217,31 @@ emit_unreadable (Validation *v, const char *location, const GError *error)
 static void
 store_note_object (Validation *v, const CpmSourceItem *item, const CpmObject *object)
 {
-  (void) v;
-  (void) item;
-  (void) object;
+  if (v->store)
+    cpm_store_check_add_item (v->store, item, object);
 }
 
+/* Store findings print like objects, with kind "store" (cpmobj-validate(1)). */
 static void
 store_finish (Validation *v)
 {
-  (void) v;
+  if (!v->store)
+    return;
+  guint n = cpm_store_check_finish (v->store);
+  for (guint i = 0; i < n; i++) {
+    Result r = { cpm_store_check_get_location (v->store, i), CPM_KIND_UNKNOWN,
+                 cpm_store_check_get_report (v->store, i), TRUE };
+    gboolean valid = cpm_report_is_valid (r.report);
+    if (!valid)
+      v->n_invalid++;
+    if (v->quiet && valid)
+      continue;
+    progress_clear (v);
+    if (v->json)
+      print_json (v, &r);
+    else
+      print_text (v, &r);
+  }
 }
 
 /* ---- per object ---- */
@@ -230,6 +250,8 @@ static void
 validate_item (Validation *v, const CpmSourceItem *item)
 {
   const char *location = cpm_source_item_get_location (item);
+  if (v->store && cpm_store_check_is_manifest (v->store, item))
+    return; /* the dump's manifest.jsonl: flags, not an object */
   const GError *item_error = cpm_source_item_get_error (item);
   if (item_error && !g_error_matches (item_error, CPM_ERROR, CPM_ERROR_LIMIT)) {
     progress_clear (v);
@@ -308,6 +330,9 @@ list_rules (gboolean json)
     list_rule (&rules[i], json);
   for (guint i = 0; i < G_N_ELEMENTS (tool_rules); i++)
     list_rule (&tool_rules[i], json);
+  const CpmRuleInfo *store = cpm_store_rules (&n);
+  for (guint i = 0; i < n; i++)
+    list_rule (&store[i], json);
 }
 
 /* ---- entry point ---- */
@@ -317,6 +342,7 @@ cmd_validate (int argc, char **argv)
 {
   g_autofree char *profile = NULL;
   g_autofree char *kind = NULL;
+  g_autofree char *store = NULL;
   gboolean json = FALSE, quiet = FALSE, rules = FALSE;
   GOptionEntry entries[] = {
     { "profile", 'p', 0, G_OPTION_ARG_STRING, &profile,
@@ -327,7 +353,9 @@ cmd_validate (int argc, char **argv)
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only the objects that are invalid",
       NULL },
     { "list-rules", 0, 0, G_OPTION_ARG_NONE, &rules, "List the rule ids and exit", NULL },
-    /* --store DIR (issue 3) goes here; see store_note_object(). */
+    { "store", 's', 0, G_OPTION_ARG_FILENAME, &store,
+      "Validate the store dump DIR: its objects, then the store rules (folder names, "
+      "session folders, IMDN and GSO placement, flags)", "DIR" },
     { NULL },
   };
   if (!tool_parse_options (SUB, "PATH...",
@@ -347,12 +375,24 @@ cmd_validate (int argc, char **argv)
     tool_error (SUB, "unknown kind '%s' (see --help)", kind);
     return CPM_EXIT_USAGE;
   }
-  if (argc < 2) {
+  if (argc < 2 && !store) {
     tool_error (SUB, "no PATH given (use \"-\" for standard input; try --help)");
     return CPM_EXIT_USAGE;
   }
+  g_autoptr(CpmStoreCheck) store_check = NULL;
+  if (store) {
+    g_autoptr(GError) error = NULL;
+    v.store = store_check = cpm_store_check_new (v.profile);
+    if (!cpm_store_check_set_root (store_check, store, &error)) {
+      tool_error (SUB, "%s", error->message);
+      return CPM_EXIT_USAGE;
+    }
+    validate_path (&v, store);
+  }
+  v.store = NULL; /* other PATHs are not part of the dump */
   for (int i = 1; i < argc; i++)
     validate_path (&v, argv[i]);
+  v.store = store_check;
   store_finish (&v);
   progress_clear (&v);
   if (fflush (stdout) != 0) {
