@@ -1773,6 +1773,34 @@ cpm_imap_client_search_header (CpmImapClient *client, const char *folder, const 
   return g_steal_pointer (&uids);
 }
 
+gboolean
+cpm_imap_client_has_uid (CpmImapClient *client, const char *folder, guint32 uid,
+                         gboolean *exists, GError **error)
+{
+  g_return_val_if_fail (client != NULL && exists != NULL, FALSE);
+  if (uid == 0) {
+    *exists = FALSE;
+    return TRUE;
+  }
+  if (!cpm_imap_client_select (client, folder, NULL, error))
+    return FALSE;
+  g_autoptr(GArray) uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  Cmd cmd;
+  cmd_init (&cmd);
+  g_string_append_printf (cmd.text, "UID SEARCH UID %u", uid);
+  g_autoptr(CpmImapResponse) r = run_command (client, &cmd, on_search, uids, error);
+  cmd_clear (&cmd);
+  if (r == NULL || !check_ok (r, "UID SEARCH", error))
+    return FALSE;
+  /* "UID SEARCH UID n" with n above the highest UID matches the last
+   * message (RFC 3501 "*" semantics in some servers): compare. */
+  *exists = FALSE;
+  for (guint i = 0; i < uids->len; i++)
+    if (g_array_index (uids, guint32, i) == uid)
+      *exists = TRUE;
+  return TRUE;
+}
+
 typedef struct {
   guint32 uid;
   GBytes *body;

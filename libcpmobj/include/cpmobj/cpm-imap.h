@@ -248,6 +248,19 @@ CPM_EXPORT GArray *cpm_imap_client_search_header (CpmImapClient *client, const c
                                                   guint32 *uidvalidity, GError **error);
 
 /**
+ * cpm_imap_client_has_uid:
+ * @folder: levels joined by "/"
+ * @uid: a UID
+ * @exists: (out): whether @folder holds an object with @uid
+ *
+ * UID SEARCH UID in @folder.
+ *
+ * Returns: %FALSE on error (then @exists is not set).
+ */
+CPM_EXPORT gboolean cpm_imap_client_has_uid (CpmImapClient *client, const char *folder,
+                                             guint32 uid, gboolean *exists, GError **error);
+
+/**
  * cpm_imap_client_fetch:
  * @folder: levels joined by "/"
  * @uid: the object's UID
