@@ -29,9 +29,9 @@ CpmCte cpm_cte_choose (gboolean textual, const guint8 *data, gsize len);
 /* Returns: (transfer none): "7bit", "quoted-printable" or "base64" */
 const char *cpm_cte_name (CpmCte cte);
 
-/* Appends @data encoded with @cte to @out, CRLF line ends. Textual 7bit and
- * quoted-printable content has its line ends made CRLF (canonical form,
- * RFC 2045 6.4); binary content is encoded byte for byte. */
+/* Appends @data encoded with @cte to @out, CRLF line ends. Textual content
+ * has its line ends made CRLF (canonical form, RFC 2045 6.4) unless it has
+ * bare CRs; binary content is encoded byte for byte. */
 void cpm_cte_encode (CpmCte cte, gboolean textual, const guint8 *data, gsize len, GString *out);
 
 /* A fresh multipart boundary that occurs nowhere in @haystack (@len bytes):

@@ -664,12 +664,29 @@ encode_qp (const guint8 *data, gsize len, GString *out)
   g_free (enc);
 }
 
+static gboolean
+has_bare_cr (const guint8 *data, gsize len)
+{
+  for (const guint8 *p = memchr (data, '\r', len); p; p = memchr (p + 1, '\r', len - (gsize) (p + 1 - data)))
+    if (p + 1 >= data + len || p[1] != '\n')
+      return TRUE;
+  return FALSE;
+}
+
 void
 cpm_cte_encode (CpmCte cte, gboolean textual, const guint8 *data, gsize len, GString *out)
 {
   switch (cte) {
   case CPM_CTE_BASE64:
-    encode_base64 (data, len, out);
+    if (textual && !has_bare_cr (data, len)) {
+      /* RFC 2045 6.4: text is put in canonical (CRLF) form before base64;
+       * text with bare CRs keeps its bytes (that is why it is base64). */
+      g_autoptr(GString) canon = g_string_sized_new (len + len / 16);
+      append_crlf_text (canon, (const char *) data, len);
+      encode_base64 ((const guint8 *) canon->str, canon->len, out);
+    } else {
+      encode_base64 (data, len, out);
+    }
     break;
   case CPM_CTE_QUOTED_PRINTABLE:
     encode_qp (data, len, out);

@@ -1,0 +1,771 @@
+/* libcpmobj — assembling objects from values. The body is written straight
+ * into one GString (no GMime trees): building is on the bulk path.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config-private.h"
+
+#include <cpmobj/cpm-builder.h>
+#include <cpmobj/cpm-header.h>
+#include <string.h>
+
+#include "cpm-cpim-private.h"
+#include "cpm-object-private.h"
+
+typedef struct {
+  char *name;
+  char *value;
+} BField;
+
+typedef struct {
+  char *content_type;
+  char *content_id;
+  char *filename;
+  GBytes *data;
+} BPart;
+
+struct _CpmBuilder {
+  gint ref;
+  CpmKind kind;
+  CpmProfile profile;
+  CpmGenerate generate;
+  GArray *headers; /* BField, in the order given */
+  GDateTime *date;
+  CpmCpim *cpim;
+  char *content_type;
+  GBytes *content;
+  GPtrArray *parts; /* BPart */
+};
+
+static void
+bfield_clear (gpointer p)
+{
+  BField *f = p;
+  g_free (f->name);
+  g_free (f->value);
+}
+
+static void
+bpart_free (gpointer p)
+{
+  BPart *part = p;
+  g_free (part->content_type);
+  g_free (part->content_id);
+  g_free (part->filename);
+  g_bytes_unref (part->data);
+  g_free (part);
+}
+
+CpmBuilder *
+cpm_builder_new (CpmKind kind)
+{
+  CpmBuilder *b = g_new0 (CpmBuilder, 1);
+  b->ref = 1;
+  b->kind = kind;
+  b->profile = CPM_PROFILE_DEFAULT;
+  b->headers = g_array_new (FALSE, FALSE, sizeof (BField));
+  g_array_set_clear_func (b->headers, bfield_clear);
+  b->parts = g_ptr_array_new_with_free_func (bpart_free);
+  return b;
+}
+
+CpmBuilder *
+cpm_builder_ref (CpmBuilder *builder)
+{
+  g_return_val_if_fail (builder, NULL);
+  g_atomic_int_inc (&builder->ref);
+  return builder;
+}
+
+void
+cpm_builder_unref (CpmBuilder *builder)
+{
+  if (!builder || !g_atomic_int_dec_and_test (&builder->ref))
+    return;
+  g_array_unref (builder->headers);
+  g_ptr_array_unref (builder->parts);
+  g_clear_pointer (&builder->date, g_date_time_unref);
+  g_clear_pointer (&builder->cpim, cpm_cpim_unref);
+  g_clear_pointer (&builder->content, g_bytes_unref);
+  g_free (builder->content_type);
+  g_free (builder);
+}
+
+void
+cpm_builder_set_profile (CpmBuilder *builder, CpmProfile profile)
+{
+  builder->profile = profile;
+}
+
+void
+cpm_builder_set_generate (CpmBuilder *builder, CpmGenerate flags)
+{
+  builder->generate = flags;
+}
+
+static guint
+remove_fields (CpmBuilder *b, const char *name)
+{
+  guint n = 0;
+  for (guint i = b->headers->len; i-- > 0;) {
+    if (g_ascii_strcasecmp (g_array_index (b->headers, BField, i).name, name) == 0) {
+      g_array_remove_index (b->headers, i);
+      n++;
+    }
+  }
+  return n;
+}
+
+void
+cpm_builder_add_header (CpmBuilder *builder, const char *name, const char *value)
+{
+  g_return_if_fail (builder && name && value);
+  BField f = { g_strdup (name), g_strdup (value) };
+  g_array_append_val (builder->headers, f);
+}
+
+/* Replaces in place (the first occurrence keeps its position), drops the
+ * others; a NULL @value removes the field. */
+void
+cpm_builder_set_header (CpmBuilder *builder, const char *name, const char *value)
+{
+  g_return_if_fail (builder && name);
+  for (guint i = 0; value && i < builder->headers->len; i++) {
+    BField *f = &g_array_index (builder->headers, BField, i);
+    if (g_ascii_strcasecmp (f->name, name) != 0)
+      continue;
+    g_free (f->value);
+    f->value = g_strdup (value);
+    for (guint j = builder->headers->len; j-- > i + 1;)
+      if (g_ascii_strcasecmp (g_array_index (builder->headers, BField, j).name, name) == 0)
+        g_array_remove_index (builder->headers, j);
+    return;
+  }
+  remove_fields (builder, name);
+  if (value)
+    cpm_builder_add_header (builder, name, value);
+}
+
+void
+cpm_builder_set_date (CpmBuilder *builder, GDateTime *date)
+{
+  g_return_if_fail (builder && date);
+  g_clear_pointer (&builder->date, g_date_time_unref);
+  builder->date = g_date_time_ref (date);
+  g_autofree char *text = cpm_date_format (date);
+  cpm_builder_set_header (builder, "Date", text);
+}
+
+void
+cpm_builder_set_cpim (CpmBuilder *builder, CpmCpim *cpim)
+{
+  g_return_if_fail (builder);
+  g_clear_pointer (&builder->cpim, cpm_cpim_unref);
+  builder->cpim = cpim ? cpm_cpim_ref (cpim) : NULL;
+}
+
+void
+cpm_builder_set_content (CpmBuilder *builder, const char *content_type, GBytes *content)
+{
+  g_return_if_fail (builder && content_type && content);
+  g_free (builder->content_type);
+  builder->content_type = g_strdup (content_type);
+  g_clear_pointer (&builder->content, g_bytes_unref);
+  builder->content = g_bytes_ref (content);
+}
+
+void
+cpm_builder_add_part (CpmBuilder *builder, const char *content_type, const char *content_id,
+                      const char *filename, GBytes *content)
+{
+  g_return_if_fail (builder && content_type && content);
+  BPart *part = g_new0 (BPart, 1);
+  part->content_type = g_strdup (content_type);
+  part->content_id = g_strdup (content_id);
+  part->filename = g_strdup (filename);
+  part->data = g_bytes_ref (content);
+  g_ptr_array_add (builder->parts, part);
+}
+
+/* ---- checks ---- */
+
+static gboolean
+is_cpim_kind (CpmKind kind)
+{
+  return kind == CPM_KIND_MESSAGE || kind == CPM_KIND_CHAT || kind == CPM_KIND_IMDN
+         || kind == CPM_KIND_SMS || kind == CPM_KIND_MMS;
+}
+
+/* Fields the builder writes itself from the content it is given. */
+static gboolean
+is_body_field (const char *name)
+{
+  return g_ascii_strcasecmp (name, "Content-Type") == 0
+         || g_ascii_strcasecmp (name, "MIME-Version") == 0
+         || g_ascii_strcasecmp (name, "Content-Transfer-Encoding") == 0;
+}
+
+static guint
+count_field (const CpmBuilder *b, const char *name)
+{
+  guint n = 0;
+  for (guint i = 0; i < b->headers->len; i++)
+    n += g_ascii_strcasecmp (g_array_index (b->headers, BField, i).name, name) == 0;
+  return n;
+}
+
+static const char *
+get_field (const CpmBuilder *b, const char *name)
+{
+  for (guint i = 0; i < b->headers->len; i++) {
+    const BField *f = &g_array_index (b->headers, BField, i);
+    if (g_ascii_strcasecmp (f->name, name) == 0)
+      return f->value;
+  }
+  return NULL;
+}
+
+/* Each non-ASCII UTF-8 character replaced by one 'x': lets the ASCII
+ * grammars judge the structure of a value whose words the serializer will
+ * RFC 2047-encode. */
+static char *
+ascii_shadow (const char *value)
+{
+  GString *s = g_string_sized_new (strlen (value));
+  for (const char *p = value; *p; p = g_utf8_next_char (p))
+    g_string_append_c (s, (guchar) *p < 0x80 ? *p : 'x');
+  return g_string_free (s, FALSE);
+}
+
+/* Values are UTF-8; the object serializer RFC 2047-encodes non-ASCII text
+ * (display names of address fields, unstructured fields, Message-Correlator
+ * as one B word). So a non-ASCII value is checked in the form it will take:
+ * Message-Correlator as that encoded-word, address and unstructured fields
+ * through their ASCII shadow (and an address only with non-ASCII in its
+ * display name); every other grammar is ASCII only. */
+static gboolean
+check_value (const CpmHeaderDef *def, const char *value, GError **error)
+{
+  gsize len = strlen (value);
+  if (!g_utf8_validate (value, (gssize) len, NULL)) {
+    g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE, "%s value is not valid UTF-8",
+                 def->name);
+    return FALSE;
+  }
+  for (const char *p = value; *p; p++) {
+    if ((guchar) *p < 0x20 && *p != '\t') {
+      g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE,
+                   "%s value contains control character 0x%02x", def->name, (guchar) *p);
+      return FALSE;
+    }
+  }
+  if (!def->check)
+    return TRUE;
+  if (cpm_is_ascii_text (value, len))
+    return def->check (value, len, error);
+  if (def->check == cpm_check_message_correlator) {
+    g_autofree char *word = cpm_encode_word_b (value, len);
+    return def->check (word, strlen (word), error);
+  }
+  gboolean address = def->check == cpm_check_address || def->check == cpm_check_address_list;
+  const char *lt = strchr (value, '<');
+  if (address && (!lt || !cpm_is_ascii_text (lt, strlen (lt)))) {
+    g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE,
+                 "%s: non-ASCII is allowed only in the display name", def->name);
+    return FALSE;
+  }
+  if (address || def->check == cpm_check_unstructured) {
+    g_autofree char *shadow = ascii_shadow (value);
+    return def->check (shadow, strlen (shadow), error);
+  }
+  g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE, "%s value must be ASCII", def->name);
+  return FALSE;
+}
+
+static gboolean
+check_fields (const CpmBuilder *b, GError **error)
+{
+  for (guint i = 0; i < b->headers->len; i++) {
+    const BField *f = &g_array_index (b->headers, BField, i);
+    const CpmHeaderDef *def = cpm_header_lookup (f->name, -1);
+    if (!def || is_body_field (f->name))
+      continue;
+    if (cpm_header_status (def, b->kind, b->profile) == CPM_STATUS_NOT_APPLICABLE) {
+      g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE,
+                   "header %s is not applicable to %s objects (%s)", def->name,
+                   cpm_kind_to_string (b->kind), def->section);
+      return FALSE;
+    }
+    g_autoptr(GError) local = NULL;
+    if (!check_value (def, f->value, &local)) {
+      g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE, "invalid %s \"%s\" (%s): %s",
+                   def->name, f->value, def->section, local ? local->message : "invalid");
+      return FALSE;
+    }
+    guint n = count_field (b, def->name);
+    if (def->max && n > def->max) {
+      g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE,
+                   "header %s given %u times, at most %u allowed (%s)", def->name, n,
+                   def->max, def->section);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Mandatory fields per the registry for the kind and profile, counting the
+ * values that build() generates (@date, @imdn_id). */
+static gboolean
+check_mandatory (const CpmBuilder *b, gboolean have_date, gboolean have_imdn_id, GError **error)
+{
+  guint n_defs = 0;
+  const CpmHeaderDef *defs = cpm_header_registry (&n_defs);
+  for (guint i = 0; i < n_defs; i++) {
+    const CpmHeaderDef *def = &defs[i];
+    if (is_body_field (def->name)
+        || cpm_header_status (def, b->kind, b->profile) != CPM_STATUS_MANDATORY)
+      continue;
+    guint n = count_field (b, def->name);
+    if (strcmp (def->name, "Date") == 0)
+      n += !n && have_date;
+    if (strcmp (def->name, "IMDN-Message-ID") == 0)
+      n += !n && have_imdn_id;
+    if (n < MAX (def->min, 1)) {
+      g_set_error (error, CPM_ERROR, CPM_ERROR_MISSING_HEADER,
+                   "missing mandatory header %s (%s)", def->name, def->section);
+      return FALSE;
+    }
+  }
+  /* Table 1: Message-Context "SHALL be present if a Message-Correlator
+   * header is present". */
+  if (get_field (b, "Message-Correlator") && !get_field (b, "Message-Context")) {
+    g_set_error (error, CPM_ERROR, CPM_ERROR_MISSING_HEADER,
+                 "missing header Message-Context, required with Message-Correlator "
+                 "(5.2.1 Table 1)");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- generated values ---- */
+
+/* RFC 5438 6.3 asks for a globally unique Message-ID; 128 random bits as
+ * 32 hex digits are a SIP token (Appendix C.4). */
+static char *
+generate_message_id (void)
+{
+  char *uuid = g_uuid_string_random ();
+  char *w = uuid;
+  for (const char *r = uuid; *r; r++)
+    if (*r != '-')
+      *w++ = *r;
+  *w = '\0';
+  return uuid;
+}
+
+/* RFC 3339 date-time for the CPIM DateTime (RFC 3862 4.4). */
+static char *
+format_rfc3339 (GDateTime *dt)
+{
+  g_autofree char *base = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S");
+  GTimeSpan off = g_date_time_get_utc_offset (dt) / G_TIME_SPAN_MINUTE;
+  if (off == 0)
+    return g_strconcat (base, "Z", NULL);
+  char sign = off < 0 ? '-' : '+';
+  off = off < 0 ? -off : off;
+  return g_strdup_printf ("%s%c%02d:%02d", base, sign, (int) (off / 60), (int) (off % 60));
+}
+
+/* ---- content ---- */
+
+/* A text type without a charset gets charset=utf-8 (the builder's values
+ * are UTF-8); then the content has to be UTF-8. */
+static char *
+content_type_with_charset (const char *content_type, const char *mime, GBytes *data,
+                           GError **error)
+{
+  if (!g_str_has_prefix (mime, "text/") || strstr (content_type, "charset="))
+    return g_strdup (content_type);
+  gsize len = 0;
+  const char *d = g_bytes_get_data (data, &len);
+  if (d && !g_utf8_validate (d, (gssize) len, NULL)) {
+    g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE,
+                 "%s content is not UTF-8; give its charset parameter", mime);
+    return NULL;
+  }
+  return g_strconcat (content_type, "; charset=utf-8", NULL);
+}
+
+/* Writes the MIME header of one entity and its encoded content, CRLF. */
+static gboolean
+write_entity (GString *out, const char *content_type, const char *content_id,
+              const char *filename, const char *disposition, GBytes *data, GError **error)
+{
+  if (!cpm_check_content_type (content_type, strlen (content_type), error))
+    return FALSE;
+  g_autofree char *mime = cpm_mime_type_of (content_type);
+  g_autofree char *type = content_type_with_charset (content_type, mime, data, error);
+  if (!type)
+    return FALSE;
+  gsize len = 0;
+  const guint8 *d = g_bytes_get_data (data, &len);
+  gboolean textual = cpm_mime_is_textual (mime);
+  CpmCte cte = cpm_cte_choose (textual, d, len);
+  g_string_append_printf (out, "Content-Type: %s\r\n", type);
+  if (cte != CPM_CTE_7BIT)
+    g_string_append_printf (out, "Content-Transfer-Encoding: %s\r\n", cpm_cte_name (cte));
+  if (content_id)
+    g_string_append_printf (out, "Content-ID: <%s>\r\n", content_id);
+  if (filename)
+    g_string_append_printf (out, "Content-Disposition: attachment; filename=\"%s\"\r\n", filename);
+  else if (disposition)
+    g_string_append_printf (out, "Content-Disposition: %s\r\n", disposition);
+  g_string_append (out, "\r\n");
+  if (d)
+    cpm_cte_encode (cte, textual, d, len, out);
+  return TRUE;
+}
+
+/* A file name goes into a quoted-string: printable ASCII without '"' and
+ * '\\' (non-ASCII names would need RFC 2231, which GMime readers decode but
+ * the object validator does not; refuse rather than mangle). */
+static gboolean
+check_filename (const char *filename, GError **error)
+{
+  if (!filename)
+    return TRUE;
+  for (const char *p = filename; *p; p++) {
+    if ((guchar) *p < 0x20 || (guchar) *p > 0x7e || *p == '"' || *p == '\\') {
+      g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE,
+                   "file name \"%s\" must be printable ASCII without quotes or backslashes",
+                   filename);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Encodes each part (root content first) into its own buffer, so the
+ * boundary can be chosen against all of them before they are joined. */
+static GPtrArray *
+encode_parts (const CpmBuilder *b, const char *root_disposition, GError **error)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  if (b->content) {
+    GString *s = g_string_new (NULL);
+    if (!write_entity (s, b->content_type, NULL, NULL, root_disposition, b->content, error)) {
+      g_string_free (s, TRUE);
+      g_ptr_array_unref (out);
+      return NULL;
+    }
+    g_ptr_array_add (out, g_string_free (s, FALSE));
+  }
+  for (guint i = 0; i < b->parts->len; i++) {
+    const BPart *p = b->parts->pdata[i];
+    GString *s = g_string_new (NULL);
+    if (!check_filename (p->filename, error)
+        || !write_entity (s, p->content_type, p->content_id, p->filename, NULL, p->data, error)) {
+      g_string_free (s, TRUE);
+      g_ptr_array_unref (out);
+      return NULL;
+    }
+    g_ptr_array_add (out, g_string_free (s, FALSE));
+  }
+  return out;
+}
+
+static char *
+boundary_for (GPtrArray *parts, const char *preferred)
+{
+  /* Join with NUL so a delimiter cannot span two parts unnoticed. */
+  g_autoptr(GString) all = g_string_new (NULL);
+  for (guint i = 0; i < parts->len; i++) {
+    g_string_append (all, parts->pdata[i]);
+    g_string_append_c (all, '\0');
+  }
+  return cpm_boundary_choose (preferred, all->str, all->len);
+}
+
+static void
+join_parts (GString *out, GPtrArray *parts, const char *boundary)
+{
+  for (guint i = 0; i < parts->len; i++) {
+    const char *p = parts->pdata[i];
+    g_string_append_printf (out, "--%s\r\n", boundary);
+    g_string_append (out, p);
+    if (!g_str_has_suffix (p, "\r\n"))
+      g_string_append (out, "\r\n");
+  }
+  g_string_append_printf (out, "--%s--\r\n", boundary);
+}
+
+/* ---- message kinds: the CPIM wrapper ---- */
+
+/* Splits an address list at commas outside quotes and angle brackets. */
+static GPtrArray *
+split_addresses (const char *value)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  gboolean quoted = FALSE;
+  int angle = 0;
+  const char *start = value;
+  for (const char *p = value;; p++) {
+    if (*p == '"' && (p == value || p[-1] != '\\'))
+      quoted = !quoted;
+    else if (!quoted && *p == '<')
+      angle++;
+    else if (!quoted && *p == '>' && angle > 0)
+      angle--;
+    if (*p == '\0' || (*p == ',' && !quoted && angle == 0)) {
+      char *a = g_strstrip (g_strndup (start, (gsize) (p - start)));
+      if (*a)
+        g_ptr_array_add (out, a);
+      else
+        g_free (a);
+      if (*p == '\0')
+        break;
+      start = p + 1;
+    }
+  }
+  return out;
+}
+
+static void
+write_cpim_addresses (GString *out, const CpmBuilder *b, const char *field, const char *cpim_name)
+{
+  for (guint i = 0; i < b->headers->len; i++) {
+    const BField *f = &g_array_index (b->headers, BField, i);
+    if (g_ascii_strcasecmp (f->name, field) != 0)
+      continue;
+    g_autoptr(GPtrArray) list = split_addresses (f->value);
+    for (guint j = 0; j < list->len; j++) {
+      g_autofree char *addr = cpm_cpim_address_from_rfc5322 (list->pdata[j]);
+      g_string_append_printf (out, "%s: %s\r\n", cpim_name, addr);
+    }
+  }
+}
+
+static gboolean
+write_inner (GString *out, const CpmBuilder *b, GError **error)
+{
+  const char *disposition = b->kind == CPM_KIND_IMDN ? "notification" : NULL;
+  if (b->parts->len == 0) {
+    if (!b->content) {
+      g_set_error (error, CPM_ERROR, CPM_ERROR_MISSING_HEADER,
+                   "missing message body: no content given (5.2.1 Table 1)");
+      return FALSE;
+    }
+    /* RFC 5438 7.2 (via 5.2.1): a notification is marked
+     * Content-Disposition: notification. */
+    return write_entity (out, b->content_type, NULL, NULL, disposition, b->content, error);
+  }
+  g_autoptr(GPtrArray) parts = encode_parts (b, disposition, error);
+  if (!parts)
+    return FALSE;
+  g_autofree char *boundary = boundary_for (parts, "cpm-part-boundary");
+  g_string_append_printf (out, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n", boundary);
+  join_parts (out, parts, boundary);
+  return TRUE;
+}
+
+static gboolean
+write_cpim_body (GString *out, const CpmBuilder *b, GDateTime *dt, const char *imdn_id,
+                 GError **error)
+{
+  write_cpim_addresses (out, b, "From", "From");
+  write_cpim_addresses (out, b, "To", "To");
+  write_cpim_addresses (out, b, "Cc", "cc");
+  if (dt) {
+    g_autofree char *text = format_rfc3339 (dt);
+    g_string_append_printf (out, "DateTime: %s\r\n", text);
+  }
+  if (imdn_id)
+    g_string_append_printf (out, "NS: imdn <%s>\r\nimdn.Message-ID: %s\r\n", CPM_CPIM_NS_IMDN,
+                            imdn_id);
+  g_string_append (out, "\r\n");
+  return write_inner (out, b, error);
+}
+
+/* ---- XML kinds and media ---- */
+
+/* Table 2 fixes the FT Content-Type to multipart/related;boundary=cpm;
+ * type="Application/X-CPM-File-Transfer", written exactly so. The
+ * boundary changes only when "--cpm" occurs in an encoded part (binary
+ * parts are base64, which has no '-', so only text parts can collide):
+ * keeping "cpm" then would cut the body apart. */
+static gboolean
+write_related (GString *out, CpmObject *object, const CpmBuilder *b, GError **error)
+{
+  if (!b->content) {
+    g_set_error (error, CPM_ERROR, CPM_ERROR_MISSING_HEADER,
+                 "missing message body: no root content given (5.2.1 Table 1)");
+    return FALSE;
+  }
+  g_autoptr(GPtrArray) parts = encode_parts (b, NULL, error);
+  if (!parts)
+    return FALSE;
+  g_autofree char *boundary = boundary_for (parts, "cpm");
+  g_autofree char *type = NULL;
+  if (b->kind == CPM_KIND_FILE_TRANSFER)
+    type = g_strdup_printf ("multipart/related;boundary=%s;type=\"Application/X-CPM-File-Transfer\"",
+                            boundary);
+  else if (b->kind == CPM_KIND_MEDIA)
+    type = g_strdup_printf ("multipart/mixed;boundary=\"%s\"", boundary);
+  else {
+    g_autofree char *root = cpm_mime_type_of (b->content_type);
+    type = g_strdup_printf ("multipart/related;boundary=\"%s\";type=\"%s\"", boundary, root);
+  }
+  cpm_object_append_header (object, "Content-Type", type);
+  join_parts (out, parts, boundary);
+  return TRUE;
+}
+
+static gboolean
+write_plain_body (GString *out, CpmObject *object, const CpmBuilder *b, GError **error)
+{
+  if (!b->content) {
+    g_set_error (error, CPM_ERROR, CPM_ERROR_MISSING_HEADER,
+                 "missing message body: no content given (5.2.1 Table 1)");
+    return FALSE;
+  }
+  if (!cpm_check_content_type (b->content_type, strlen (b->content_type), error))
+    return FALSE;
+  g_autofree char *mime = cpm_mime_type_of (b->content_type);
+  g_autofree char *type = content_type_with_charset (b->content_type, mime, b->content, error);
+  if (!type)
+    return FALSE;
+  gsize len = 0;
+  const guint8 *d = g_bytes_get_data (b->content, &len);
+  gboolean textual = cpm_mime_is_textual (mime);
+  CpmCte cte = cpm_cte_choose (textual, d, len);
+  cpm_object_append_header (object, "Content-Type", type);
+  if (cte != CPM_CTE_7BIT)
+    cpm_object_append_header (object, "Content-Transfer-Encoding", cpm_cte_name (cte));
+  if (d)
+    cpm_cte_encode (cte, textual, d, len, out);
+  return TRUE;
+}
+
+/* ---- build ---- */
+
+static gboolean
+all_ascii (const char *s, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    if ((guchar) s[i] >= 0x80)
+      return FALSE;
+  return TRUE;
+}
+
+/* The imdn.Message-ID of an explicit CPIM wrapper (with the conventional
+ * prefix as fallback, see cpm-cpim.c on Appendix D). */
+static const char *
+cpim_message_id (const CpmCpim *cpim)
+{
+  if (!cpim)
+    return NULL;
+  const char *id = cpm_cpim_get_ns_header (cpim, CPM_CPIM_NS_IMDN, "Message-ID");
+  return id ? id : cpm_cpim_get_header (cpim, "imdn.Message-ID");
+}
+
+typedef struct {
+  char *date;       /* generated Date, or NULL */
+  char *imdn_id;    /* generated or taken IMDN-Message-ID, or NULL */
+  GDateTime *dt;    /* instant for the CPIM DateTime, or NULL */
+} Generated;
+
+static void
+generated_clear (Generated *g)
+{
+  g_free (g->date);
+  g_free (g->imdn_id);
+  g_clear_pointer (&g->dt, g_date_time_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Generated, generated_clear)
+
+static gboolean
+resolve_generated (const CpmBuilder *b, Generated *g, GError **error)
+{
+  const char *date = get_field (b, "Date");
+  if (b->date)
+    g->dt = g_date_time_ref (b->date);
+  else if (date)
+    g->dt = cpm_date_parse (date, strlen (date));
+  else if (b->generate & CPM_GENERATE_DATE) {
+    g->dt = g_date_time_new_now_local ();
+    g->date = cpm_date_format (g->dt);
+  }
+  const char *id = get_field (b, "IMDN-Message-ID");
+  const char *cpim_id = cpim_message_id (b->cpim);
+  if (id && cpim_id && strcmp (id, cpim_id) != 0) {
+    g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE,
+                 "IMDN-Message-ID \"%s\" differs from the CPIM imdn.Message-ID \"%s\" "
+                 "(5.2.1 Table 1)", id, cpim_id);
+    return FALSE;
+  }
+  if (!id && cpim_id)
+    g->imdn_id = g_strdup (cpim_id);
+  else if (!id && (b->generate & CPM_GENERATE_IMDN_MESSAGE_ID))
+    g->imdn_id = generate_message_id ();
+  return TRUE;
+}
+
+static gboolean
+write_body (GString *body, CpmObject *object, const CpmBuilder *b, const Generated *g,
+            GError **error)
+{
+  if (is_cpim_kind (b->kind)) {
+    cpm_object_append_header (object, "Content-Type", "Message/CPIM");
+    if (b->cpim) {
+      cpm_cpim_write_to (b->cpim, body);
+      if (!all_ascii (body->str, body->len))
+        cpm_object_append_header (object, "Content-Transfer-Encoding", "8bit");
+      return TRUE;
+    }
+    const char *id = g->imdn_id ? g->imdn_id : get_field (b, "IMDN-Message-ID");
+    if (!write_cpim_body (body, b, g->dt, id, error))
+      return FALSE;
+    /* CPIM header values are UTF-8 (RFC 3862 3.2): a non-ASCII display
+     * name makes the body 8bit, which must be declared (RFC 2045 6.2);
+     * 8bit survives IMAP APPEND (only NUL needs literal8, RFC 3516). */
+    if (!all_ascii (body->str, body->len))
+      cpm_object_append_header (object, "Content-Transfer-Encoding", "8bit");
+    return TRUE;
+  }
+  if (b->parts->len > 0 || b->kind == CPM_KIND_FILE_TRANSFER)
+    return write_related (body, object, b, error);
+  return write_plain_body (body, object, b, error);
+}
+
+CpmObject *
+cpm_builder_build (CpmBuilder *builder, GError **error)
+{
+  g_return_val_if_fail (builder, NULL);
+  const CpmBuilder *b = builder;
+  if (!check_fields (b, error))
+    return NULL;
+  g_auto(Generated) g = { 0 };
+  if (!resolve_generated (b, &g, error))
+    return NULL;
+  if (!check_mandatory (b, g.date != NULL, g.imdn_id != NULL, error))
+    return NULL;
+
+  g_autoptr(CpmObject) object = cpm_object_new (b->kind);
+  for (guint i = 0; i < b->headers->len; i++) {
+    const BField *f = &g_array_index (b->headers, BField, i);
+    if (!is_body_field (f->name))
+      cpm_object_append_header (object, f->name, f->value);
+  }
+  if (g.date)
+    cpm_object_append_header (object, "Date", g.date);
+  if (g.imdn_id && !get_field (b, "IMDN-Message-ID"))
+    cpm_object_append_header (object, "IMDN-Message-ID", g.imdn_id);
+  cpm_object_append_header (object, "MIME-Version", "1.0");
+
+  gsize hint = b->content ? g_bytes_get_size (b->content) * 4 / 3 + 512 : 512;
+  g_autoptr(GString) body = g_string_sized_new (hint);
+  if (!write_body (body, object, b, &g, error))
+    return NULL;
+  g_autoptr(GBytes) bytes = g_string_free_to_bytes (g_steal_pointer (&body));
+  cpm_object_set_body (object, bytes);
+  return g_steal_pointer (&object);
+}

@@ -1,0 +1,478 @@
+/* Tests of the object builder: built objects re-parse and validate clean.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "harness.h"
+
+#include <string.h>
+
+#define IMDN_ID "654131a654131a654131a654131a8994656"
+
+static void
+add_common (CpmBuilder *b)
+{
+  cpm_builder_set_header (b, "From", "John Doe <sip:jdoe@example.com>");
+  cpm_builder_set_header (b, "To", "Alice <sip:alice@example.com>");
+  cpm_builder_set_header (b, "Date", "Tue, 29 Apr 2014 09:48:23 -0800");
+  cpm_builder_set_header (b, "Conversation-ID", "f81d4fae-7dec-11d0-a765-00a0c91e6bf6");
+  cpm_builder_set_header (b, "Contribution-ID", "abcdef-1234-5678-90ab-cdef01234567");
+  cpm_builder_add_header (b, "Accept-Contact", "*;+g.oma.sip-im");
+  cpm_builder_set_header (b, "IMDN-Message-ID", IMDN_ID);
+}
+
+static void
+set_text (CpmBuilder *b, const char *text)
+{
+  g_autoptr(GBytes) content = g_bytes_new (text, strlen (text));
+  cpm_builder_set_content (b, "text/plain", content);
+}
+
+static CpmBuilder *
+builder_for (CpmKind kind)
+{
+  CpmBuilder *b = cpm_builder_new (kind);
+  add_common (b);
+  switch (kind) {
+  case CPM_KIND_MESSAGE:
+    cpm_builder_set_header (b, "P-Asserted-Service", "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.msg");
+    cpm_builder_set_header (b, "Subject", "the weather will be fine today");
+    set_text (b, "Here is the text of my message.");
+    break;
+  case CPM_KIND_CHAT:
+    cpm_builder_set_header (b, "P-Asserted-Service",
+                            "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.session");
+    set_text (b, "Hello from the chat.\n");
+    break;
+  case CPM_KIND_SMS:
+    cpm_builder_set_header (b, "From", "+15145551234@phony.com");
+    cpm_builder_set_header (b, "Message-Context", "pager-message");
+    cpm_builder_set_header (b, "Message-Correlator", "Hi Bob, see you at 8");
+    set_text (b, "Hi Bob, see you at 8");
+    break;
+  case CPM_KIND_MMS:
+    cpm_builder_set_header (b, "Message-Context", "multimedia-message");
+    cpm_builder_set_header (b, "Message-Correlator", "mms-20140429-0001");
+    cpm_builder_set_header (b, "Cc", "Carol <sip:carol@example.com>");
+    set_text (b, "A picture from the trip.");
+    {
+      static const guint8 png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13 };
+      g_autoptr(GBytes) image = g_bytes_new_static (png, sizeof png);
+      cpm_builder_add_part (b, "image/png", "pic1@example.com", "trip.png", image);
+    }
+    break;
+  case CPM_KIND_IMDN: {
+    const char *xml =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<imdn xmlns=\"urn:ietf:params:xml:ns:imdn\">\n"
+      "  <message-id>34jk324j</message-id>\n"
+      "  <datetime>2014-04-29T09:48:20Z</datetime>\n"
+      "  <display-notification><status><displayed/></status></display-notification>\n"
+      "</imdn>\n";
+    g_autoptr(GBytes) content = g_bytes_new (xml, strlen (xml));
+    cpm_builder_set_content (b, "message/imdn+xml", content);
+    break;
+  }
+  default:
+    g_assert_not_reached ();
+  }
+  return b;
+}
+
+static CpmObject *
+reparse (CpmObject *built, GBytes **out_bytes)
+{
+  g_autoptr(GBytes) bytes = cpm_object_serialize (built);
+  g_autoptr(GError) error = NULL;
+  CpmObject *object = cpm_object_parse (bytes, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (object);
+  if (out_bytes)
+    *out_bytes = g_bytes_ref (bytes);
+  return object;
+}
+
+static void
+assert_crlf_only (GBytes *bytes)
+{
+  gsize len = 0;
+  const char *d = g_bytes_get_data (bytes, &len);
+  for (gsize i = 0; i < len; i++) {
+    if (d[i] == '\n')
+      g_assert_true (i > 0 && d[i - 1] == '\r');
+    if (d[i] == '\r')
+      g_assert_true (i + 1 < len && d[i + 1] == '\n');
+  }
+}
+
+static void
+test_kind_validates (gconstpointer data)
+{
+  CpmKind kind = GPOINTER_TO_INT (data);
+  g_autoptr(CpmBuilder) b = builder_for (kind);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmObject) built = cpm_builder_build (b, &error);
+  g_assert_no_error (error);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(CpmObject) object = reparse (built, &bytes);
+  assert_crlf_only (bytes);
+  g_assert_cmpstr (cpm_object_get_header (object, "MIME-Version"), ==, "1.0");
+  g_assert_cmpstr (cpm_object_get_header (object, "Content-Type"), ==, "Message/CPIM");
+  g_assert_cmpint (cpm_object_detect_kind (object), ==, kind);
+  cpm_object_set_kind (object, kind);
+  g_autoptr(CpmReport) report = cpm_validate (object, CPM_PROFILE_2_2);
+  cpm_test_assert_rules (report, NULL, NULL);
+
+  /* the CPIM wrapper carries From, To, DateTime and imdn.Message-ID */
+  g_autoptr(CpmCpim) cpim = cpm_cpim_parse (cpm_object_get_body (object), NULL, 1, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (cpm_cpim_get_header (cpim, "From"));
+  g_assert_nonnull (cpm_cpim_get_header (cpim, "To"));
+  g_assert_cmpstr (cpm_cpim_get_header (cpim, "DateTime"), ==, "2014-04-29T09:48:23-08:00");
+  g_assert_cmpstr (cpm_cpim_get_ns_header (cpim, CPM_CPIM_NS_IMDN, "Message-ID"), ==, IMDN_ID);
+}
+
+static void
+test_sms_address (void)
+{
+  g_autoptr(CpmBuilder) b = builder_for (CPM_KIND_SMS);
+  g_autoptr(CpmObject) built = cpm_builder_build (b, NULL);
+  g_autoptr(CpmObject) object = reparse (built, NULL);
+  g_autoptr(CpmCpim) cpim = cpm_cpim_parse (cpm_object_get_body (object), NULL, 1, NULL);
+  g_assert_cmpstr (cpm_cpim_get_header (cpim, "From"), ==, "<tel:+15145551234>");
+  g_assert_cmpstr (cpm_cpim_get_content_type (cpim), ==, "text/plain; charset=utf-8");
+}
+
+static void
+test_mms_parts (void)
+{
+  g_autoptr(CpmBuilder) b = builder_for (CPM_KIND_MMS);
+  g_autoptr(CpmObject) built = cpm_builder_build (b, NULL);
+  g_autoptr(CpmObject) object = reparse (built, NULL);
+  g_autoptr(CpmCpim) cpim = cpm_cpim_parse (cpm_object_get_body (object), NULL, 1, NULL);
+  g_assert_true (g_str_has_prefix (cpm_cpim_get_content_type (cpim), "multipart/mixed; boundary="));
+  g_assert_cmpstr (cpm_cpim_get_header (cpim, "cc"), ==, "Carol <sip:carol@example.com>");
+  GBytes *content = cpm_cpim_get_content (cpim);
+  g_autofree char *text = g_strndup (g_bytes_get_data (content, NULL), g_bytes_get_size (content));
+  g_assert_nonnull (strstr (text, "Content-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n"
+                                  "Content-ID: <pic1@example.com>\r\n"
+                                  "Content-Disposition: attachment; filename=\"trip.png\"\r\n\r\n"
+                                  "iVBORw0KGgoAAAAN\r\n"));
+}
+
+static void
+test_missing_mandatory (void)
+{
+  static const char *const fields[] = { "Accept-Contact", "Date", "IMDN-Message-ID", "From",
+                                        "Conversation-ID", "P-Asserted-Service" };
+  static const char *const sections[] = { "(5.2.1 Table 1, C.7)", "(5.2.1 Table 1)",
+                                          "(5.2.1 Table 1, C.4)", "(5.2.1 Table 1)",
+                                          "(5.2.1 Table 1, C.1)", "(5.2.1 Table 1, C.5)" };
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++) {
+    g_autoptr(CpmBuilder) b = builder_for (CPM_KIND_MESSAGE);
+    cpm_builder_set_header (b, fields[i], NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CpmObject) object = cpm_builder_build (b, &error);
+    g_assert_null (object);
+    g_assert_error (error, CPM_ERROR, CPM_ERROR_MISSING_HEADER);
+    g_autofree char *want = g_strdup_printf ("missing mandatory header %s %s", fields[i],
+                                             sections[i]);
+    g_assert_cmpstr (error->message, ==, want);
+  }
+  /* no P-Asserted-Service needed in SMS: its Table 1 status is n/a */
+  g_autoptr(CpmBuilder) sms = builder_for (CPM_KIND_SMS);
+  cpm_builder_set_header (sms, "Message-Context", NULL);
+  g_autoptr(GError) error = NULL;
+  g_assert_null (cpm_builder_build (sms, &error));
+  g_assert_error (error, CPM_ERROR, CPM_ERROR_MISSING_HEADER);
+  g_assert_nonnull (strstr (error->message, "Message-Context"));
+}
+
+static void
+test_generated (void)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(CpmBuilder) b = builder_for (CPM_KIND_CHAT);
+  cpm_builder_set_header (b, "Date", NULL);
+  cpm_builder_set_header (b, "IMDN-Message-ID", NULL);
+  cpm_builder_set_generate (b, CPM_GENERATE_DATE | CPM_GENERATE_IMDN_MESSAGE_ID);
+  for (guint i = 0; i < 1000; i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CpmObject) built = cpm_builder_build (b, &error);
+    g_assert_no_error (error);
+    const char *id = cpm_object_get_header (built, "IMDN-Message-ID");
+    g_assert_nonnull (id);
+    g_assert_true (cpm_check_token (id, strlen (id), NULL));
+    g_assert_false (g_hash_table_contains (seen, id));
+    g_hash_table_add (seen, g_strdup (id));
+    if (i > 0)
+      continue;
+    const char *date = cpm_object_get_header (built, "Date");
+    g_autoptr(GDateTime) dt = cpm_date_parse (date, strlen (date));
+    g_assert_nonnull (dt);
+    g_autoptr(CpmObject) object = reparse (built, NULL);
+    cpm_object_set_kind (object, CPM_KIND_CHAT);
+    g_autoptr(CpmReport) report = cpm_validate (object, CPM_PROFILE_2_2);
+    cpm_test_assert_rules (report, NULL, NULL);
+    g_autoptr(CpmCpim) cpim = cpm_cpim_parse (cpm_object_get_body (object), NULL, 1, NULL);
+    const char *dtv = cpm_cpim_get_header (cpim, "DateTime");
+    g_assert_true (cpm_check_cpim_datetime (dtv, strlen (dtv), NULL));
+    g_assert_cmpstr (cpm_cpim_get_ns_header (cpim, CPM_CPIM_NS_IMDN, "Message-ID"), ==, id);
+  }
+}
+
+static void
+test_set_date (void)
+{
+  g_autoptr(CpmBuilder) b = builder_for (CPM_KIND_CHAT);
+  g_autoptr(GTimeZone) tz = g_time_zone_new_offset (-8 * 3600);
+  g_autoptr(GDateTime) dt = g_date_time_new (tz, 2014, 4, 29, 9, 48, 23);
+  cpm_builder_set_date (b, dt);
+  g_autoptr(CpmObject) built = cpm_builder_build (b, NULL);
+  g_assert_cmpstr (cpm_object_get_header (built, "Date"), ==, "Tue, 29 Apr 2014 09:48:23 -0800");
+  g_assert_cmpuint (cpm_object_count_header (built, "Date"), ==, 1);
+}
+
+static gboolean
+is_ascii (const char *s)
+{
+  for (; *s; s++)
+    if ((guchar) *s >= 0x80)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+test_non_ascii_subject (void)
+{
+  const char *subject = "Grüße aus Köln ✓ — 日本語";
+  g_autoptr(CpmBuilder) b = builder_for (CPM_KIND_MESSAGE);
+  cpm_builder_set_header (b, "Subject", subject);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmObject) built = cpm_builder_build (b, &error);
+  g_assert_no_error (error);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(CpmObject) object = reparse (built, &bytes);
+  const char *raw = cpm_object_get_header (object, "Subject");
+  g_assert_true (is_ascii (raw));
+  g_autofree char *decoded = cpm_object_dup_header_decoded (object, "Subject");
+  g_assert_cmpstr (decoded, ==, subject);
+  g_autoptr(CpmReport) report = cpm_validate (object, CPM_PROFILE_2_2);
+  cpm_test_assert_rules (report, NULL, NULL);
+}
+
+/* A non-ASCII display name is RFC 2047-encoded in the object header and
+ * written as UTF-8 in the CPIM header (RFC 3862 3.2), declared 8bit. */
+static void
+test_non_ascii_display_name (void)
+{
+  g_autoptr(CpmBuilder) b = builder_for (CPM_KIND_CHAT);
+  cpm_builder_set_header (b, "From", "Jörg Müller <sip:joerg@example.com>");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmObject) built = cpm_builder_build (b, &error);
+  g_assert_no_error (error);
+  g_autoptr(CpmObject) object = reparse (built, NULL);
+  g_assert_true (is_ascii (cpm_object_get_header (object, "From")));
+  g_autofree char *from = cpm_object_dup_header_decoded (object, "From");
+  g_assert_cmpstr (from, ==, "Jörg Müller <sip:joerg@example.com>");
+  g_assert_cmpstr (cpm_object_get_header (object, "Content-Transfer-Encoding"), ==, "8bit");
+  g_autoptr(CpmCpim) cpim = cpm_cpim_parse (cpm_object_get_body (object), NULL, 1, NULL);
+  g_assert_cmpstr (cpm_cpim_get_header (cpim, "From"), ==, "Jörg Müller <sip:joerg@example.com>");
+  cpm_object_set_kind (object, CPM_KIND_CHAT);
+  g_autoptr(CpmReport) report = cpm_validate (object, CPM_PROFILE_2_2);
+  cpm_test_assert_rules (report, NULL, NULL);
+}
+
+static void
+test_long_header_folded (void)
+{
+  g_autoptr(GString) subject = g_string_new (NULL);
+  while (subject->len < 2000)
+    g_string_append (subject, subject->len ? " word" : "word");
+  g_autoptr(CpmBuilder) b = builder_for (CPM_KIND_MESSAGE);
+  cpm_builder_set_header (b, "Subject", subject->str);
+  g_autoptr(CpmObject) built = cpm_builder_build (b, NULL);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(CpmObject) object = reparse (built, &bytes);
+  gsize len = 0, line = 0;
+  const char *d = g_bytes_get_data (bytes, &len);
+  for (gsize i = 0; i < len; i++) {
+    line = d[i] == '\n' ? 0 : line + 1;
+    g_assert_cmpuint (line, <, 998);
+  }
+  g_assert_cmpstr (cpm_object_get_header (object, "Subject"), ==, subject->str);
+  g_autoptr(CpmReport) report = cpm_validate (object, CPM_PROFILE_2_2);
+  cpm_test_assert_rules (report, NULL, NULL);
+}
+
+static void
+test_invalid_values (void)
+{
+  struct { CpmKind kind; const char *name, *value, *needle; } cases[] = {
+    { CPM_KIND_MESSAGE, "Conversation-ID", "has space", "Conversation-ID" },
+    { CPM_KIND_MESSAGE, "Date", "yesterday", "Date" },
+    { CPM_KIND_MESSAGE, "Accept-Contact", "not-a-contact", "Accept-Contact" },
+    { CPM_KIND_CHAT, "Subject", "no subject in chat", "not applicable" },
+    { CPM_KIND_MESSAGE, "Subject", "line\r\nInjected: yes", "control character" },
+    { CPM_KIND_MESSAGE, "IMDN-Message-ID", "Grüße", "IMDN-Message-ID" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(CpmBuilder) b = builder_for (cases[i].kind);
+    cpm_builder_set_header (b, cases[i].name, cases[i].value);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CpmObject) object = cpm_builder_build (b, &error);
+    g_assert_null (object);
+    g_assert_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE);
+    g_assert_nonnull (strstr (error->message, cases[i].needle));
+  }
+  g_autoptr(CpmBuilder) b = builder_for (CPM_KIND_MESSAGE);
+  cpm_builder_add_header (b, "Date", "Tue, 29 Apr 2014 09:48:24 -0800");
+  g_autoptr(GError) error = NULL;
+  g_assert_null (cpm_builder_build (b, &error));
+  g_assert_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE);
+}
+
+/* 8-bit text goes quoted-printable inside the CPIM wrapper and decodes back
+ * to the same characters (line ends in canonical CRLF form). */
+static void
+test_eight_bit_content (void)
+{
+  const char *text = "Schöne Grüße aus Köln, wir sehen uns morgen am Bahnhof.\nBis dann!\n";
+  g_autoptr(CpmBuilder) b = builder_for (CPM_KIND_CHAT);
+  set_text (b, text);
+  g_autoptr(CpmObject) built = cpm_builder_build (b, NULL);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(CpmObject) object = reparse (built, &bytes);
+  gsize len = 0;
+  const guint8 *d = g_bytes_get_data (bytes, &len);
+  for (gsize i = 0; i < len; i++)
+    g_assert_cmpuint (d[i], <, 0x80);
+  g_autoptr(CpmCpim) cpim = cpm_cpim_parse (cpm_object_get_body (object), NULL, 1, NULL);
+  g_assert_cmpstr (cpm_cpim_get_content_header (cpim, "Content-Transfer-Encoding"), ==,
+                   "quoted-printable");
+  g_autoptr(GBytes) decoded = cpm_cpim_dup_content_decoded (cpim, NULL);
+  const char *want = "Schöne Grüße aus Köln, wir sehen uns morgen am Bahnhof.\r\nBis dann!\r\n";
+  g_assert_cmpmem (g_bytes_get_data (decoded, NULL), g_bytes_get_size (decoded), want,
+                   strlen (want));
+}
+
+static const char ft_xml[] =
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+  "<file-transfer>\n"
+  "<file-transfer-type>1-1</file-transfer-type>\n"
+  "<sdp>\n"
+  "    a=file-selector:name:\"My picture.jpg\" type:image/jpeg size:4\n"
+  "</sdp>\n"
+  "<file-object>\n"
+  "    <cid>cid:1234@example.com</cid>\n"
+  "</file-object>\n"
+  "</file-transfer>\n";
+
+static CpmObject *
+build_ft (const char *xml)
+{
+  g_autoptr(CpmBuilder) b = cpm_builder_new (CPM_KIND_FILE_TRANSFER);
+  add_common (b);
+  cpm_builder_set_header (b, "P-Asserted-Service",
+                          "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.filetransfer");
+  g_autoptr(GBytes) root = g_bytes_new (xml, strlen (xml));
+  cpm_builder_set_content (b, "Application/X-CPM-File-Transfer", root);
+  static const guint8 jpeg[] = { 0xff, 0xd8, 0xff, 0xd9 };
+  g_autoptr(GBytes) file = g_bytes_new_static (jpeg, sizeof jpeg);
+  cpm_builder_add_part (b, "image/jpeg", "1234@example.com", NULL, file);
+  g_autoptr(GError) error = NULL;
+  CpmObject *object = cpm_builder_build (b, &error);
+  g_assert_no_error (error);
+  return object;
+}
+
+static void
+test_file_transfer (void)
+{
+  g_autoptr(CpmObject) built = build_ft (ft_xml);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(CpmObject) object = reparse (built, &bytes);
+  g_assert_cmpstr (cpm_object_get_header (object, "Content-Type"), ==,
+                   "multipart/related;boundary=cpm;type=\"Application/X-CPM-File-Transfer\"");
+  g_assert_cmpint (cpm_object_detect_kind (object), ==, CPM_KIND_FILE_TRANSFER);
+  GBytes *body = cpm_object_get_body (object);
+  g_autofree char *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_assert_true (g_str_has_prefix (text, "--cpm\r\nContent-Type: Application/X-CPM-File-Transfer\r\n\r\n"
+                                         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"));
+  g_assert_nonnull (strstr (text, "\r\n--cpm\r\nContent-Type: image/jpeg\r\n"
+                                  "Content-Transfer-Encoding: base64\r\n"
+                                  "Content-ID: <1234@example.com>\r\n\r\n/9j/2Q==\r\n--cpm--\r\n"));
+}
+
+/* "--cpm" inside the data forces another boundary that is nowhere in it. */
+static void
+test_file_transfer_boundary_clash (void)
+{
+  g_autofree char *xml = g_strconcat (ft_xml, "<!-- --cpm is a delimiter -->\n", NULL);
+  g_autoptr(CpmObject) object = build_ft (xml);
+  const char *ct = cpm_object_get_header (object, "Content-Type");
+  g_assert_false (g_str_has_prefix (ct, "multipart/related;boundary=cpm;"));
+  g_assert_true (g_str_has_prefix (ct, "multipart/related;boundary=cpm-"));
+  g_assert_true (g_str_has_suffix (ct, ";type=\"Application/X-CPM-File-Transfer\""));
+  const char *b = ct + strlen ("multipart/related;boundary=");
+  g_autofree char *boundary = g_strndup (b, strcspn (b, ";"));
+  g_autofree char *delim = g_strconcat ("--", boundary, NULL);
+  GBytes *body = cpm_object_get_body (object);
+  g_autofree char *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_assert_nonnull (strstr (text, "<!-- --cpm is a delimiter -->"));
+  /* the delimiter occurs exactly at the three part starts and the end */
+  guint n = 0;
+  for (const char *p = text; (p = strstr (p, delim)); p += strlen (delim))
+    n++;
+  g_assert_cmpuint (n, ==, 3);
+}
+
+/* An explicit CPIM wrapper is used as is; its imdn.Message-ID fills in
+ * IMDN-Message-ID (Table 1). */
+static void
+test_explicit_cpim (void)
+{
+  g_autoptr(GBytes) body = cpm_test_load ("cpim/valid-text-plain.cpim");
+  g_autoptr(CpmCpim) cpim = cpm_cpim_parse (body, NULL, 1, NULL);
+  g_autoptr(CpmBuilder) b = builder_for (CPM_KIND_MESSAGE);
+  cpm_builder_set_header (b, "IMDN-Message-ID", NULL);
+  cpm_builder_set_cpim (b, cpim);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmObject) built = cpm_builder_build (b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cpm_object_get_header (built, "IMDN-Message-ID"), ==, IMDN_ID);
+  cpm_test_assert_bytes_equal (cpm_object_get_body (built), body);
+
+  cpm_builder_set_header (b, "IMDN-Message-ID", "other-id");
+  g_clear_pointer (&built, cpm_object_unref);
+  built = cpm_builder_build (b, &error);
+  g_assert_null (built);
+  g_assert_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE);
+}
+
+int
+main (int argc, char **argv)
+{
+  cpm_test_init (&argc, &argv);
+  g_test_add_data_func ("/builder/validates/message", GINT_TO_POINTER (CPM_KIND_MESSAGE),
+                        test_kind_validates);
+  g_test_add_data_func ("/builder/validates/chat", GINT_TO_POINTER (CPM_KIND_CHAT),
+                        test_kind_validates);
+  g_test_add_data_func ("/builder/validates/imdn", GINT_TO_POINTER (CPM_KIND_IMDN),
+                        test_kind_validates);
+  g_test_add_data_func ("/builder/validates/sms", GINT_TO_POINTER (CPM_KIND_SMS),
+                        test_kind_validates);
+  g_test_add_data_func ("/builder/validates/mms", GINT_TO_POINTER (CPM_KIND_MMS),
+                        test_kind_validates);
+  g_test_add_func ("/builder/sms-address", test_sms_address);
+  g_test_add_func ("/builder/mms-parts", test_mms_parts);
+  g_test_add_func ("/builder/missing-mandatory", test_missing_mandatory);
+  g_test_add_func ("/builder/generated", test_generated);
+  g_test_add_func ("/builder/set-date", test_set_date);
+  g_test_add_func ("/builder/non-ascii-subject", test_non_ascii_subject);
+  g_test_add_func ("/builder/non-ascii-display-name", test_non_ascii_display_name);
+  g_test_add_func ("/builder/long-header-folded", test_long_header_folded);
+  g_test_add_func ("/builder/invalid-values", test_invalid_values);
+  g_test_add_func ("/builder/eight-bit-content", test_eight_bit_content);
+  g_test_add_func ("/builder/file-transfer", test_file_transfer);
+  g_test_add_func ("/builder/file-transfer-boundary-clash", test_file_transfer_boundary_clash);
+  g_test_add_func ("/builder/explicit-cpim", test_explicit_cpim);
+  return g_test_run ();
+}
