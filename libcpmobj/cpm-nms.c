@@ -706,6 +706,34 @@ cpm_nms_to_object (json_object *json, CpmReport *report, GError **error)
   return obj;
 }
 
+static const CpmRuleInfo nms_rules[] = {
+  { "nms.json", CPM_SEVERITY_ERROR, SECTION_NMS, "not JSON, or not an NMS object" },
+  { "nms.unknown-attribute", CPM_SEVERITY_WARNING, SECTION_NMS,
+    "an attribute that is neither a known header field nor an NMS attribute" },
+  { "nms.unknown-flag", CPM_SEVERITY_WARNING, SECTION_FLAGS, "a flag outside seed 004 5.6" },
+  { "nms.message-context", CPM_SEVERITY_ERROR, SECTION_FT,
+    "a File Transfer History object without Message-Context \"file-message\"" },
+  { "nms.payload-size", CPM_SEVERITY_ERROR, SECTION_NMS,
+    "payloadPart size differs from the bytes it carries" },
+  { "nms.payload-content", CPM_SEVERITY_ERROR, SECTION_NMS, "payloadPart content is not base64" },
+  { "nms.payload-parts", CPM_SEVERITY_ERROR, SECTION_NMS,
+    "more than one payload part; the body is one part" },
+  { "nms.payload-reference", CPM_SEVERITY_WARNING, SECTION_NMS,
+    "the payload is only referenced by href, so the object has no body" },
+  { "nms.header-block", CPM_SEVERITY_WARNING, SECTION_NMS,
+    "X-CPM-Header-Block disagrees with the attributes; the attributes are used" },
+  { "nms.correlation-id", CPM_SEVERITY_WARNING, "seed 004 6.5.1",
+    "correlationId is not the object's unique reference" },
+};
+
+const CpmRuleInfo *
+cpm_nms_rules (guint *n_rules)
+{
+  if (n_rules)
+    *n_rules = G_N_ELEMENTS (nms_rules);
+  return nms_rules;
+}
+
 CpmReport *
 cpm_nms_validate (json_object *json, CpmProfile profile)
 {

@@ -244,6 +244,23 @@ static const struct {
   { "nms/invalid-nms-not-an-object.json", { "nms.json" } },
 };
 
+/* Every rule a fixture breaks is in the catalogue, and every nms.* rule
+ * of the catalogue has a fixture. */
+static void
+test_rule_catalogue (void)
+{
+  guint n = 0;
+  const CpmRuleInfo *rules = cpm_nms_rules (&n);
+  g_assert_cmpuint (n, ==, G_N_ELEMENTS (invalid));
+  for (guint i = 0; i < n; i++) {
+    gboolean found = FALSE;
+    for (guint j = 0; j < G_N_ELEMENTS (invalid); j++)
+      found = found || g_str_equal (invalid[j].rules[0], rules[i].rule);
+    g_assert_true (found);
+    g_assert_cmpstr (rules[i].section, !=, "");
+  }
+}
+
 static void
 test_invalid_fixtures (void)
 {
@@ -419,6 +436,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nms/date-attribute", test_date_attribute);
   g_test_add_func ("/nms/missing-same-rule-as-imap", test_missing_same_rule_as_imap);
   g_test_add_func ("/nms/invalid-fixtures", test_invalid_fixtures);
+  g_test_add_func ("/nms/rule-catalogue", test_rule_catalogue);
   g_test_add_func ("/nms/header-block-loses", test_header_block_loses);
   g_test_add_func ("/nms/not-json", test_not_json);
   g_test_add_func ("/nms/wrong-shapes", test_wrong_shapes);

@@ -166,6 +166,12 @@ line_of (const char *data, gsize offset)
   return line;
 }
 
+static void
+json_put (gpointer json)
+{
+  json_object_put (json);
+}
+
 /* Parses one JSON value at @off; NULL at a syntax error. */
 static json_object *
 next_document (const char *data, gsize len, gsize *off, GError **error)
@@ -191,7 +197,7 @@ next_document (const char *data, gsize len, gsize *off, GError **error)
 static GPtrArray *
 read_documents (const char *file, const char *data, gsize len, GArray *lines)
 {
-  GPtrArray *docs = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_put);
+  GPtrArray *docs = g_ptr_array_new_with_free_func (json_put);
   gsize off = 0;
   for (;;) {
     off += strspn (data + off, " \t\r\n");

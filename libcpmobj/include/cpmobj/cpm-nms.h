@@ -5,6 +5,7 @@
 
 #include <cpmobj/cpm-object.h>
 #include <cpmobj/cpm-report.h>
+#include <cpmobj/cpm-validate.h>
 #include <json-c/json.h>
 
 G_BEGIN_DECLS
@@ -114,6 +115,17 @@ CPM_EXPORT CpmObject *cpm_nms_to_object (json_object *json, CpmReport *report, G
  * Returns: (transfer full): the report
  */
 CPM_EXPORT CpmReport *cpm_nms_validate (json_object *json, CpmProfile profile);
+
+/**
+ * cpm_nms_rules:
+ * @n_rules: (out): number of entries
+ *
+ * The "nms.*" rules cpm_nms_validate() adds to the object rules of
+ * cpm_validate_rules(), for documentation and rule listings.
+ *
+ * Returns: (transfer none): the catalogue, static
+ */
+CPM_EXPORT const CpmRuleInfo *cpm_nms_rules (guint *n_rules);
 
 /**
  * cpm_nms_dup_flags:
