@@ -5,9 +5,12 @@
  * algorithm described in section 3.2.4.7.3 of [RCS-RCC.07]". That section
  * is not in the seed documents, and a search of public material (GSMA
  * RCC.07 copies, OMA NMS TS, open-source RCS stacks) found no statement of
- * the algorithm that could be read and checked against worked values. So
- * libcpmobj does not invent one: a correlationTag is carried only when the
- * caller supplies it, and cpmobj-nms(1) says so.
+ * the algorithm that could be read and checked against worked values. (The
+ * only related code found was decompiled handset firmware computing
+ * operator-specific SMS hash tags; it does not claim to be RCC.07 and is
+ * not a citable statement, so it is not used.) So libcpmobj does not invent
+ * one: a correlationTag is carried only when the caller supplies it, and
+ * cpmobj-nms(1) says so.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config-private.h"
 
