@@ -108,12 +108,14 @@ date_from_iso (const char *iso)
   return text;
 }
 
+/* JSON text is UTF-8: raw 8-bit header bytes (a defect the validator
+ * reports) become U+FFFD here; the exact bytes travel in the header block. */
 static char *
 attribute_value (const char *name, const char *header_value)
 {
   if (g_ascii_strcasecmp (name, "Date") == 0)
     return date_to_iso (header_value);
-  return g_strdup (header_value);
+  return g_utf8_make_valid (header_value, -1);
 }
 
 static char *
@@ -167,7 +169,7 @@ header_attributes (const CpmObject *object)
   for (guint i = 0; i < cpm_object_get_n_headers (object); i++) {
     if (cpm_object_header_is_malformed (object, i))
       continue;
-    const char *name = cpm_object_get_header_name (object, i);
+    g_autofree char *name = g_utf8_make_valid (cpm_object_get_header_name (object, i), -1);
     g_autofree char *v = attribute_value (name, cpm_object_get_header_value (object, i));
     add_attribute_value (list, index, name, v);
   }

@@ -424,6 +424,22 @@ test_odd_formatting (void)
   json_object_put (json);
 }
 
+/* Raw 8-bit header bytes (a defect) still give UTF-8 JSON, and the bytes
+ * come back exactly through the header block. */
+static void
+test_eight_bit_header (void)
+{
+  const char *text = "From: <sip:a@example.com>\r\nSubject: caf\xe9 \xff\r\n"
+                     "Content-Type: text/plain\r\n\r\nbody \xff\r\n";
+  g_autoptr(CpmObject) obj = cpm_object_parse_data (text, strlen (text), NULL, NULL);
+  g_autofree char *json = cpm_nms_to_string (obj, NULL, NULL);
+  g_assert_true (g_utf8_validate (json, -1, NULL));
+  g_autoptr(CpmObject) back = round_trip (obj, NULL, NULL);
+  g_autoptr(GBytes) got = cpm_object_serialize (back);
+  g_autoptr(GBytes) want = g_bytes_new_static (text, strlen (text));
+  cpm_test_assert_bytes_equal (got, want);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -444,5 +460,6 @@ main (int argc, char **argv)
   g_test_add_func ("/nms/correlation-tag-pass-through", test_correlation_tag_pass_through);
   g_test_add_func ("/nms/direction-and-href", test_direction_and_href);
   g_test_add_func ("/nms/odd-formatting", test_odd_formatting);
+  g_test_add_func ("/nms/eight-bit-header", test_eight_bit_header);
   return g_test_run ();
 }

@@ -46,10 +46,15 @@ print_report (const char *file, guint line, const CpmReport *report)
 {
   for (guint i = 0; i < cpm_report_get_count (report); i++) {
     const CpmDiagnostic *d = cpm_report_get (report, i);
-    guint at = d->line ? d->line : line;
+    /* For JSON input @line is where the document starts; a line of the
+     * object mapped back is named as such. */
+    guint at = line ? line : d->line;
     g_autofree char *where = at ? g_strdup_printf ("%s:%u", file, at) : g_strdup (file);
-    fprintf (stderr, "%s: %s %s [%s] %s%s%s\n", where, cpm_severity_to_string (d->severity),
-             d->rule, d->section, d->header ? d->header : "", d->header ? ": " : "", d->message);
+    g_autofree char *inner = line && d->line ? g_strdup_printf (" (object line %u)", d->line)
+                                             : g_strdup ("");
+    fprintf (stderr, "%s: %s %s [%s] %s%s%s%s\n", where, cpm_severity_to_string (d->severity),
+             d->rule, d->section, d->header ? d->header : "", d->header ? ": " : "", d->message,
+             inner);
   }
 }
 
