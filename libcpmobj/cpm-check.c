@@ -20,9 +20,16 @@
 /* ------------------------------------------------------------------------ */
 /* Scanner and failure reporting                                             */
 
+/* The most frequent failures (a disallowed or unexpected character) are
+ * recorded as (kind, offset, what) and only formatted when the whole value
+ * fails: a failed alternative while backtracking costs no formatting. */
+typedef enum { FAIL_MSG, FAIL_CHAR, FAIL_EXPECT } FailKind;
+
 typedef struct {
   gboolean set;
+  FailKind kind;
   gsize pos;
+  const char *what;
   char msg[224];
 } Fail;
 
@@ -87,6 +94,7 @@ scan_failf (Scan *sc, gsize off, const char *fmt, ...)
     return FALSE;
   sc->fail->set = TRUE;
   sc->fail->pos = off;
+  sc->fail->kind = FAIL_MSG;
   va_start (ap, fmt);
   g_vsnprintf (sc->fail->msg, sizeof sc->fail->msg, fmt, ap);
   va_end (ap);
@@ -113,27 +121,53 @@ describe_at (const Scan *sc, gsize off, char buf[32])
   return buf;
 }
 
+static gboolean
+fail_lazy (Scan *sc, FailKind kind, gsize off, const char *what)
+{
+  if (sc->fail->set)
+    return FALSE;
+  sc->fail->set = TRUE;
+  sc->fail->kind = kind;
+  sc->fail->pos = off;
+  sc->fail->what = what;
+  return FALSE;
+}
+
 /* "character ':' at offset 3 is not allowed in a SIP token" */
 static gboolean
 fail_char (Scan *sc, gsize off, const char *where)
 {
-  char buf[32];
-
-  if (off >= sc->len)
-    return scan_failf (sc, off, "value ends at offset %" G_GSIZE_FORMAT " inside %s",
-                       off, where);
-  return scan_failf (sc, off, "%s at offset %" G_GSIZE_FORMAT " is not allowed in %s",
-                     describe_at (sc, off, buf), off, where);
+  return fail_lazy (sc, FAIL_CHAR, off, where);
 }
 
 /* "expected ':' at offset 12, found the end of the value" */
 static gboolean
 fail_expect (Scan *sc, gsize off, const char *what)
 {
-  char buf[32];
+  return fail_lazy (sc, FAIL_EXPECT, off, what);
+}
 
-  return scan_failf (sc, off, "expected %s at offset %" G_GSIZE_FORMAT ", found %s",
-                     what, off, describe_at (sc, off, buf));
+static void
+format_lazy (const Scan *sc, Fail *f)
+{
+  char buf[32];
+  const char *found = describe_at (sc, f->pos, buf);
+  gsize off = f->pos;
+
+  if (f->kind == FAIL_CHAR && off >= sc->len)
+    g_snprintf (f->msg, sizeof f->msg, "value ends at offset %" G_GSIZE_FORMAT " inside %s",
+                off, f->what);
+  else if (f->kind == FAIL_CHAR)
+    g_snprintf (f->msg, sizeof f->msg, "%s at offset %" G_GSIZE_FORMAT " is not allowed in %s%s",
+                found, off, f->what, sc->s[off] >= 0x80
+                ? " (non-ASCII text must be an RFC 2047 encoded-word)" : "");
+  else if (off < sc->len && sc->s[off] >= 0x80)
+    g_snprintf (f->msg, sizeof f->msg, "expected %s at offset %" G_GSIZE_FORMAT ", found"
+                " non-ASCII %s (non-ASCII text must be an RFC 2047 encoded-word)",
+                f->what, off, found);
+  else
+    g_snprintf (f->msg, sizeof f->msg, "expected %s at offset %" G_GSIZE_FORMAT ", found %s",
+                f->what, off, found);
 }
 
 static gboolean
@@ -141,11 +175,14 @@ scan_finish (const Scan *sc, gboolean ok, GError **error)
 {
   if (ok)
     return TRUE;
-  if (!sc->fail->set)   /* every FALSE path records a failure; belt and braces */
+  if (!sc->fail->set) {  /* every FALSE path records a failure; belt and braces */
     g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE,
                  "invalid value at offset %" G_GSIZE_FORMAT, sc->pos);
-  else
-    g_set_error_literal (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE, sc->fail->msg);
+    return FALSE;
+  }
+  if (sc->fail->kind != FAIL_MSG)
+    format_lazy (sc, sc->fail);
+  g_set_error_literal (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE, sc->fail->msg);
   return FALSE;
 }
 
@@ -506,8 +543,8 @@ check_base64_utf8 (Scan *sc, gsize start, gsize end)
     }
   }
   if (u.need > 0)
-    return scan_failf (sc, end, "decoded text ends inside a UTF-8 sequence (base64 ends at offset %"
-                       G_GSIZE_FORMAT ")", end);
+    return scan_failf (sc, end, "decoded text is not valid UTF-8: it ends inside a multi-byte"
+                       " sequence (base64 ends at offset %" G_GSIZE_FORMAT ")", end);
   return TRUE;
 }
 
@@ -535,13 +572,41 @@ is_encoded_word_shape (const guchar *s, gsize len, gsize *q1, gsize *q2)
   return marks == 2;
 }
 
+/* An encoded-word inside a longer value: an RFC 2047 reader would decode it,
+ * so the value is not the plain text it seems, and C.6 allows non-ASCII only
+ * as one encoded-word making up the whole value. Words are delimited by white
+ * space (RFC 2047 5), so one pass over the value finds them all. */
+static gboolean
+check_no_inner_encoded_word (Scan *sc)
+{
+  gsize q1, q2;
+
+  for (gsize i = 0; i + 1 < sc->len; i++) {
+    const guchar *space;
+    gsize end;
+
+    if (sc->s[i] != '=' || sc->s[i + 1] != '?' || (i > 0 && sc->s[i - 1] != ' '))
+      continue;
+    space = memchr (sc->s + i, ' ', sc->len - i);
+    end = space ? (gsize) (space - sc->s) : sc->len;
+    if (is_encoded_word_shape (sc->s + i, end - i, &q1, &q2))
+      return scan_failf (sc, i, "encoded-word at offset %" G_GSIZE_FORMAT " is not the whole"
+                         " value (Appendix C.6: one encoded-word, or printable ASCII without"
+                         " encoded-words)", i);
+    i = end;
+  }
+  return TRUE;
+}
+
 /* DECISION (Appendix C.6): ascii-value = *(%x20-7E) also matches every
  * encoded-word, so the ABNF alone never rejects "=?iso-8859-1?q?x?=". A value
  * that has the exact shape of one encoded-word (see is_encoded_word_shape) is
  * read as the non-ascii-value it was meant to be, and must then use charset
  * utf-8 (case-insensitive, no RFC 2231 language suffix) and B encoding, and
  * its base64 must decode to UTF-8. Printable text merely starting with "=?"
- * (e.g. "=? what" or "=?a?b") stays an ascii-value.
+ * (e.g. "=? what" or "=?a?b") stays an ascii-value, but an ascii-value
+ * must not contain an encoded-word among other text (see
+ * check_no_inner_encoded_word).
  * DECISION: no 75-character limit (RFC 2047 2): C.6 defines one encoded-word
  * for the whole value, and the SMS text it carries does not fit in 75. */
 gboolean
@@ -559,7 +624,7 @@ cpm_check_message_correlator (const char *value, gsize len, GError **error)
       return scan_finish (&sc, fail_char (&sc, i, "a Message-Correlator (printable ASCII,"
                                           " or one =?utf-8?b?...?= encoded-word)"), error);
   if (!is_encoded_word_shape (sc.s, len, &q1, &q2))
-    return TRUE;
+    return scan_finish (&sc, check_no_inner_encoded_word (&sc), error);
   if (!span_equals (sc.s + 2, q1 - 2, "utf-8"))
     ok = scan_failf (&sc, 2, "encoded-word charset \"%.*s\" at offset 2 is not utf-8"
                      " (Appendix C.6)", (int) MIN (q1 - 2, 40), value + 2);
@@ -1012,10 +1077,11 @@ scan_name_addr (Scan *sc)
   return scan_angle_addr (sc);
 }
 
+/* ',' ends a list member, ';' a group's last member */
 static gboolean
 at_item_end (const Scan *sc)
 {
-  return at_end (sc) || peek (sc) == ',';
+  return at_end (sc) || peek (sc) == ',' || peek (sc) == ';';
 }
 
 /* The two non-RFC 5322 forms Table 1 allows, each filling a whole item.
@@ -1110,6 +1176,11 @@ scan_list_item (Scan *sc, gboolean groups)
 
   if (!groups)
     return scan_mailbox (sc);
+  if (!skip_cfws (sc))
+    return FALSE;
+  /* an item starting "sip:" is a bare URI, not a group named "sip" */
+  if (is_address_scheme (sc->s + sc->pos, scheme_length (sc)))
+    return scan_mailbox (sc);
   scan_fork (&a, &fa, sc);
   if (scan_mailbox (&a)) {
     sc->pos = a.pos;
@@ -1193,6 +1264,8 @@ cpm_check_message_context (const char *value, gsize len, GError **error)
   n = sc.pos - start;
   if (n == 0)
     return scan_finish (&sc, fail_expect (&sc, start, "a message-context-class"), error);
+  if (!at_end (&sc) && !is_wsp (peek (&sc)) && peek (&sc) != '(')
+    return scan_finish (&sc, fail_char (&sc, sc.pos, "a message-context-class"), error);
   for (guint i = 0; i < G_N_ELEMENTS (classes) && !known; i++)
     known = span_equals (sc.s + start, n, classes[i]);
   if (!known && !(n > 2 && g_ascii_strncasecmp (value + start, "x-", 2) == 0))
@@ -1306,6 +1379,9 @@ scan_feature_value (Scan *sc)
     if (!scan_tag_value (sc))
       return FALSE;
   }
+  if (peek (sc) >= 0 && peek (sc) != '"')
+    return fail_char (sc, sc->pos, "a feature tag value (RFC 3840 tag-value: a URN's ':'"
+                      " is written %3A)");
   return expect_char (sc, '"', "'\"' closing a feature tag value");
 }
 
