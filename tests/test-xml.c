@@ -303,6 +303,64 @@ test_split_related (void)
   g_assert_error (error, CPM_ERROR, CPM_ERROR_PARSE);
 }
 
+/* Every prefix of a document, and a few byte flips, parse without a crash
+ * and either give a document or exactly one finding (ASan watches). */
+static void
+test_truncations (void)
+{
+  static const char *const files[] = { "gso/appendix-g-repaired.xml", "xml/namespaced.xml",
+                                       "xml/billion-laughs.xml", NULL };
+  for (guint f = 0; files[f]; f++) {
+    g_autoptr (GBytes) bytes = cpm_test_load (files[f]);
+    gsize len = 0;
+    const char *data = g_bytes_get_data (bytes, &len);
+    for (gsize cut = 0; cut <= len; cut++) {
+      for (guint flip = 0; flip < 2; flip++) {
+        char *copy = g_memdup2 (data, cut ? cut : 1);
+        if (flip && cut)
+          copy[cut / 2] ^= 0x80;
+        g_autoptr (CpmReport) report = cpm_report_new ();
+        CpmXmlPlace place = { report, 1, "test", "test" };
+        xmlDocPtr doc = cpm_xml_parse (copy, cut, NULL, &place, NULL);
+        g_assert_cmpuint (cpm_report_get_count (report), ==, doc ? 0 : 1);
+        if (doc)
+          xmlFreeDoc (doc);
+        json_object *j = cpm_xml_to_json (copy, cut, NULL);
+        if (j)
+          json_object_put (j);
+        g_free (copy);
+      }
+    }
+  }
+}
+
+/* The schema cache is shared: threads validating at once agree. */
+static gpointer
+validate_many (gpointer data)
+{
+  g_autoptr (GBytes) bytes = cpm_test_load ("gso/appendix-g-repaired.xml");
+  for (guint i = 0; i < 50; i++) {
+    g_autoptr (CpmReport) report = cpm_report_new ();
+    CpmXmlPlace place = { report, 1, "5.2.4", "gso" };
+    xmlDocPtr doc = cpm_xml_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                   NULL, &place, NULL);
+    if (!doc || !cpm_xml_validate (doc, data, &place, NULL) || cpm_report_get_count (report))
+      return GINT_TO_POINTER (1);
+    xmlFreeDoc (doc);
+  }
+  return NULL;
+}
+
+static void
+test_threads (void)
+{
+  GThread *threads[4];
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    threads[i] = g_thread_new ("validate", validate_many, (gpointer) "group-state-object.xsd");
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_assert_null (g_thread_join (threads[i]));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -327,5 +385,7 @@ main (int argc, char **argv)
   g_test_add_func ("/xml/schemas-compile", test_all_schemas_compile);
   g_test_add_func ("/xml/json", test_json);
   g_test_add_func ("/xml/split-related", test_split_related);
+  g_test_add_func ("/xml/truncations", test_truncations);
+  g_test_add_func ("/xml/threads", test_threads);
   return g_test_run ();
 }
