@@ -196,14 +196,14 @@ test_builder (void)
   g_assert_no_error (error);
   g_assert_cmpint (cpm_object_get_kind (obj), ==, CPM_KIND_FILE_TRANSFER);
   g_autoptr(CpmReport) r = cpm_validate (obj, CPM_PROFILE_2_2);
-  cpm_test_assert_rules (r, NULL);
+  cpm_test_assert_rules (r, NULL, NULL);
 
   /* ... and so does its serialization, parsed back. */
   g_autoptr(GBytes) bytes = cpm_object_serialize (obj);
   g_autoptr(CpmObject) again = cpm_object_parse (bytes, NULL, &error);
   g_assert_no_error (error);
   g_autoptr(CpmReport) r2 = cpm_validate (again, CPM_PROFILE_2_2);
-  cpm_test_assert_rules (r2, NULL);
+  cpm_test_assert_rules (r2, NULL, NULL);
 }
 
 int

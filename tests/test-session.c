@@ -81,7 +81,7 @@ test_session_history (void)
 {
   g_autoptr(CpmReport) r10 = validate_file ("session/session-history-1.0.eml",
                                             CPM_KIND_SESSION_HISTORY, CPM_PROFILE_1_0);
-  cpm_test_assert_rules (r10, NULL);
+  cpm_test_assert_rules (r10, NULL, NULL);
   for (CpmProfile p = CPM_PROFILE_2_0; p <= CPM_PROFILE_2_2; p++) {
     g_autoptr(CpmReport) r = validate_file ("session/session-history-1.0.eml",
                                             CPM_KIND_SESSION_HISTORY, p);
@@ -119,7 +119,7 @@ test_xml_writer (void)
   g_autoptr(CpmObject) o = cpm_object_parse_data (obj->str, obj->len, NULL, &error);
   g_assert_no_error (error);
   g_autoptr(CpmReport) r = cpm_validate (o, CPM_PROFILE_2_2);
-  cpm_test_assert_rules (r, NULL);
+  cpm_test_assert_rules (r, NULL, NULL);
 
   g_assert_null (cpm_session_info_xml_new ("group", NULL, NULL, &error));
   g_assert_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE);

@@ -45,7 +45,7 @@ test_good (void)
     g_autoptr(CpmReport) r = cpm_validate (obj, CPM_PROFILE_2_2);
     if (!cpm_report_is_valid (r))
       g_printerr ("# %s\n", cpm_source_item_get_location (item));
-    cpm_test_assert_rules (r, NULL);
+    cpm_test_assert_rules (r, NULL, NULL);
     cpm_source_item_unref (item);
     n++;
   }

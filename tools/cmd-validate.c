@@ -202,7 +202,7 @@ emit_unreadable (Validation *v, const char *location, const GError *error)
   cpm_report_add (report, limit ? limit_rule (error->message) : "object.unreadable",
                   CPM_SEVERITY_ERROR, limit ? "libcpmobj limits" : "RFC 5322 2.1", NULL,
                   error_line (error->message), "%s", error->message);
-  Result r = { location, v->kind, report };
+  Result r = { location, v->kind, report, FALSE };
   emit (v, &r);
 }
 
@@ -273,7 +273,7 @@ validate_item (Validation *v, const CpmSourceItem *item)
   if (v->kind != CPM_KIND_UNKNOWN)
     cpm_object_set_kind (object, v->kind);
   g_autoptr(CpmReport) report = cpm_validate (object, v->profile);
-  Result r = { location, cpm_object_get_kind (object), report };
+  Result r = { location, cpm_object_get_kind (object), report, FALSE };
   emit (v, &r);
   store_note_object (v, item, object);
 }
