@@ -184,6 +184,12 @@ check_gso (xmlDocPtr doc, GPtrArray *parts, const CpmXmlPlace *place, gpointer d
 void
 cpm_validate_body_group_state (const CpmObject *object, CpmProfile profile, CpmReport *report)
 {
+  /* The 1.0 drafts (000, 003) know no Group State Object; 2.0 brings it
+   * with the session history folder. */
+  if (profile < CPM_PROFILE_2_0)
+    cpm_report_add (report, "gso.profile", CPM_SEVERITY_ERROR, "4.1, 5.2.4", NULL, 0,
+                    "the Group State Object exists only from profile 2.0 on (validating "
+                    "under %s)", cpm_profile_to_string (profile));
   cpm_xml_validate_body (object, GSO_TYPE, "group-state-object.xsd", "gso", SECTION_GSO, report,
                          check_gso, GINT_TO_POINTER (profile));
 }

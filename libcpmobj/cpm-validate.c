@@ -245,6 +245,7 @@ static const CpmRuleInfo rules[] = {
   { "xml.schema-unavailable", CPM_SEVERITY_ERROR, "schemas/", "the XSD for a body kind cannot be loaded" },
   { "limit.xml-size", CPM_SEVERITY_ERROR, "CpmLimits", "an XML body is larger than max_xml_size" },
   { "limit.xml-depth", CPM_SEVERITY_ERROR, "CpmLimits", "XML elements nest deeper than max_xml_depth" },
+  { "gso.profile", CPM_SEVERITY_ERROR, "4.1, 5.2.4", "a Group State Object under profile 1.0" },
   { "gso.content-type", CPM_SEVERITY_ERROR, "5.2.4 Table 4", "GSO Content-Type is neither application/group-state-object+xml nor multipart/related" },
   { "gso.multipart", CPM_SEVERITY_ERROR, "5.2.4 Table 4", "the multipart/related GSO body has no parts" },
   { "gso.root-type", CPM_SEVERITY_ERROR, "5.2.4 Table 4", "the root part of a multipart GSO is not application/group-state-object+xml" },

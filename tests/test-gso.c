@@ -93,6 +93,8 @@ test_profiles (void)
   }
   g_autoptr (CpmReport) report = validate_file ("gso/valid-minimal.eml", CPM_PROFILE_2_0);
   cpm_test_assert_rules (report, NULL, NULL);
+  g_autoptr (CpmReport) old = validate_file ("gso/valid-minimal.eml", CPM_PROFILE_1_0);
+  g_assert_true (cpm_report_has_rule (old, "gso.profile"));
 }
 
 /* The corrected schema is plain XSD 1.0: xmllint agrees with libxml2. */
