@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every benchmark against its baseline in the same run and prints the
+# ratio table. CPU time (not wall time) is measured, so a busy machine does
+# not skew the ratios.
+#   bench/run.sh            100,000-object corpus (several minutes)
+#   bench/run.sh --quick    5,000 objects (what `meson benchmark` runs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=100000 build_n=200000 ft_n=2000
+if [ "${1:-}" = "--quick" ]; then n=5000 build_n=20000 ft_n=200; fi
+
+builddir=build-bench
+scripts/setup.sh "$builddir" --buildtype=release >/dev/null
+corpus=$builddir/corpus-$n
+if [ ! -f "$corpus/corpus.mbox" ]; then
+  echo "generating $n objects in $corpus ..." >&2
+  rm -rf "$corpus"
+  LC_ALL=C python3 bench/gen-corpus.py "$n" "$corpus"
+fi
+B=$builddir/bench
+
+# field helpers over "mode kind objects bytes secs rss" / "mode objects bytes secs rss invalid"
+rate() { awk -v o="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? o / s : 0) }'; }
+mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", (s > 0 ? b / s / 1e6 : 0) }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+printf '%-34s %14s %14s %8s %8s %10s\n' benchmark libcpmobj baseline ratio target peak_kb
+row() { printf '%-34s %14s %14s %8s %8s %10s\n' "$@"; }
+
+read -r _ _ o b s rss < <($B/bench-build cpm chat $build_n)
+read -r _ _ go gb gs _ < <($B/bench-build gmime chat $build_n)
+row "build chat (obj/s) vs GMime" "$(rate $o $s)" "$(rate $go $gs)" "$(ratio "$(rate $o $s)" "$(rate $go $gs)")" ">=5" "$rss"
+read -r _ _ o b s rss < <($B/bench-build cpm ft $ft_n)
+read -r _ _ go gb gs _ < <($B/bench-build gmime ft $ft_n)
+row "build ft 100KB (obj/s) vs GMime" "$(rate $o $s)" "$(rate $go $gs)" "$(ratio "$(rate $o $s)" "$(rate $go $gs)")" "-" "$rss"
+
+for form in corpus.mbox maildir; do
+  read -r _ o b s rss inv < <($B/bench-parse cpm "$corpus/$form")
+  read -r _ go gb gs _ _ < <($B/bench-parse gmime "$corpus/$form")
+  read -r _ po pb ps < <(python3 bench/python-baseline.py "$corpus/$form")
+  row "validate $form (obj/s) vs GMime" "$(rate $o $s)" "$(rate $go $gs)" "$(ratio "$(rate $o $s)" "$(rate $go $gs)")" ">=2" "$rss"
+  row "validate $form (MB/s) vs GMime" "$(mbps $b $s)" "$(mbps $gb $gs)" "$(ratio "$(mbps $b $s)" "$(mbps $gb $gs)")" ">=2" "-"
+  row "validate $form (obj/s) vs Python" "$(rate $o $s)" "$(rate $po $ps)" "$(ratio "$(rate $o $s)" "$(rate $po $ps)")" ">=20" "-"
+  [ "$inv" = 0 ] || echo "note: $inv objects of the generated corpus were reported invalid" >&2
+done
