@@ -677,6 +677,32 @@ check_correlation (const CpmObject *obj, json_object *inner, CpmReport *report)
                     json_object_get_string (cid), want);
 }
 
+/* The object limits apply to the NMS form too (cpm-limits.h): header
+ * fields counted as attribute values, the body by its decoded size. */
+static gboolean
+check_limits (json_object *inner, GArray *attrs, GError **error)
+{
+  const CpmLimits *limits = cpm_limits_default ();
+  guint fields = 0;
+  for (guint i = 0; i < attrs->len; i++)
+    fields += g_array_index (attrs, Attr, i).values->len;
+  if (fields > limits->max_headers) {
+    g_set_error (error, CPM_ERROR, CPM_ERROR_LIMIT, "%u attribute values, over max_headers %u",
+                 fields, limits->max_headers);
+    return FALSE;
+  }
+  json_object *parts = member (inner, "payloadPart", json_type_array);
+  json_object *part = parts ? json_object_array_get_idx (parts, 0) : NULL;
+  json_object *content = part ? member (part, "content", json_type_string) : NULL;
+  gsize decoded = content ? (gsize) json_object_get_string_len (content) / 4 * 3 : 0;
+  if (decoded > limits->max_object_size) {
+    g_set_error (error, CPM_ERROR, CPM_ERROR_LIMIT, "payload of about %zu bytes, over max_object_size %zu",
+                 decoded, limits->max_object_size);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static CpmObject *
 map_back (json_object *inner, GArray *attrs, CpmReport *report)
 {
@@ -702,6 +728,10 @@ cpm_nms_to_object (json_object *json, CpmReport *report, GError **error)
   GArray *attrs = read_attributes (inner, error);
   if (attrs == NULL)
     return NULL;
+  if (!check_limits (inner, attrs, error)) {
+    g_array_unref (attrs);
+    return NULL;
+  }
   g_autoptr(CpmReport) scratch = report ? cpm_report_ref (report) : cpm_report_new ();
   CpmObject *obj = map_back (inner, attrs, scratch);
   g_array_unref (attrs);
@@ -726,6 +756,8 @@ static const CpmRuleInfo nms_rules[] = {
     "X-CPM-Header-Block disagrees with the attributes; the attributes are used" },
   { "nms.correlation-id", CPM_SEVERITY_WARNING, "seed 004 6.5.1",
     "correlationId is not the object's unique reference" },
+  { "limit.nms", CPM_SEVERITY_ERROR, "CpmLimits",
+    "more attribute values than max_headers, or a payload over max_object_size" },
 };
 
 const CpmRuleInfo *
@@ -743,8 +775,9 @@ cpm_nms_validate (json_object *json, CpmProfile profile)
   g_autoptr(GError) error = NULL;
   g_autoptr(CpmObject) obj = cpm_nms_to_object (json, report, &error);
   if (obj == NULL) {
-    cpm_report_add (report, "nms.json", CPM_SEVERITY_ERROR, SECTION_NMS, NULL, 0, "%s",
-                    error->message);
+    gboolean limit = g_error_matches (error, CPM_ERROR, CPM_ERROR_LIMIT);
+    cpm_report_add (report, limit ? "limit.nms" : "nms.json", CPM_SEVERITY_ERROR,
+                    limit ? "CpmLimits" : SECTION_NMS, NULL, 0, "%s", error->message);
     return report;
   }
   g_autoptr(CpmReport) imap_form = cpm_validate (obj, profile);

@@ -251,9 +251,9 @@ test_rule_catalogue (void)
 {
   guint n = 0;
   const CpmRuleInfo *rules = cpm_nms_rules (&n);
-  g_assert_cmpuint (n, ==, G_N_ELEMENTS (invalid));
+  g_assert_cmpuint (n, ==, G_N_ELEMENTS (invalid) + 1);
   for (guint i = 0; i < n; i++) {
-    gboolean found = FALSE;
+    gboolean found = g_str_equal (rules[i].rule, "limit.nms"); /* test_limits */
     for (guint j = 0; j < G_N_ELEMENTS (invalid); j++)
       found = found || g_str_equal (invalid[j].rules[0], rules[i].rule);
     g_assert_true (found);
@@ -321,6 +321,28 @@ test_wrong_shapes (void)
   g_autoptr(CpmObject) obj = cpm_nms_to_object (json, NULL, NULL);
   g_assert_nonnull (obj);
   g_assert_null (cpm_object_get_body (obj));
+  json_object_put (json);
+}
+
+/* The object limits hold for the NMS form: too many fields, too big a body. */
+static void
+test_limits (void)
+{
+  CpmLimits *limits = cpm_limits_default ();
+  CpmLimits saved = *limits;
+  limits->max_headers = 3;
+  limits->max_object_size = 30;
+  json_object *json = load_json ("nms/media.json");
+  g_autoptr(GError) error = NULL;
+  g_assert_null (cpm_nms_to_object (json, NULL, &error));
+  g_assert_error (error, CPM_ERROR, CPM_ERROR_LIMIT);
+  g_autoptr(CpmReport) r = cpm_nms_validate (json, CPM_PROFILE_2_2);
+  cpm_test_assert_rules (r, "limit.nms", NULL);
+  limits->max_headers = saved.max_headers;
+  g_clear_error (&error);
+  g_assert_null (cpm_nms_to_object (json, NULL, &error));
+  g_assert_error (error, CPM_ERROR, CPM_ERROR_LIMIT);
+  *limits = saved;
   json_object_put (json);
 }
 
@@ -456,6 +478,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nms/header-block-loses", test_header_block_loses);
   g_test_add_func ("/nms/not-json", test_not_json);
   g_test_add_func ("/nms/wrong-shapes", test_wrong_shapes);
+  g_test_add_func ("/nms/limits", test_limits);
   g_test_add_func ("/nms/correlation-id", test_correlation_id);
   g_test_add_func ("/nms/correlation-tag-pass-through", test_correlation_tag_pass_through);
   g_test_add_func ("/nms/direction-and-href", test_direction_and_href);
