@@ -198,18 +198,12 @@ is_cpim_kind (CpmKind kind)
 static gboolean
 is_body_field (const char *name)
 {
+  char c = g_ascii_tolower (name[0]);
+  if (c != 'c' && c != 'm')
+    return FALSE;
   return g_ascii_strcasecmp (name, "Content-Type") == 0
          || g_ascii_strcasecmp (name, "MIME-Version") == 0
          || g_ascii_strcasecmp (name, "Content-Transfer-Encoding") == 0;
-}
-
-static guint
-count_field (const CpmBuilder *b, const char *name)
-{
-  guint n = 0;
-  for (guint i = 0; i < b->headers->len; i++)
-    n += g_ascii_strcasecmp (g_array_index (b->headers, BField, i).name, name) == 0;
-  return n;
 }
 
 static const char *
@@ -244,22 +238,25 @@ ascii_shadow (const char *value)
 static gboolean
 check_value (const CpmHeaderDef *def, const char *value, GError **error)
 {
-  gsize len = strlen (value);
-  if (!g_utf8_validate (value, (gssize) len, NULL)) {
-    g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE, "%s value is not valid UTF-8",
-                 def->name);
-    return FALSE;
-  }
-  for (const char *p = value; *p; p++) {
+  gboolean high = FALSE;
+  const char *p = value;
+  for (; *p; p++) {
     if ((guchar) *p < 0x20 && *p != '\t') {
       g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE,
                    "%s value contains control character 0x%02x", def->name, (guchar) *p);
       return FALSE;
     }
+    high |= (guchar) *p >= 0x7f;
+  }
+  gsize len = (gsize) (p - value);
+  if (high && !g_utf8_validate (value, (gssize) len, NULL)) {
+    g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE, "%s value is not valid UTF-8",
+                 def->name);
+    return FALSE;
   }
   if (!def->check)
     return TRUE;
-  if (cpm_is_ascii_text (value, len))
+  if (!high)
     return def->check (value, len, error);
   if (def->check == cpm_check_message_correlator) {
     g_autofree char *word = cpm_encode_word_b (value, len);
@@ -280,9 +277,16 @@ check_value (const CpmHeaderDef *def, const char *value, GError **error)
   return FALSE;
 }
 
+/* Registry rows are counted in one pass (the bulk path builds ~10^5
+ * objects a second): @counts is indexed like cpm_header_registry(). */
+#define MAX_DEFS 64
+
 static gboolean
-check_fields (const CpmBuilder *b, GError **error)
+check_fields (const CpmBuilder *b, guint *counts, GError **error)
 {
+  guint n_defs = 0;
+  const CpmHeaderDef *defs = cpm_header_registry (&n_defs);
+  g_assert (n_defs <= MAX_DEFS);
   for (guint i = 0; i < b->headers->len; i++) {
     const BField *f = &g_array_index (b->headers, BField, i);
     const CpmHeaderDef *def = cpm_header_lookup (f->name, -1);
@@ -300,11 +304,11 @@ check_fields (const CpmBuilder *b, GError **error)
                    def->name, f->value, def->section, local ? local->message : "invalid");
       return FALSE;
     }
-    guint n = count_field (b, def->name);
+    guint n = ++counts[def - defs];
     if (def->max && n > def->max) {
       g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE,
-                   "header %s given %u times, at most %u allowed (%s)", def->name, n,
-                   def->max, def->section);
+                   "header %s given more than %u times (%s)", def->name, def->max,
+                   def->section);
       return FALSE;
     }
   }
@@ -314,16 +318,17 @@ check_fields (const CpmBuilder *b, GError **error)
 /* Mandatory fields per the registry for the kind and profile, counting the
  * values that build() generates (@date, @imdn_id). */
 static gboolean
-check_mandatory (const CpmBuilder *b, gboolean have_date, gboolean have_imdn_id, GError **error)
+check_mandatory (const CpmBuilder *b, const guint *counts, gboolean have_date,
+                 gboolean have_imdn_id, GError **error)
 {
   guint n_defs = 0;
   const CpmHeaderDef *defs = cpm_header_registry (&n_defs);
   for (guint i = 0; i < n_defs; i++) {
     const CpmHeaderDef *def = &defs[i];
-    if (is_body_field (def->name)
+    if (def->status[b->kind] != CPM_STATUS_MANDATORY || is_body_field (def->name)
         || cpm_header_status (def, b->kind, b->profile) != CPM_STATUS_MANDATORY)
       continue;
-    guint n = count_field (b, def->name);
+    guint n = counts[i];
     if (strcmp (def->name, "Date") == 0)
       n += !n && have_date;
     if (strcmp (def->name, "IMDN-Message-ID") == 0)
@@ -352,26 +357,119 @@ check_mandatory (const CpmBuilder *b, gboolean have_date, gboolean have_imdn_id,
 static char *
 generate_message_id (void)
 {
-  char *uuid = g_uuid_string_random ();
-  char *w = uuid;
-  for (const char *r = uuid; *r; r++)
-    if (*r != '-')
-      *w++ = *r;
-  *w = '\0';
-  return uuid;
+  static const char hex[] = "0123456789abcdef";
+  char *id = g_malloc (33);
+  for (guint i = 0; i < 4; i++) {
+    guint32 r = g_random_int ();
+    for (guint k = 0; k < 8; k++, r >>= 4)
+      id[i * 8 + k] = hex[r & 0xf];
+  }
+  id[32] = '\0';
+  return id;
 }
 
-/* RFC 3339 date-time for the CPIM DateTime (RFC 3862 4.4). */
 static char *
-format_rfc3339 (GDateTime *dt)
+put_digits (char *w, int value, int width)
 {
-  g_autofree char *base = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S");
-  GTimeSpan off = g_date_time_get_utc_offset (dt) / G_TIME_SPAN_MINUTE;
-  if (off == 0)
-    return g_strconcat (base, "Z", NULL);
-  char sign = off < 0 ? '-' : '+';
-  off = off < 0 ? -off : off;
-  return g_strdup_printf ("%s%c%02d:%02d", base, sign, (int) (off / 60), (int) (off % 60));
+  for (int i = width - 1; i >= 0; i--, value /= 10)
+    w[i] = (char) ('0' + value % 10);
+  return w + width;
+}
+
+/* RFC 3339 date-time for the CPIM DateTime (RFC 3862 4.4), by hand:
+ * g_date_time_format() dominated the build profile. @out holds 32. */
+static void
+format_rfc3339 (int y, int mo, int d, int h, int mi, int sec, int off_min, char *out)
+{
+  char *w = put_digits (out, y, 4);
+  *w++ = '-';
+  w = put_digits (w, mo, 2);
+  *w++ = '-';
+  w = put_digits (w, d, 2);
+  *w++ = 'T';
+  w = put_digits (w, h, 2);
+  *w++ = ':';
+  w = put_digits (w, mi, 2);
+  *w++ = ':';
+  w = put_digits (w, sec, 2);
+  if (off_min == 0) {
+    *w++ = 'Z';
+  } else {
+    *w++ = off_min < 0 ? '-' : '+';
+    off_min = ABS (off_min);
+    w = put_digits (w, off_min / 60, 2);
+    *w++ = ':';
+    w = put_digits (w, off_min % 60, 2);
+  }
+  *w = '\0';
+}
+
+static void
+format_datetime (GDateTime *dt, char *out)
+{
+  int y, mo, d;
+  g_date_time_get_ymd (dt, &y, &mo, &d);
+  format_rfc3339 (y, mo, d, g_date_time_get_hour (dt), g_date_time_get_minute (dt),
+                  g_date_time_get_second (dt),
+                  (int) (g_date_time_get_utc_offset (dt) / G_TIME_SPAN_MINUTE), out);
+}
+
+static gboolean
+take_number (const char **p, int digits, int *value)
+{
+  int v = 0;
+  for (int i = 0; i < digits; i++, (*p)++) {
+    if (!g_ascii_isdigit (**p))
+      return FALSE;
+    v = v * 10 + (**p - '0');
+  }
+  *value = v;
+  return TRUE;
+}
+
+/* The Date the builder was given, rewritten as RFC 3339 without building a
+ * GDateTime, for the common form "[Tue, ]29 Apr 2014 09:48:23 -0800"
+ * (already checked by cpm_check_date). FALSE for any other form (obsolete
+ * zones, comments, missing seconds): the caller falls back to
+ * cpm_date_parse(). */
+static gboolean
+date_to_rfc3339 (const char *date, char *out)
+{
+  static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  const char *p = date;
+  int d, y, h, mi, sec, zone, mo = 0;
+  if (g_ascii_isalpha (*p)) {
+    if (strlen (p) < 4 || p[3] != ',')
+      return FALSE;
+    p += 4;
+  }
+  while (*p == ' ')
+    p++;
+  if (!take_number (&p, g_ascii_isdigit (p[1]) ? 2 : 1, &d) || *p++ != ' ')
+    return FALSE;
+  for (int i = 0; i < 12 && !mo; i++)
+    if (strncmp (p, months + 3 * i, 3) == 0)
+      mo = i + 1;
+  if (!mo)
+    return FALSE;
+  p += 3;
+  if (*p++ != ' ' || !take_number (&p, 4, &y) || *p++ != ' ' || !take_number (&p, 2, &h)
+      || *p++ != ':' || !take_number (&p, 2, &mi) || *p++ != ':' || !take_number (&p, 2, &sec)
+      || *p++ != ' ')
+    return FALSE;
+  char sign = *p++;
+  if ((sign != '+' && sign != '-') || !take_number (&p, 4, &zone) || *p != '\0')
+    return FALSE;
+  int off = (zone / 100) * 60 + zone % 100;
+  /* RFC 5322 3.3: "-0000" means no zone information; RFC 3339 4.3 writes
+   * that as "-00:00", not "Z". */
+  if (off == 0 && sign == '-') {
+    format_rfc3339 (y, mo, d, h, mi, sec, 0, out);
+    memcpy (out + 19, "-00:00", 7);
+    return TRUE;
+  }
+  format_rfc3339 (y, mo, d, h, mi, sec, sign == '-' ? -off : off, out);
+  return TRUE;
 }
 
 /* ---- content ---- */
@@ -409,9 +507,14 @@ write_entity (GString *out, const char *content_type, const char *content_id,
   const guint8 *d = g_bytes_get_data (data, &len);
   gboolean textual = cpm_mime_is_textual (mime);
   CpmCte cte = cpm_cte_choose (textual, d, len);
-  g_string_append_printf (out, "Content-Type: %s\r\n", type);
-  if (cte != CPM_CTE_7BIT)
-    g_string_append_printf (out, "Content-Transfer-Encoding: %s\r\n", cpm_cte_name (cte));
+  g_string_append (out, "Content-Type: ");
+  g_string_append (out, type);
+  g_string_append (out, "\r\n");
+  if (cte != CPM_CTE_7BIT) {
+    g_string_append (out, "Content-Transfer-Encoding: ");
+    g_string_append (out, cpm_cte_name (cte));
+    g_string_append (out, "\r\n");
+  }
   if (content_id)
     g_string_append_printf (out, "Content-ID: <%s>\r\n", content_id);
   if (filename)
@@ -499,11 +602,11 @@ join_parts (GString *out, GPtrArray *parts, const char *boundary)
 
 /* ---- message kinds: the CPIM wrapper ---- */
 
-/* Splits an address list at commas outside quotes and angle brackets. */
-static GPtrArray *
-split_addresses (const char *value)
+/* One CPIM field per address of the list: commas outside quotes and angle
+ * brackets separate addresses. */
+static void
+write_address_list (GString *out, const char *cpim_name, const char *value)
 {
-  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
   gboolean quoted = FALSE;
   int angle = 0;
   const char *start = value;
@@ -514,18 +617,23 @@ split_addresses (const char *value)
       angle++;
     else if (!quoted && *p == '>' && angle > 0)
       angle--;
-    if (*p == '\0' || (*p == ',' && !quoted && angle == 0)) {
-      char *a = g_strstrip (g_strndup (start, (gsize) (p - start)));
-      if (*a)
-        g_ptr_array_add (out, a);
-      else
-        g_free (a);
-      if (*p == '\0')
-        break;
-      start = p + 1;
+    if (*p != '\0' && (*p != ',' || quoted || angle != 0))
+      continue;
+    const char *a = start, *e = p;
+    while (a < e && g_ascii_isspace (*a))
+      a++;
+    while (e > a && g_ascii_isspace (e[-1]))
+      e--;
+    if (e > a) {
+      g_string_append (out, cpim_name);
+      g_string_append (out, ": ");
+      cpm_cpim_append_address (out, a, (gsize) (e - a));
+      g_string_append (out, "\r\n");
     }
+    if (*p == '\0')
+      break;
+    start = p + 1;
   }
-  return out;
 }
 
 static void
@@ -533,13 +641,8 @@ write_cpim_addresses (GString *out, const CpmBuilder *b, const char *field, cons
 {
   for (guint i = 0; i < b->headers->len; i++) {
     const BField *f = &g_array_index (b->headers, BField, i);
-    if (g_ascii_strcasecmp (f->name, field) != 0)
-      continue;
-    g_autoptr(GPtrArray) list = split_addresses (f->value);
-    for (guint j = 0; j < list->len; j++) {
-      g_autofree char *addr = cpm_cpim_address_from_rfc5322 (list->pdata[j]);
-      g_string_append_printf (out, "%s: %s\r\n", cpim_name, addr);
-    }
+    if (g_ascii_strcasecmp (f->name, field) == 0)
+      write_address_list (out, cpim_name, f->value);
   }
 }
 
@@ -567,19 +670,22 @@ write_inner (GString *out, const CpmBuilder *b, GError **error)
 }
 
 static gboolean
-write_cpim_body (GString *out, const CpmBuilder *b, GDateTime *dt, const char *imdn_id,
+write_cpim_body (GString *out, const CpmBuilder *b, const char *datetime, const char *imdn_id,
                  GError **error)
 {
   write_cpim_addresses (out, b, "From", "From");
   write_cpim_addresses (out, b, "To", "To");
   write_cpim_addresses (out, b, "Cc", "cc");
-  if (dt) {
-    g_autofree char *text = format_rfc3339 (dt);
-    g_string_append_printf (out, "DateTime: %s\r\n", text);
+  if (*datetime) {
+    g_string_append (out, "DateTime: ");
+    g_string_append (out, datetime);
+    g_string_append (out, "\r\n");
   }
-  if (imdn_id)
-    g_string_append_printf (out, "NS: imdn <%s>\r\nimdn.Message-ID: %s\r\n", CPM_CPIM_NS_IMDN,
-                            imdn_id);
+  if (imdn_id) {
+    g_string_append (out, "NS: imdn <" CPM_CPIM_NS_IMDN ">\r\nimdn.Message-ID: ");
+    g_string_append (out, imdn_id);
+    g_string_append (out, "\r\n");
+  }
   g_string_append (out, "\r\n");
   return write_inner (out, b, error);
 }
@@ -667,9 +773,9 @@ cpim_message_id (const CpmCpim *cpim)
 }
 
 typedef struct {
-  char *date;       /* generated Date, or NULL */
-  char *imdn_id;    /* generated or taken IMDN-Message-ID, or NULL */
-  GDateTime *dt;    /* instant for the CPIM DateTime, or NULL */
+  char *date;        /* generated Date, or NULL */
+  char *imdn_id;     /* generated or taken IMDN-Message-ID, or NULL */
+  char datetime[32]; /* the CPIM DateTime, or "" */
 } Generated;
 
 static void
@@ -677,7 +783,6 @@ generated_clear (Generated *g)
 {
   g_free (g->date);
   g_free (g->imdn_id);
-  g_clear_pointer (&g->dt, g_date_time_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Generated, generated_clear)
@@ -686,13 +791,16 @@ static gboolean
 resolve_generated (const CpmBuilder *b, Generated *g, GError **error)
 {
   const char *date = get_field (b, "Date");
-  if (b->date)
-    g->dt = g_date_time_ref (b->date);
-  else if (date)
-    g->dt = cpm_date_parse (date, strlen (date));
-  else if (b->generate & CPM_GENERATE_DATE) {
-    g->dt = g_date_time_new_now_local ();
-    g->date = cpm_date_format (g->dt);
+  if (b->date) {
+    format_datetime (b->date, g->datetime);
+  } else if (date && !date_to_rfc3339 (date, g->datetime)) {
+    g_autoptr(GDateTime) dt = cpm_date_parse (date, strlen (date));
+    if (dt)
+      format_datetime (dt, g->datetime);
+  } else if (!date && (b->generate & CPM_GENERATE_DATE)) {
+    g_autoptr(GDateTime) dt = g_date_time_new_now_local ();
+    g->date = cpm_date_format (dt);
+    format_datetime (dt, g->datetime);
   }
   const char *id = get_field (b, "IMDN-Message-ID");
   const char *cpim_id = cpim_message_id (b->cpim);
@@ -722,7 +830,7 @@ write_body (GString *body, CpmObject *object, const CpmBuilder *b, const Generat
       return TRUE;
     }
     const char *id = g->imdn_id ? g->imdn_id : get_field (b, "IMDN-Message-ID");
-    if (!write_cpim_body (body, b, g->dt, id, error))
+    if (!write_cpim_body (body, b, g->datetime, id, error))
       return FALSE;
     /* CPIM header values are UTF-8 (RFC 3862 3.2): a non-ASCII display
      * name makes the body 8bit, which must be declared (RFC 2045 6.2);
@@ -741,12 +849,13 @@ cpm_builder_build (CpmBuilder *builder, GError **error)
 {
   g_return_val_if_fail (builder, NULL);
   const CpmBuilder *b = builder;
-  if (!check_fields (b, error))
+  guint counts[MAX_DEFS] = { 0 };
+  if (!check_fields (b, counts, error))
     return NULL;
   g_auto(Generated) g = { 0 };
   if (!resolve_generated (b, &g, error))
     return NULL;
-  if (!check_mandatory (b, g.date != NULL, g.imdn_id != NULL, error))
+  if (!check_mandatory (b, counts, g.date != NULL, g.imdn_id != NULL, error))
     return NULL;
 
   g_autoptr(CpmObject) object = cpm_object_new (b->kind);

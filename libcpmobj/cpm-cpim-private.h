@@ -39,9 +39,9 @@ void cpm_cte_encode (CpmCte cte, gboolean textual, const guint8 *data, gsize len
  * Returns: (transfer full) */
 char *cpm_boundary_choose (const char *preferred, const char *haystack, gsize len);
 
-/* The CPIM rendering of an RFC 5322 address from the object headers
- * (RFC 3862 4.1: [Formal-name] "<" URI ">"). Returns: (transfer full) */
-char *cpm_cpim_address_from_rfc5322 (const char *value);
+/* Appends the CPIM rendering (RFC 3862 4.1: [Formal-name] "<" URI ">") of
+ * one RFC 5322 address from the object headers, @len bytes, trimmed. */
+void cpm_cpim_append_address (GString *out, const char *addr, gsize len);
 
 G_END_DECLS
 

@@ -721,26 +721,49 @@ cpm_boundary_choose (const char *preferred, const char *haystack, gsize len)
   }
 }
 
+static gboolean
+has_prefix_len (const char *s, gsize len, const char *prefix)
+{
+  gsize n = strlen (prefix);
+  return len >= n && g_ascii_strncasecmp (s, prefix, n) == 0;
+}
+
 /* Object addresses are RFC 5322 (Table 1), CPIM wants [Formal-name] <URI>:
  * a name-addr is kept as is; "anonymous" becomes the anonymous SIP URI
  * (RFC 3261 8.1.1.3, as in Appendix D); the legacy
  * +number@phony-domain form becomes a tel: URI; a bare URI is bracketed;
  * any other addr-spec is taken as a SIP address of record. */
-char *
-cpm_cpim_address_from_rfc5322 (const char *value)
+void
+cpm_cpim_append_address (GString *out, const char *addr, gsize len)
 {
-  g_autofree char *v = g_strstrip (g_strdup (value ? value : ""));
-  if (strchr (v, '<'))
-    return g_steal_pointer (&v);
-  if (g_ascii_strcasecmp (v, "anonymous") == 0)
-    return g_strdup ("<sip:anonymous@anonymous.invalid>");
-  if (g_str_has_prefix (v, "sip:") || g_str_has_prefix (v, "sips:")
-      || g_str_has_prefix (v, "tel:") || g_str_has_prefix (v, "im:"))
-    return g_strdup_printf ("<%s>", v);
-  const char *at = strchr (v, '@');
-  if (at && v[0] == '+' && at > v + 1 && strspn (v + 1, "0123456789-.") == (gsize) (at - v - 1))
-    return g_strdup_printf ("<tel:%.*s>", (int) (at - v), v);
-  return g_strdup_printf ("<sip:%s>", v);
+  if (memchr (addr, '<', len)) {
+    g_string_append_len (out, addr, (gssize) len);
+    return;
+  }
+  if (len == 9 && g_ascii_strncasecmp (addr, "anonymous", 9) == 0) {
+    g_string_append (out, "<sip:anonymous@anonymous.invalid>");
+    return;
+  }
+  const char *at = memchr (addr, '@', len);
+  const char *scheme = "sip:";
+  gsize keep = len;
+  if (has_prefix_len (addr, len, "sip:") || has_prefix_len (addr, len, "sips:")
+      || has_prefix_len (addr, len, "tel:") || has_prefix_len (addr, len, "im:")) {
+    scheme = "";
+  } else if (at && addr[0] == '+' && at > addr + 1) {
+    gsize digits = (gsize) (at - addr - 1);
+    gsize k = 0;
+    while (k < digits && strchr ("0123456789-.", addr[1 + k]))
+      k++;
+    if (k == digits) {
+      scheme = "tel:";
+      keep = (gsize) (at - addr);
+    }
+  }
+  g_string_append_c (out, '<');
+  g_string_append (out, scheme);
+  g_string_append_len (out, addr, (gssize) keep);
+  g_string_append_c (out, '>');
 }
 
 void

@@ -239,6 +239,30 @@ is_ascii (const char *s)
   return TRUE;
 }
 
+/* The CPIM DateTime is the object Date in RFC 3339 form. */
+static void
+test_datetime_forms (void)
+{
+  static const char *const cases[][2] = {
+    { "Tue, 29 Apr 2014 09:48:23 -0800", "2014-04-29T09:48:23-08:00" },
+    { "29 Apr 2014 09:48:23 +0530", "2014-04-29T09:48:23+05:30" },
+    { "Fri, 2 May 2014 23:00:00 +0000", "2014-05-02T23:00:00Z" },
+    { "Fri, 2 May 2014 23:00:00 -0000", "2014-05-02T23:00:00-00:00" },
+    { "Fri, 2 May 2014 23:00:00 GMT", "2014-05-02T23:00:00Z" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(CpmBuilder) b = builder_for (CPM_KIND_CHAT);
+    cpm_builder_set_header (b, "Date", cases[i][0]);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CpmObject) built = cpm_builder_build (b, &error);
+    g_assert_no_error (error);
+    g_autoptr(CpmCpim) cpim = cpm_cpim_parse (cpm_object_get_body (built), NULL, 1, NULL);
+    const char *dt = cpm_cpim_get_header (cpim, "DateTime");
+    g_assert_cmpstr (dt, ==, cases[i][1]);
+    g_assert_true (cpm_check_cpim_datetime (dt, strlen (dt), NULL));
+  }
+}
+
 static void
 test_non_ascii_subject (void)
 {
@@ -466,6 +490,7 @@ main (int argc, char **argv)
   g_test_add_func ("/builder/missing-mandatory", test_missing_mandatory);
   g_test_add_func ("/builder/generated", test_generated);
   g_test_add_func ("/builder/set-date", test_set_date);
+  g_test_add_func ("/builder/datetime-forms", test_datetime_forms);
   g_test_add_func ("/builder/non-ascii-subject", test_non_ascii_subject);
   g_test_add_func ("/builder/non-ascii-display-name", test_non_ascii_display_name);
   g_test_add_func ("/builder/long-header-folded", test_long_header_folded);
