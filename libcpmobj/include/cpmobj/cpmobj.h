@@ -20,6 +20,7 @@
 #include <cpmobj/cpm-filetransfer.h>
 #include <cpmobj/cpm-session.h>
 #include <cpmobj/cpm-store.h>
+#include <cpmobj/cpm-inspect.h>
 #include <cpmobj/cpm-xml.h>
 #include <cpmobj/cpm-imdn.h>
 
