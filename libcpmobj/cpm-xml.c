@@ -157,8 +157,19 @@ on_internal_subset (void *ctx, const xmlChar *name, const xmlChar *external_id,
                     const xmlChar *system_id)
 {
   xmlParserCtxtPtr ctxt = ctx;
-  state_set (ctxt->_private, PROBLEM_DOCTYPE, xmlSAX2GetLineNumber (ctx),
-             xmlSAX2GetColumnNumber (ctx), "document type declaration");
+  int column = xmlSAX2GetColumnNumber (ctx);
+  /* The parser stands after the external ID; point at "<!DOCTYPE" itself
+   * when it is on the same line. */
+  const xmlChar *cur = ctxt->input ? ctxt->input->cur : NULL;
+  gsize room = cur ? (gsize) (cur - ctxt->input->base) : 0;
+  for (gsize back = 0; cur && back <= room && (int) back < column; back++) {
+    if (xmlStrncmp (cur - back, BAD_CAST "<!DOCTYPE", 9) == 0) {
+      column -= (int) back;
+      break;
+    }
+  }
+  state_set (ctxt->_private, PROBLEM_DOCTYPE, xmlSAX2GetLineNumber (ctx), column,
+             "document type declaration");
   xmlStopParser (ctxt);
 }
 

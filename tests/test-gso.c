@@ -67,7 +67,7 @@ test_verbatim_column (void)
 static void
 test_content_type (void)
 {
-  g_autoptr (CpmObject) obj = cpm_test_load_object ("gso/invalid-content-type.eml");
+  g_autoptr (CpmObject) obj = cpm_test_load_object ("gso/forced-kind-wrong-content-type.eml");
   cpm_object_set_kind (obj, CPM_KIND_GROUP_STATE);
   g_autoptr (CpmReport) report = cpm_validate (obj, CPM_PROFILE_2_2);
   cpm_test_assert_rules (report, "gso.content-type", NULL);
