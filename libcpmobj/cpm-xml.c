@@ -378,7 +378,7 @@ static void
 on_valid_error (void *data, xmlErrorPtr err)
 {
   ValidState *vs = data;
-  if (err->level == XML_ERR_WARNING || !vs->place || !vs->place->report)
+  if (!vs->place || !vs->place->report)
     return;
   if (++vs->count > MAX_SCHEMA_DIAGNOSTICS)
     return;
@@ -386,7 +386,10 @@ on_valid_error (void *data, xmlErrorPtr err)
   int line = err->line;
   if (line <= 0 && err->node)
     line = xmlGetLineNo (err->node);
-  cpm_report_add_at (vs->place->report, vs->rule, CPM_SEVERITY_ERROR,
+  /* libxml2's validity warnings (e.g. an instance's schema hint that could
+   * not be used) are kept as warnings, not dropped. */
+  cpm_report_add_at (vs->place->report, vs->rule,
+                     err->level == XML_ERR_WARNING ? CPM_SEVERITY_WARNING : CPM_SEVERITY_ERROR,
                      vs->place->section ? vs->place->section : "", NULL,
                      cpm_xml_place_line (vs->place, line), err->int2 > 0 ? (guint) err->int2 : 0,
                      "%s", msg);

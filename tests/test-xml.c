@@ -60,6 +60,21 @@ test_appendix_g_repaired (void)
   xmlFreeDoc (doc);
 }
 
+/* An instance's xsi:noNamespaceSchemaLocation hint is never followed: the
+ * body is checked against our schema only (the hint names an unreachable
+ * URL; following it would add a finding). */
+static void
+test_xsi_hint_ignored (void)
+{
+  g_autoptr (CpmReport) report = cpm_report_new ();
+  xmlDocPtr doc = parse_file ("xml/xsi-schema-location.xml", report, 1, NULL, NULL);
+  g_assert_nonnull (doc);
+  CpmXmlPlace place = { report, 1, "5.2.4", "gso" };
+  g_assert_true (cpm_xml_validate (doc, "group-state-object.xsd", &place, NULL));
+  cpm_test_assert_rules (report, NULL, NULL);
+  xmlFreeDoc (doc);
+}
+
 static void
 assert_doctype_refused (gconstpointer file)
 {
@@ -387,6 +402,7 @@ main (int argc, char **argv)
   g_test_add_func ("/xml/json", test_json);
   g_test_add_func ("/xml/split-related", test_split_related);
   g_test_add_func ("/xml/truncations", test_truncations);
+  g_test_add_func ("/xml/xsi-hint-ignored", test_xsi_hint_ignored);
   g_test_add_func ("/xml/threads", test_threads);
   return g_test_run ();
 }
