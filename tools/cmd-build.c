@@ -30,7 +30,9 @@ typedef struct {
   char *text;
   char *content;      /* file name */
   char *content_type;
-  GPtrArray *part;    /* "TYPE:FILE" */
+  GPtrArray *part;    /* "TYPE:FILE" or "TYPE:FILE:<CID>" */
+  char *xml;          /* file name of the XML body of the XML kinds */
+  gboolean xml_from_description;
   gboolean generate;
   char *base_dir;     /* for relative file names of a description */
 } Spec;
@@ -41,7 +43,7 @@ spec_clear (Spec *s)
   char **strings[] = { &s->kind, &s->profile, &s->from, &s->date, &s->subject,
                        &s->conversation_id, &s->contribution_id, &s->in_reply_to, &s->service,
                        &s->imdn_message_id, &s->correlator, &s->context, &s->text, &s->content,
-                       &s->content_type, &s->base_dir };
+                       &s->content_type, &s->base_dir, &s->xml };
   for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
     g_clear_pointer (strings[i], g_free);
   GPtrArray **lists[] = { &s->to, &s->accept_contact, &s->header, &s->part };
@@ -73,6 +75,7 @@ static const Key keys[] = {
   STR ("imdn-message-id", imdn_message_id), STR ("correlator", correlator),
   STR ("context", context), LIST ("header", header), STR ("text", text),
   STR ("content", content), STR ("content-type", content_type), LIST ("part", part),
+  STR ("xml", xml),
   { "generate", KEY_BOOL, G_STRUCT_OFFSET (Spec, generate) },
 };
 
@@ -251,12 +254,44 @@ load_file (const char *path)
   return g_bytes_new_take (data, len);
 }
 
-/* The object's content: --text, or --content with --content-type. */
+/* The type of the XML body (or multipart/related root) of each XML kind:
+ * 5.2.2.1, 5.2.3.1, Table 4, Table 6. */
+static const char *
+xml_type (CpmKind kind)
+{
+  switch (kind) {
+  case CPM_KIND_FILE_TRANSFER: return CPM_FILE_TRANSFER_TYPE;
+  case CPM_KIND_SESSION_INFO: return CPM_SESSION_INFO_TYPE;
+  case CPM_KIND_GROUP_STATE: return "application/group-state-object+xml";
+  case CPM_KIND_CONFERENCE_INFO: return "application/conference-info+xml";
+  default: return NULL;
+  }
+}
+
+/* --xml FILE: the XML body, typed by the kind. */
+static gboolean
+set_xml (CpmBuilder *b, const Spec *spec, CpmKind kind)
+{
+  const char *type = xml_type (kind);
+  if (!type) {
+    tool_error (SUB, "--xml is for the kinds file-transfer, session-info, group-state and "
+                     "conference-info, not %s", cpm_kind_to_string (kind));
+    return FALSE;
+  }
+  g_autofree char *path = resolve (spec, spec->xml, spec->xml_from_description);
+  g_autoptr(GBytes) bytes = load_file (path);
+  if (!bytes)
+    return FALSE;
+  cpm_builder_set_content (b, type, bytes);
+  return TRUE;
+}
+
+/* The object's content: --text, --content with --content-type, or --xml. */
 static gboolean
 set_content (CpmBuilder *b, const Spec *spec, gboolean content_from_description)
 {
-  if (spec->text && spec->content) {
-    tool_error (SUB, "--text and --content exclude each other");
+  if ((spec->text != NULL) + (spec->content != NULL) + (spec->xml != NULL) > 1) {
+    tool_error (SUB, "--text, --content and --xml exclude each other");
     return FALSE;
   }
   if (spec->text) {
@@ -282,7 +317,21 @@ set_content (CpmBuilder *b, const Spec *spec, gboolean content_from_description)
   return TRUE;
 }
 
-/* --part TYPE:FILE, split at the first colon. */
+/* A trailing ":<CID>" names the part's Content-ID (file transfers, GSO
+ * icons); neither a type nor a Content-ID can hold a colon. */
+static char *
+take_content_id (char *file)
+{
+  gsize n = strlen (file);
+  char *sep = g_strrstr (file, ":<");
+  if (!sep || n < 4 || file[n - 1] != '>' || sep == file)
+    return NULL;
+  char *cid = g_strndup (sep + 2, (gsize) (file + n - 1 - (sep + 2)));
+  *sep = '\0';
+  return cid;
+}
+
+/* --part TYPE:FILE[:<CID>], the type split at the first colon. */
 static gboolean
 add_parts (CpmBuilder *b, const Spec *spec, guint n_from_description)
 {
@@ -294,12 +343,14 @@ add_parts (CpmBuilder *b, const Spec *spec, guint n_from_description)
       return FALSE;
     }
     g_autofree char *type = g_strndup (p, (gsize) (colon - p));
-    g_autofree char *path = resolve (spec, colon + 1, i < n_from_description);
+    g_autofree char *file = g_strdup (colon + 1);
+    g_autofree char *cid = take_content_id (file);
+    g_autofree char *path = resolve (spec, file, i < n_from_description);
     g_autoptr(GBytes) bytes = load_file (path);
     if (!bytes)
       return FALSE;
     g_autofree char *filename = g_path_get_basename (path);
-    cpm_builder_add_part (b, type, NULL, filename, bytes);
+    cpm_builder_add_part (b, type, cid, filename, bytes);
   }
   return TRUE;
 }
@@ -345,11 +396,13 @@ build (const Spec *spec, gboolean content_from_description, guint n_parts_from_d
 {
   CpmKind kind = CPM_KIND_MESSAGE;
   if (!spec->kind) {
-    tool_error (SUB, "--kind is required (message, chat, imdn, sms or mms)");
+    tool_error (SUB, "--kind is required (message, chat, imdn, sms, mms, file-transfer, "
+                     "session-info, group-state, conference-info or media)");
     return CPM_EXIT_USAGE;
   }
   if (!cpm_kind_from_string (spec->kind, &kind) || kind == CPM_KIND_UNKNOWN) {
-    tool_error (SUB, "unknown kind '%s' (message, chat, imdn, sms or mms)", spec->kind);
+    tool_error (SUB, "unknown kind '%s' (message, chat, imdn, sms, mms, file-transfer, "
+                     "session-info, group-state, conference-info or media)", spec->kind);
     return CPM_EXIT_USAGE;
   }
   CpmProfile profile;
@@ -362,7 +415,7 @@ build (const Spec *spec, gboolean content_from_description, guint n_parts_from_d
     cpm_builder_set_generate (b, CPM_GENERATE_IMDN_MESSAGE_ID | CPM_GENERATE_DATE);
   set_headers (b, spec, kind);
   if (!add_headers (b, spec->header) || !set_content (b, spec, content_from_description) ||
-      !add_parts (b, spec, n_parts_from_description))
+      (spec->xml && !set_xml (b, spec, kind)) || !add_parts (b, spec, n_parts_from_description))
     return CPM_EXIT_USAGE;
 
   g_autoptr(GError) error = NULL;
@@ -387,12 +440,14 @@ cmd_build (int argc, char **argv)
   char *kind = NULL, *profile = NULL, *from = NULL, *date = NULL, *subject = NULL;
   char *conversation_id = NULL, *contribution_id = NULL, *in_reply_to = NULL;
   char *service = NULL, *imdn_message_id = NULL, *correlator = NULL, *context = NULL;
-  char *text = NULL, *content = NULL, *content_type = NULL;
+  char *text = NULL, *content = NULL, *content_type = NULL, *xml = NULL;
   g_autofree char *description = NULL, *output = NULL;
   g_auto(GStrv) to = NULL, accept_contact = NULL, header = NULL, part = NULL;
   gboolean generate = FALSE;
   GOptionEntry entries[] = {
-    { "kind", 'k', 0, G_OPTION_ARG_STRING, &kind, "Kind: message, chat, imdn, sms or mms", "K" },
+    { "kind", 'k', 0, G_OPTION_ARG_STRING, &kind,
+      "Kind: message, chat, imdn, sms, mms, file-transfer, session-info, group-state, "
+      "conference-info or media", "K" },
     { "from", 0, 0, G_OPTION_ARG_STRING, &from, "From address", "A" },
     { "to", 0, 0, G_OPTION_ARG_STRING_ARRAY, &to, "To address (repeat for more)", "A" },
     { "date", 0, 0, G_OPTION_ARG_STRING, &date, "Date (RFC 5322 or ISO 8601)", "D" },
@@ -414,8 +469,11 @@ cmd_build (int argc, char **argv)
     { "content", 0, 0, G_OPTION_ARG_FILENAME, &content, "Content: the bytes of FILE", "FILE" },
     { "content-type", 0, 0, G_OPTION_ARG_STRING, &content_type, "Content-Type of --content",
       "TYPE" },
-    { "part", 0, 0, G_OPTION_ARG_STRING_ARRAY, &part, "Add a body part (repeatable)",
-      "TYPE:FILE" },
+    { "part", 0, 0, G_OPTION_ARG_STRING_ARRAY, &part,
+      "Add a body part, with Content-ID CID if given (repeatable)", "TYPE:FILE[:<CID>]" },
+    { "xml", 0, 0, G_OPTION_ARG_FILENAME, &xml,
+      "XML body (root part) of file-transfer, session-info, group-state, conference-info",
+      "FILE" },
     { "generate", 'g', 0, G_OPTION_ARG_NONE, &generate,
       "Generate IMDN-Message-ID and Date when not given", NULL },
     { "profile", 'p', 0, G_OPTION_ARG_STRING, &profile, "Profile: 1.0, 2.0, 2.1 or 2.2", "P" },
@@ -440,6 +498,7 @@ cmd_build (int argc, char **argv)
     ok = read_description (&spec, description);
   guint n_parts_json = spec.part ? spec.part->len : 0;
   gboolean content_json = spec.content != NULL && content == NULL;
+  spec.xml_from_description = spec.xml != NULL && xml == NULL;
   override (&spec.kind, kind);
   override (&spec.profile, profile);
   override (&spec.from, from);
@@ -455,6 +514,7 @@ cmd_build (int argc, char **argv)
   override (&spec.text, text);
   override (&spec.content, content);
   override (&spec.content_type, content_type);
+  override (&spec.xml, xml);
   extend (&spec.to, to);
   extend (&spec.accept_contact, accept_contact);
   extend (&spec.header, header);
