@@ -57,5 +57,45 @@ rc "unknown kind" 2 "$CPMOBJ" inspect --kind nonsense "$D/ft/appendix-e.eml"
 rc "--help" 0 "$CPMOBJ" inspect --help
 check "--help names the man page" grep -q 'cpmobj-inspect(1)' "$T/out"
 
+# `cpmobj build` of the XML kinds and media: each validates clean and
+# inspects as its kind, fitting 2.2.
+head=(--from '<sip:alice@example.com>' --to '<sip:bob@example.com>' --conversation-id c1
+      --contribution-id k1 --date 'Tue, 29 Apr 2014 09:47:00 -0800')
+svc=urn:urn-7:3gpp-service.ims.icsi.oma.cpm
+ac=(--accept-contact '*;+g.oma.sip-im')
+head -c 3000 /dev/urandom >"$T/picture.jpg"
+printf '\377\330\377\340thumb' >"$T/thumb.jpg"
+cat >"$T/ft.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<file-transfer>
+<file-transfer-type>Ad-Hoc</file-transfer-type>
+<invited-participants>sip:bob@example.com;sip:carol@example.com</invited-participants>
+<sdp>
+a=file-selector:name:"picture.jpg" type:image/jpeg size:$(wc -c <"$T/picture.jpg")
+a=file-icon:cid:thumb@example.com
+</sdp>
+<file-object><cid>cid:pic@example.com</cid></file-object>
+</file-transfer>
+XML
+printf '<?xml version="1.0"?>\n<session><session-type>1-1</session-type></session>\n' >"$T/si.xml"
+build_ok () { # build_ok KIND build-options...
+  local k=$1; shift
+  rc "build --kind $k" 0 "$CPMOBJ" build --kind "$k" "$@" -o "$T/$k.eml"
+  rc "built $k validates clean" 0 "$CPMOBJ" validate "$T/$k.eml"
+  rc "built $k inspects" 0 "$CPMOBJ" inspect "$T/$k.eml"
+  check "built $k: kind $k, profile 2.2" test "$(q "d['kind'],d['profile']")" = "$k 2.2"
+}
+build_ok file-transfer "${head[@]}" "${ac[@]}" --service "$svc.filetransfer" --generate \
+  --xml "$T/ft.xml" --part "image/jpeg:$T/thumb.jpg:<thumb@example.com>" \
+  --part "image/jpeg:$T/picture.jpg:<pic@example.com>"
+check "built file transfer: the file's Content-ID and size" \
+  test "$(q "d['parts'][2]['content_id'],d['parts'][2]['size']")" = "pic@example.com 3000"
+build_ok session-info "${head[@]}" "${ac[@]}" --service "$svc.session" --generate --xml "$T/si.xml"
+build_ok group-state "${head[@]}" --generate --xml "$D/gso/appendix-g-repaired.xml"
+build_ok conference-info "${head[@]}" --generate --xml "$D/conference/rfc4575-full.xml"
+build_ok media --from '<sip:alice@example.com>' --date 'Tue, 29 Apr 2014 09:47:00 -0800' \
+  --content "$T/thumb.jpg" --content-type image/jpeg
+rc "--xml is refused for media" 2 "$CPMOBJ" build --kind media --xml "$T/si.xml"
+
 echo "1..$n"
 exit $((fails > 0))
