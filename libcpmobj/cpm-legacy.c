@@ -395,7 +395,12 @@ json_part (CpmLegacyMessage *m, json_object *p, size_t index)
       if (!g_ascii_isalnum (*c) && !strchr ("+/= \r\n", *c))
         ok = FALSE;
     if (!ok) {
-      cpm_legacy_message_set_skip (m, "undecodable part %zu: data is not base64", index);
+      const char *name = json_str (p, "name");
+      if (name)
+        cpm_legacy_message_set_skip (m, "undecodable part '%s': data is not base64", name);
+      else
+        cpm_legacy_message_set_skip (m, "undecodable part (part %zu): data is not base64",
+                                     index + 1);
       return;
     }
     raw = g_base64_decode (data, &n);

@@ -294,7 +294,7 @@ test_jsonl (void)
   g_assert_cmpint (((CpmLegacyMessage *) r->pdata[5])->box, ==, CPM_LEGACY_BOX_DRAFT);
   g_assert_cmpstr (((CpmLegacyMessage *) r->pdata[6])->skip_reason, ==, "unknown kind 'fax'");
   g_assert_cmpstr (((CpmLegacyMessage *) r->pdata[7])->skip_reason, ==,
-                   "undecodable part 0: data is not base64");
+                   "undecodable part 'bad.png': data is not base64");
   for (guint i = 0; i < 5; i++)
     if (i != 3) {
       g_autoptr (CpmObject) obj = convert (r->pdata[i], NULL);
@@ -324,6 +324,66 @@ test_part_path (void)
   g_assert_nonnull (error);
 }
 
+/* Damaged JSON lines: every line comes back as a record (maybe skipped),
+ * never a crash; a line over the size limit is one skipped record. */
+static void
+test_jsonl_hostile (void)
+{
+  g_autoptr (GBytes) bytes = cpm_test_load ("sms/messages.jsonl");
+  gsize len = g_bytes_get_size (bytes);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (77);
+
+  for (guint round = 0; round < 500; round++) {
+    g_autofree guint8 *copy = g_memdup2 (g_bytes_get_data (bytes, NULL), len);
+    g_autoptr (GInputStream) in = NULL;
+    g_autoptr (CpmLegacyReader) reader = NULL;
+    g_autoptr (GError) error = NULL;
+    CpmLegacyMessage *m;
+
+    for (guint k = 0; k < 3; k++)
+      copy[g_rand_int_range (rand, 0, (gint32) len)] = (guint8) g_rand_int_range (rand, 0, 256);
+    in = g_memory_input_stream_new_from_data (g_steal_pointer (&copy), (gssize) len, g_free);
+    reader = cpm_legacy_reader_new (CPM_LEGACY_FORMAT_JSONL, in, "damaged.jsonl");
+    while ((m = cpm_legacy_reader_next (reader, &error))) {
+      g_autoptr (GError) e2 = NULL;
+      g_autoptr (CpmObject) obj = cpm_legacy_to_object (m, NULL, &e2);
+      g_assert_true ((obj == NULL) == (e2 != NULL));
+      cpm_legacy_message_unref (m);
+    }
+    g_assert_no_error (error);
+  }
+}
+
+static void
+test_jsonl_long_line (void)
+{
+  CpmLimits *limits = cpm_limits_default ();
+  gsize saved = limits->max_object_size;
+  GString *text = g_string_new ("{\"kind\":\"sms\",\"text\":\"");
+  g_autoptr (GInputStream) in = NULL;
+  g_autoptr (CpmLegacyReader) reader = NULL;
+  g_autoptr (CpmLegacyMessage) a = NULL, b = NULL, c = NULL;
+
+  limits->max_object_size = 1000;
+  for (int i = 0; i < 300000; i++)
+    g_string_append_c (text, 'x');
+  g_string_append (text, "\"}\n{\"kind\":\"sms\",\"direction\":\"sent\",\"to\":[\"1\"],"
+                         "\"date\":1714564800000,\"text\":\"next\"}\n");
+  in = g_memory_input_stream_new_from_data (text->str, (gssize) text->len, NULL);
+  reader = cpm_legacy_reader_new (CPM_LEGACY_FORMAT_JSONL, in, "long.jsonl");
+  a = cpm_legacy_reader_next (reader, NULL);
+  b = cpm_legacy_reader_next (reader, NULL);
+  c = cpm_legacy_reader_next (reader, NULL);
+  g_assert_cmpstr (a->skip_reason, ==, "line over the object size limit");
+  g_assert_nonnull (b);
+  g_assert_null (b->skip_reason);
+  g_assert_cmpstr (b->text, ==, "next");
+  g_assert_true (g_str_has_suffix (b->source, ":2"));
+  g_assert_null (c);
+  limits->max_object_size = saved;
+  g_string_free (text, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -337,5 +397,7 @@ main (int argc, char **argv)
   g_test_add_func ("/legacy/mms-pdu-object", test_mms_pdu_object);
   g_test_add_func ("/legacy/jsonl", test_jsonl);
   g_test_add_func ("/legacy/part-path", test_part_path);
+  g_test_add_func ("/legacy/jsonl-hostile", test_jsonl_hostile);
+  g_test_add_func ("/legacy/jsonl-long-line", test_jsonl_long_line);
   return g_test_run ();
 }
