@@ -43,7 +43,8 @@ typedef struct {
 static void
 scan_init (Scan *sc, Fail *fail, const char *value, gsize len)
 {
-  sc->s = (const guchar *) value;
+  /* (NULL, 0) is the empty value; "" keeps pointer arithmetic defined */
+  sc->s = (const guchar *) (value ? value : "");
   sc->len = len;
   sc->pos = 0;
   sc->fail = fail;
