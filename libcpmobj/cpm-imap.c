@@ -787,6 +787,7 @@ struct _CpmImapClient {
   GHashTable *created; /* folders known to exist */
   char *selected;      /* server-side name of the selected folder */
   guint32 selected_uidvalidity;
+  guint32 selected_exists; /* its message count, as EXISTS said last */
   char *bye;           /* text of an untagged BYE */
 };
 
@@ -901,6 +902,9 @@ note_response (CpmImapClient *c, CpmImapResponse *r)
   if (r->kind == CPM_IMAP_RESPONSE_UNTAGGED && r->status == CPM_IMAP_STATUS_NONE &&
       !r->has_number && g_strcmp0 (r->keyword, "CAPABILITY") == 0)
     set_capabilities_from_values (c, r->values);
+  if (r->kind == CPM_IMAP_RESPONSE_UNTAGGED && r->has_number &&
+      g_strcmp0 (r->keyword, "EXISTS") == 0)
+    c->selected_exists = (guint32) r->number;
   if (r->kind == CPM_IMAP_RESPONSE_UNTAGGED && r->status == CPM_IMAP_STATUS_BYE) {
     g_free (c->bye);
     c->bye = g_strdup (r->text ? r->text : "");
@@ -1715,6 +1719,7 @@ cpm_imap_client_select (CpmImapClient *client, const char *folder, guint32 *uidv
     return TRUE;
   }
   g_clear_pointer (&c->selected, g_free);
+  c->selected_exists = 0;
   guint32 validity = 0;
   Cmd cmd;
   cmd_init (&cmd);
@@ -1771,6 +1776,13 @@ cpm_imap_client_search_header (CpmImapClient *client, const char *folder, const 
   if (r == NULL || !check_ok (r, "UID SEARCH", error))
     return NULL;
   return g_steal_pointer (&uids);
+}
+
+guint
+cpm_imap_client_get_message_count (CpmImapClient *client)
+{
+  g_return_val_if_fail (client != NULL, 0);
+  return client->selected ? client->selected_exists : 0;
 }
 
 gboolean

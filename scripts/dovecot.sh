@@ -4,6 +4,8 @@
 #   scripts/dovecot.sh start [DIR]   install Dovecot when missing, start an
 #                                    instance in DIR, print its environment
 #   scripts/dovecot.sh env [DIR]     print the environment of a running instance
+#   scripts/dovecot.sh halt [DIR]    stop it but keep DIR (its mail, ports and
+#                                    password): the next start resumes it
 #   scripts/dovecot.sh stop [DIR]    stop it and remove DIR
 #
 # DIR defaults to $CPM_DOVECOT_DIR, else .dovecot-test in the source tree.
@@ -16,6 +18,7 @@
 #   CPM_IMAPS_URL       imaps://127.0.0.1:PORT  (TLS from the first byte)
 #   CPM_IMAP_USER       test user (plain-text passdb)
 #   CPM_IMAP_PASSWORD_FILE  file holding its password
+#   CPM_IMAP_SCRIPT_USER a third user, for pre-authenticated imap on stdin
 #   CPM_IMAP_QUOTA_USER a second user whose quota (16 bytes) refuses every object
 #   CPM_DOVECOT_CONF    the configuration file (for doveadm -c / imap -c)
 #   CPM_DOVECOT_DIR     DIR
@@ -185,6 +188,7 @@ write_users () {
   # [OVERQUOTA]; the limit rides in the passdb as a userdb_ extra field.
   {
     printf 'cpmtest:{PLAIN}%s::::::\n' "$pw"
+    printf 'cpmscript:{PLAIN}%s::::::\n' "$pw"
     printf 'cpmfull:{PLAIN}%s::::::userdb_quota_rule=*:storage=16B\n' "$pw"
   } >"$dir/passwd"
   chmod 0640 "$dir/passwd"
@@ -201,9 +205,27 @@ running () {
   [ -f "$dir/run/master.pid" ] && kill -0 "$(cat "$dir/run/master.pid")" 2>/dev/null
 }
 
+launch () {
+  /usr/sbin/dovecot -c "$dir/dovecot.conf" \
+    || { tail -n 20 "$dir/dovecot.log" >&2 2>/dev/null; die "dovecot did not start"; }
+  local port i=0
+  port=$(sed -n 's|^CPM_IMAP_URL=imap://127.0.0.1:||p' "$dir/env")
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    i=$((i + 1))
+    [ $i -gt 100 ] && { tail -n 20 "$dir/dovecot.log" >&2; die "dovecot does not listen on $port"; }
+    sleep 0.1
+  done
+}
+
 start () {
   install_dovecot
   if running; then print_env; return 0; fi
+  # A halted instance resumes with its mail.
+  if [ -f "$dir/dovecot.conf" ] && [ -f "$dir/env" ]; then
+    launch
+    print_env
+    return 0
+  fi
   rm -rf "$dir"
   mkdir -p "$dir/mail" "$dir/state"
   # The login processes (dovenull) must reach the sockets under base_dir.
@@ -214,14 +236,6 @@ start () {
   imap_port=$(pick_port $((14143 + RANDOM % 400)))
   imaps_port=$(pick_port $((14993 + RANDOM % 400)))
   write_config "$imap_port" "$imaps_port"
-  /usr/sbin/dovecot -c "$dir/dovecot.conf" \
-    || { tail -n 20 "$dir/dovecot.log" >&2 2>/dev/null; die "dovecot did not start"; }
-  local i=0
-  until (exec 3<>"/dev/tcp/127.0.0.1/$imap_port") 2>/dev/null; do
-    i=$((i + 1))
-    [ $i -gt 100 ] && { tail -n 20 "$dir/dovecot.log" >&2; die "dovecot does not listen on $imap_port"; }
-    sleep 0.1
-  done
   cat >"$dir/env" <<EOF
 CPM_DOVECOT_DIR=$dir
 CPM_DOVECOT_CONF=$dir/dovecot.conf
@@ -229,25 +243,35 @@ CPM_IMAP_URL=imap://127.0.0.1:$imap_port
 CPM_IMAPS_URL=imaps://127.0.0.1:$imaps_port
 CPM_IMAP_USER=cpmtest
 CPM_IMAP_QUOTA_USER=cpmfull
+CPM_IMAP_SCRIPT_USER=cpmscript
 CPM_IMAP_PASSWORD_FILE=$dir/password
 CPM_IMAP_CA=$dir/cert.pem
 EOF
+  launch
   print_env
+}
+
+halt () {
+  running || return 0
+  local pid i=0
+  pid=$(cat "$dir/run/master.pid")
+  # The master's children (imap, imap-login proxying TLS) may outlive it and
+  # keep serving their connections: a stopped server stops them too.
+  local children
+  children=$(ps -o pid= --ppid "$pid" 2>/dev/null | tr '\n' ' ')
+  kill "$pid" 2>/dev/null || true
+  local c
+  for c in $children; do kill "$c" 2>/dev/null || true; done
+  while kill -0 "$pid" 2>/dev/null; do
+    i=$((i + 1))
+    [ $i -gt 50 ] && { kill -9 "$pid" 2>/dev/null || true; break; }
+    sleep 0.1
+  done
 }
 
 stop () {
   [ -d "$dir" ] || return 0
-  if running; then
-    local pid
-    pid=$(cat "$dir/run/master.pid")
-    kill "$pid" 2>/dev/null || true
-    local i=0
-    while kill -0 "$pid" 2>/dev/null; do
-      i=$((i + 1))
-      [ $i -gt 50 ] && { kill -9 "$pid" 2>/dev/null || true; break; }
-      sleep 0.1
-    done
-  fi
+  halt
   # Only remove a directory this script made.
   [ -f "$dir/dovecot.conf" ] && rm -rf "$dir"
   return 0
@@ -256,6 +280,7 @@ stop () {
 case "$cmd" in
   start) start ;;
   stop) stop ;;
+  halt) halt ;;
   env) print_env ;;
-  *) echo "usage: scripts/dovecot.sh start|stop|env [DIR]" >&2; exit 2 ;;
+  *) echo "usage: scripts/dovecot.sh start|halt|stop|env [DIR]" >&2; exit 2 ;;
 esac

@@ -50,6 +50,7 @@ typedef struct {
   gboolean connection_dead;
   gboolean manifest_dirty;
   gboolean io_failed;
+  guint n_not_attempted;
 } Run;
 
 static void
@@ -475,6 +476,9 @@ report_entry (Run *run, Entry *e)
     json_object_put (o);
   }
   if (e->state == ENTRY_FAILED) {
+    /* After a lost connection, every object left says the same: name a few. */
+    if (g_str_has_prefix (e->error, "not attempted") && ++run->n_not_attempted > 5)
+      return;
     if (e->folder)
       tool_error (SUB, "%s: not stored in folder \"%s\": %s", e->name, e->folder, e->error);
     else
@@ -540,11 +544,16 @@ store_folder (Run *run, const char *folder, GPtrArray *entries)
     return;
   }
 created:;
+  /* An empty folder holds none of them: no need to look each one up. */
+  gboolean empty = FALSE;
+  guint32 folder_validity = 0;
+  if (cpm_imap_client_select (run->client, folder, &folder_validity, NULL))
+    empty = cpm_imap_client_get_message_count (run->client) == 0;
   g_autoptr(GPtrArray) batch = g_ptr_array_new ();
   gsize batch_bytes = 0;
   for (guint i = 0; i <= entries->len; i++) {
     Entry *e = i < entries->len ? entries->pdata[i] : NULL;
-    if (e && !run->connection_dead) {
+    if (e && !run->connection_dead && !empty) {
       guint32 validity = 0, uid = 0;
       g_clear_error (&error);
       gboolean ok = find_stored (run, e, &validity, &uid, &error);
@@ -684,6 +693,8 @@ summarize (Run *run)
     present += e->state == ENTRY_PRESENT;
     failed += e->state == ENTRY_FAILED || e->state == ENTRY_PENDING;
   }
+  if (run->n_not_attempted > 5)
+    tool_error (SUB, "... and %u more objects not attempted", run->n_not_attempted - 5);
   if (failed || tool_progress_enabled ())
     fprintf (stderr, "cpmobj append: %u stored, %u already there, %u not stored\n", stored,
              present, failed);

@@ -248,6 +248,14 @@ CPM_EXPORT GArray *cpm_imap_client_search_header (CpmImapClient *client, const c
                                                   guint32 *uidvalidity, GError **error);
 
 /**
+ * cpm_imap_client_get_message_count:
+ *
+ * Returns: how many objects the active folder holds (its last EXISTS), 0
+ *   when no folder is active.
+ */
+CPM_EXPORT guint cpm_imap_client_get_message_count (CpmImapClient *client);
+
+/**
  * cpm_imap_client_has_uid:
  * @folder: levels joined by "/"
  * @uid: a UID
