@@ -21,6 +21,8 @@ typedef struct {
   const char *raw;
   gsize raw_len;
   guint line;
+  const char *vstart; /* parsed: where the value starts in the input */
+  gboolean folded;    /* parsed over several lines: value unfolded later */
 } CpimField;
 
 /* A separator (the empty line between two parts). Parsed: the raw bytes,
@@ -75,6 +77,28 @@ cpm_cpim_unref (CpmCpim *cpim)
 }
 
 /* ---- parsing ---- */
+
+/* A value as quoted in a diagnostic: valid UTF-8, no control characters,
+ * at most 80 characters (hostile input may hold megabytes on one line).
+ * Returns: (transfer full) */
+static char *
+shown (const char *value)
+{
+  g_autofree char *valid = g_utf8_make_valid (value ? value : "", -1);
+  GString *out = g_string_new (NULL);
+  guint n = 0;
+  const char *p = valid;
+  for (; *p && n < 80; p = g_utf8_next_char (p), n++) {
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      g_string_append_c (out, '?');
+    else
+      g_string_append_len (out, p, g_utf8_next_char (p) - p);
+  }
+  if (*p)
+    g_string_append (out, "...");
+  return g_string_free (out, FALSE);
+}
+
 
 typedef struct {
   const char *start, *end;   /* the whole input */
@@ -134,6 +158,7 @@ field_add (Scan *s, GArray *fields, const char *line, gsize name_len, gsize colo
   while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
     ve--;
   f.value = g_string_chunk_insert_len (s->cpim->strings, v, ve - v);
+  f.vstart = v;
   f.raw = s->pending;
   f.raw_len = (gsize) (next - s->pending);
   f.line = s->first_line + s->line;
@@ -141,20 +166,36 @@ field_add (Scan *s, GArray *fields, const char *line, gsize name_len, gsize colo
   s->pending = next;
 }
 
-/* A folded continuation line: extends the previous field's raw bytes and
- * appends the line to its unfolded value (RFC 5322 2.2.3). */
+/* A folded continuation line extends the previous field's raw bytes; the
+ * value is unfolded once the field is complete (unfold_fields), so that
+ * many continuation lines cost linear time. */
 static void
-field_continue (Scan *s, GArray *fields, const char *line, gsize line_len, const char *next)
+field_continue (Scan *s, GArray *fields, const char *next)
 {
   CpimField *f = &g_array_index (fields, CpimField, fields->len - 1);
-  const char *v = line;
-  const char *ve = line + line_len;
-  while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
-    ve--;
-  g_autofree char *joined = g_strdup_printf ("%s%.*s", f->value, (int) (ve - v), v);
-  f->value = g_string_chunk_insert (s->cpim->strings, joined);
+  f->folded = TRUE;
   f->raw_len = (gsize) (next - f->raw);
   s->pending = next;
+}
+
+/* RFC 5322 2.2.3: unfolding removes the CRLFs, keeps the white space. */
+static void
+unfold_fields (CpmCpim *cpim, GArray *fields)
+{
+  for (guint i = 0; i < fields->len; i++) {
+    CpimField *f = &g_array_index (fields, CpimField, i);
+    if (!f->folded)
+      continue;
+    const char *end = f->raw + f->raw_len;
+    GString *v = g_string_sized_new ((gsize) (end - f->vstart));
+    for (const char *p = f->vstart; p < end; p++)
+      if (*p != '\r' && *p != '\n')
+        g_string_append_c (v, *p);
+    while (v->len && (v->str[v->len - 1] == ' ' || v->str[v->len - 1] == '\t'))
+      g_string_truncate (v, v->len - 1);
+    f->value = g_string_chunk_insert_len (cpim->strings, v->str, (gssize) v->len);
+    g_string_free (v, TRUE);
+  }
 }
 
 static void
@@ -185,7 +226,7 @@ parse_block (Scan *s, GArray *fields, gboolean cpim_block, CpimSep *sep, gboolea
       return TRUE;
     }
     if ((*s->p == ' ' || *s->p == '\t') && fields->len > 0 && s->pending == s->p) {
-      field_continue (s, fields, s->p, len, next);
+      field_continue (s, fields, next);
     } else if ((nlen = field_name_len (s->p, len, &colon)) > 0) {
       if (cpim_block && is_content_field (s->p, nlen)) {
         *stopped = TRUE;
@@ -288,9 +329,11 @@ check_namespaces (Scan *s)
     if (strcmp (f->name, "NS") == 0) {
       char *prefix = NULL;
       char *uri = ns_parse (f->value, &prefix);
-      if (!uri && s->report)
+      if (!uri && s->report) {
+        g_autofree char *v = shown (f->value);
         cpm_report_add (s->report, "cpim.ns-invalid", CPM_SEVERITY_ERROR, "RFC 3862 4.6", "NS",
-                        f->line, "NS value \"%s\" is not [prefix] <URI>", f->value);
+                        f->line, "NS value \"%s\" is not [prefix] <URI>", v);
+      }
       if (uri)
         g_ptr_array_add (prefixes, prefix);
       else
@@ -305,10 +348,14 @@ check_namespaces (Scan *s)
     for (guint j = 0; j < prefixes->len && !known; j++)
       known = cpm_slice_equal (f->name, (gsize) (dot - f->name), prefixes->pdata[j])
               && strlen (prefixes->pdata[j]) == (gsize) (dot - f->name);
-    if (!known)
+    if (!known) {
+      g_autofree char *name = shown (f->name);
+      g_autofree char *prefix = g_strndup (f->name, (gsize) (dot - f->name));
+      g_autofree char *pshown = shown (prefix);
       cpm_report_add (s->report, "cpim.ns-undeclared", CPM_SEVERITY_WARNING, "RFC 3862 3.4",
-                      f->name, f->line, "prefix \"%.*s\" of %s is not declared by an earlier NS header",
-                      (int) (dot - f->name), f->name, f->name);
+                      name, f->line, "prefix \"%s\" of %s is not declared by an earlier NS header",
+                      pshown, name);
+    }
   }
 }
 
@@ -326,6 +373,8 @@ cpm_cpim_parse (GBytes *bytes, CpmReport *report, guint first_line, GError **err
   if (!parse_cpim_block (&s, error))
     return NULL;
   parse_entity (&s);
+  unfold_fields (cpim, cpim->headers);
+  unfold_fields (cpim, cpim->content_headers);
   check_namespaces (&s);
   return g_steal_pointer (&cpim);
 }
@@ -796,7 +845,9 @@ write_fields (GArray *fields, GString *out)
     const CpimField *f = &g_array_index (fields, CpimField, i);
     if (f->raw) {
       g_string_append_len (out, f->raw, (gssize) f->raw_len);
-      if (f->raw_len && f->raw[f->raw_len - 1] != '\n')
+      /* a last line without its line end stays so (byte-exact), unless a
+       * field follows it */
+      if (f->raw_len && f->raw[f->raw_len - 1] != '\n' && i + 1 < fields->len)
         g_string_append (out, "\r\n");
       continue;
     }
@@ -893,6 +944,7 @@ check_addresses (Check *c)
                       header_line (c->cpim, variant, c->body_line),
                       "CPIM %s header missing (\"%s\" found, but CPIM header names are "
                       "case-sensitive, RFC 3862 3.1)", names[i], variant);
+    /* (variant differs from names[i] only in case: short, ASCII) */
     else
       cpm_report_add (c->report, rules[i], CPM_SEVERITY_ERROR, sections[i], names[i],
                       c->body_line, "CPIM %s header missing", names[i]);
@@ -906,9 +958,10 @@ check_datetime (Check *c)
   g_autoptr(GError) error = NULL;
   if (!dt || cpm_check_cpim_datetime (dt, strlen (dt), &error))
     return;
+  g_autofree char *v = shown (dt);
   cpm_report_add (c->report, "cpim.datetime-invalid", CPM_SEVERITY_ERROR, "RFC 3862 4.4",
                   "DateTime", header_line (c->cpim, "DateTime", c->body_line),
-                  "CPIM DateTime \"%s\" is not an RFC 3339 date-time: %s", dt,
+                  "CPIM DateTime \"%s\" is not an RFC 3339 date-time: %s", v,
                   error ? error->message : "invalid");
 }
 
@@ -924,11 +977,12 @@ check_imdn_message_id (Check *c)
   if (!cpim_id || !obj_id || strcmp (cpim_id, obj_id) == 0)
     return;
   int idx = cpm_object_find_header (c->object, "IMDN-Message-ID", 0);
+  g_autofree char *a = shown (obj_id);
+  g_autofree char *b = shown (cpim_id);
   cpm_report_add (c->report, "cpim.imdn-message-id-mismatch", CPM_SEVERITY_ERROR,
                   "5.2.1 Table 1", "IMDN-Message-ID",
                   idx >= 0 ? cpm_object_get_header_line (c->object, (guint) idx) : 0,
-                  "IMDN-Message-ID \"%s\" differs from the CPIM imdn.Message-ID \"%s\"",
-                  obj_id, cpim_id);
+                  "IMDN-Message-ID \"%s\" differs from the CPIM imdn.Message-ID \"%s\"", a, b);
 }
 
 static guint
@@ -966,12 +1020,13 @@ check_multipart (Check *c, const char *type)
   GMimeStream *stream = g_mime_stream_mem_new_with_buffer (entity->str, entity->len);
   GMimeParser *parser = g_mime_parser_new_with_stream (stream);
   GMimeObject *part = g_mime_parser_construct_part (parser, NULL);
+  g_autofree char *bshown = shown (boundary);
   gboolean empty = !part || !GMIME_IS_MULTIPART (part)
                    || g_mime_multipart_get_count (GMIME_MULTIPART (part)) == 0;
   if (empty)
     cpm_report_add (c->report, "cpim.multipart-empty", CPM_SEVERITY_ERROR, "RFC 2046 5.1.1",
                     "Content-Type", line,
-                    "inner multipart has no body part delimited by \"--%s\"", boundary);
+                    "inner multipart has no body part delimited by \"--%s\"", bshown);
   g_clear_object (&part);
   g_object_unref (parser);
   g_object_unref (stream);
@@ -986,10 +1041,11 @@ check_transfer_encoding (Check *c)
   g_autofree char *name = g_strstrip (g_strdup (cte));
   if (g_mime_content_encoding_from_string (name) != GMIME_CONTENT_ENCODING_DEFAULT)
     return;
+  g_autofree char *v = shown (name);
   cpm_report_add (c->report, "cpim.transfer-encoding-unknown", CPM_SEVERITY_ERROR,
                   "RFC 2045 6.1", "Content-Transfer-Encoding",
                   content_header_line (c->cpim, "Content-Transfer-Encoding", c->body_line),
-                  "unknown Content-Transfer-Encoding \"%s\" in the CPIM entity", name);
+                  "unknown Content-Transfer-Encoding \"%s\" in the CPIM entity", v);
 }
 
 static void
@@ -1011,11 +1067,12 @@ check_content (Check *c)
   }
   g_autofree char *mime = cpm_content_type_mime (type);
   guint line = content_header_line (c->cpim, "Content-Type", c->body_line);
+  g_autofree char *shown_type = shown (mime ? mime : type);
   if (c->kind == CPM_KIND_IMDN && g_strcmp0 (mime, "message/imdn+xml") != 0)
     cpm_report_add (c->report, "cpim.imdn-content-type", CPM_SEVERITY_ERROR,
                     "5.2.1, RFC 5438 7", "Content-Type", line,
                     "a disposition notification carries message/imdn+xml inside CPIM, not %s",
-                    mime ? mime : type);
+                    shown_type);
   if (mime && g_str_has_prefix (mime, "multipart/"))
     check_multipart (c, type);
 }
@@ -1030,9 +1087,10 @@ check_outer_type (const CpmObject *object, CpmReport *report)
   if (mime && strcmp (mime, "message/cpim") == 0)
     return TRUE;
   int idx = cpm_object_find_header (object, "Content-Type", 0);
+  g_autofree char *v = shown (ct);
   cpm_report_add (report, "cpim.content-type", CPM_SEVERITY_ERROR, "5.2.1 Table 1",
                   "Content-Type", idx >= 0 ? cpm_object_get_header_line (object, (guint) idx) : 0,
-                  "Content-Type is \"%s\"; %s objects are stored as Message/CPIM", ct,
+                  "Content-Type is \"%s\"; %s objects are stored as Message/CPIM", v,
                   cpm_kind_to_string (cpm_object_get_kind (object)));
   return FALSE;
 }
@@ -1044,11 +1102,8 @@ cpm_validate_body_cpim (const CpmObject *object, CpmProfile profile, CpmReport *
   guint line = cpm_object_get_body_line (object);
   if (!check_outer_type (object, report))
     return;
-  if (!body || g_bytes_get_size (body) == 0) {
-    cpm_report_add (report, "cpim.body-missing", CPM_SEVERITY_ERROR, "5.2.1 Table 1", NULL, line,
-                    "the object has no body; Table 1 requires the Message/CPIM message body");
-    return;
-  }
+  if (!body || g_bytes_get_size (body) == 0)
+    return; /* the engine reports body.missing */
   g_autoptr(GError) error = NULL;
   g_autoptr(CpmCpim) cpim = cpm_cpim_parse (body, report, line, &error);
   if (!cpim) {

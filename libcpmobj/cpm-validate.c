@@ -266,6 +266,23 @@ static const CpmRuleInfo rules[] = {
   { "imdn.message-id-same", CPM_SEVERITY_ERROR, "RFC 5438 6.3", "<message-id> equals the notification's own imdn.Message-ID" },
   { "imdn.cpim-message-id-missing", CPM_SEVERITY_ERROR, "5.2.1 Table 1, RFC 5438 6.3", "the CPIM wrapper has no imdn.Message-ID" },
   { "imdn.datetime", CPM_SEVERITY_ERROR, "RFC 5438, RFC 3339", "<datetime> is not an RFC 3339 date-time" },
+  { "cpim.content-type", CPM_SEVERITY_ERROR, "5.2.1 Table 1", "a message, chat, IMDN, SMS or MMS object whose Content-Type is not Message/CPIM" },
+  { "cpim.not-cpim", CPM_SEVERITY_ERROR, "RFC 3862 2", "the Message/CPIM body has no CPIM header block" },
+  { "cpim.malformed-line", CPM_SEVERITY_ERROR, "RFC 3862 3.6", "a line in the CPIM header block is not \"Name: value\"" },
+  { "cpim.missing-separator", CPM_SEVERITY_WARNING, "RFC 3862 2", "no empty line between CPIM headers and the MIME entity (as in Appendix D)" },
+  { "cpim.no-content", CPM_SEVERITY_ERROR, "RFC 3862 2", "the CPIM header block is not followed by a MIME entity" },
+  { "cpim.missing-content-separator", CPM_SEVERITY_ERROR, "RFC 2045 3", "no empty line between the inner MIME header and its content" },
+  { "cpim.from-missing", CPM_SEVERITY_ERROR, "RFC 3862 4.1", "the CPIM From header is absent (names are case-sensitive)" },
+  { "cpim.to-missing", CPM_SEVERITY_ERROR, "RFC 3862 4.2", "the CPIM To header is absent (names are case-sensitive)" },
+  { "cpim.datetime-invalid", CPM_SEVERITY_ERROR, "RFC 3862 4.4", "CPIM DateTime is not an RFC 3339 date-time" },
+  { "cpim.ns-invalid", CPM_SEVERITY_ERROR, "RFC 3862 4.6", "an NS value is not [prefix] <URI>" },
+  { "cpim.ns-undeclared", CPM_SEVERITY_WARNING, "RFC 3862 3.4", "a prefixed CPIM header whose prefix no NS header declares (as in Appendix D)" },
+  { "cpim.imdn-message-id-mismatch", CPM_SEVERITY_ERROR, "5.2.1 Table 1", "IMDN-Message-ID differs from the CPIM imdn.Message-ID" },
+  { "cpim.content-type-missing", CPM_SEVERITY_WARNING, "RFC 3862 2.4", "the entity inside CPIM has no Content-Type" },
+  { "cpim.imdn-content-type", CPM_SEVERITY_ERROR, "5.2.1, RFC 5438 7", "an IMDN object whose CPIM entity is not message/imdn+xml" },
+  { "cpim.transfer-encoding-unknown", CPM_SEVERITY_ERROR, "RFC 2045 6.1", "unknown Content-Transfer-Encoding of the CPIM entity" },
+  { "cpim.multipart-boundary-missing", CPM_SEVERITY_ERROR, "RFC 2046 5.1.1", "inner multipart without boundary parameter" },
+  { "cpim.multipart-empty", CPM_SEVERITY_ERROR, "RFC 2046 5.1.1", "inner multipart without any body part" },
 };
 
 const CpmRuleInfo *

@@ -239,6 +239,10 @@ static const char object_head[] =
   "\r\n";
 #define BODY_LINE 11
 
+static const char object_head_short[] =
+  "From: <sip:a@example.com>\r\nTo: <sip:b@example.com>\r\n"
+  "IMDN-Message-ID: abc\r\nContent-Type: Message/CPIM\r\n\r\n";
+
 static CpmReport *
 validate_cpim_file (const char *name, CpmKind kind)
 {
@@ -328,6 +332,83 @@ test_outer_type (void)
   g_assert_false (cpm_report_has_rule (report, "cpim.not-cpim"));
 }
 
+/* A folded field (RFC 5322 2.2.3) unfolds to one value, output unchanged. */
+static void
+test_folded (void)
+{
+  const char *text = "From: Alice\r\n <sip:alice@example.com>\r\nTo: <sip:b@example.com>\r\n"
+                     "\r\nContent-Type: text/plain;\r\n\tcharset=utf-8\r\n\r\nhi\r\n";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (text, strlen (text));
+  g_autoptr(CpmCpim) cpim = cpm_cpim_parse (bytes, NULL, 1, NULL);
+  g_assert_cmpstr (cpm_cpim_get_header (cpim, "From"), ==, "Alice <sip:alice@example.com>");
+  g_assert_cmpstr (cpm_cpim_get_content_type (cpim), ==, "text/plain;\tcharset=utf-8");
+  g_autoptr(GBytes) out = cpm_cpim_to_bytes (cpim);
+  cpm_test_assert_bytes_equal (out, bytes);
+}
+
+/* Broken and hostile bodies: never a crash, byte-exact output whenever a
+ * body parses, diagnostics quoting at most a short valid UTF-8 excerpt. */
+static void
+test_hostile (void)
+{
+  g_autoptr(GPtrArray) inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  static const char nul[] = "From: a\0b\r\nTo: <sip:x@y>\r\n\r\nContent-Type: text/plain\r\n\r\n\0\0";
+  g_ptr_array_add (inputs, g_bytes_new (nul, sizeof nul - 1));
+  static const char *const small[] = {
+    "\r\r\r\r", "From:", ":\n:\n\n:", "From: <sip:a@b>\n\n\n\n",
+    "From: \xff\xfe\xc3\n\xff.x: y\nDateTime: \xc3\x28\n"
+    "\nContent-Type: multipart/x; boundary=\xff\n\n",
+    "From: <sip:a@b>\nNS: <urn:x>\nNS: p <>\np.q: r\n.x: y\nx.: z\n\nContent-Type:\n\n",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (small); i++)
+    g_ptr_array_add (inputs, g_bytes_new_static (small[i], strlen (small[i])));
+  GString *big = g_string_new ("From: <sip:a@b>\nTo: <sip:c@d>\nDateTime: ");
+  for (guint i = 0; i < 1024 * 1024; i++)
+    g_string_append_c (big, (char) ('0' + i % 10));
+  g_string_append (big, "\n\nx\n");
+  g_ptr_array_add (inputs, g_string_free_to_bytes (big));
+  GString *folds = g_string_new ("Subject: start\n");
+  for (guint i = 0; i < 100000; i++)
+    g_string_append (folds, " more\n");
+  g_string_append (folds, "\nContent-Type: text/plain\n\nbody");
+  g_ptr_array_add (inputs, g_string_free_to_bytes (folds));
+  GRand *rand = g_rand_new_with_seed (3862);
+  for (guint k = 0; k < 200; k++) {
+    gsize len = g_rand_int_range (rand, 0, 400);
+    guint8 *junk = g_malloc (len + 1);
+    static const char alphabet[] = "From: <>\r\n:.NS Content-Type\xff\x00 ";
+    for (gsize i = 0; i < len; i++)
+      junk[i] = (guint8) alphabet[g_rand_int_range (rand, 0, sizeof alphabet - 1)];
+    g_ptr_array_add (inputs, g_bytes_new_take (junk, len));
+  }
+  g_rand_free (rand);
+
+  for (guint i = 0; i < inputs->len; i++) {
+    GBytes *in = inputs->pdata[i];
+    g_autoptr(CpmReport) report = cpm_report_new ();
+    g_autoptr(CpmCpim) cpim = cpm_cpim_parse (in, report, 1, NULL);
+    if (cpim) {
+      g_autoptr(GBytes) out = cpm_cpim_to_bytes (cpim);
+      cpm_test_assert_bytes_equal (out, in);
+      g_autoptr(GBytes) decoded = cpm_cpim_dup_content_decoded (cpim, NULL);
+    }
+    g_autoptr(GString) obj = g_string_new (object_head_short);
+    g_string_append_len (obj, g_bytes_get_data (in, NULL), (gssize) g_bytes_get_size (in));
+    g_autoptr(CpmObject) object = cpm_object_parse_data (obj->str, obj->len, NULL, NULL);
+    if (!object)
+      continue;
+    cpm_object_set_kind (object, CPM_KIND_IMDN);
+    g_autoptr(CpmReport) all = cpm_validate (object, CPM_PROFILE_2_2);
+    for (guint k = 0; k < cpm_report_get_count (all); k++) {
+      const CpmDiagnostic *d = cpm_report_get (all, k);
+      if (!g_str_has_prefix (d->rule, "cpim."))
+        continue;
+      g_assert_true (g_utf8_validate (d->message, -1, NULL));
+      g_assert_cmpuint (strlen (d->message), <, 1024);
+    }
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -343,6 +424,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cpim/modify-parsed", test_modify_parsed);
   g_test_add_func ("/cpim/transfer-encoding", test_transfer_encoding);
   g_test_add_func ("/cpim/outer-type", test_outer_type);
+  g_test_add_func ("/cpim/folded", test_folded);
+  g_test_add_func ("/cpim/hostile", test_hostile);
   for (guint i = 0; i < G_N_ELEMENTS (rule_cases); i++) {
     g_autofree char *path = g_strdup_printf ("/cpim/rules/%s", rule_cases[i].file);
     g_test_add_data_func (path, &rule_cases[i], test_body_rules);
