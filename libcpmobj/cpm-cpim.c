@@ -829,6 +829,11 @@ cpm_cpim_set_content (CpmCpim *cpim, const char *content_type, GBytes *content)
     cpm_cte_encode (cte, textual, data, len, out);
   g_clear_pointer (&cpim->content, g_bytes_unref);
   cpim->content = g_string_free_to_bytes (out);
+  /* a parsed entity that lacked its empty line gets one now: the new
+   * content must not run into the MIME header */
+  if (cpim->sep2.raw && cpim->sep2.len == 0)
+    cpim->sep2.raw = NULL;
+  cpim->no_entity = FALSE;
   content_headers_remove (cpim, "Content-Type");
   content_headers_remove (cpim, "Content-Transfer-Encoding");
   cpm_cpim_add_content_header (cpim, "Content-Type", content_type);
@@ -1065,7 +1070,7 @@ check_content (Check *c)
                       "a disposition notification carries message/imdn+xml inside CPIM");
     return;
   }
-  g_autofree char *mime = cpm_content_type_mime (type);
+  g_autofree char *mime = cpm_mime_type_of (type);
   guint line = content_header_line (c->cpim, "Content-Type", c->body_line);
   g_autofree char *shown_type = shown (mime ? mime : type);
   if (c->kind == CPM_KIND_IMDN && g_strcmp0 (mime, "message/imdn+xml") != 0)
@@ -1083,7 +1088,7 @@ check_outer_type (const CpmObject *object, CpmReport *report)
   const char *ct = cpm_object_get_header (object, "Content-Type");
   if (!ct)
     return TRUE; /* the header presence rule reports it */
-  g_autofree char *mime = cpm_content_type_mime (ct);
+  g_autofree char *mime = cpm_mime_type_of (ct);
   if (mime && strcmp (mime, "message/cpim") == 0)
     return TRUE;
   int idx = cpm_object_find_header (object, "Content-Type", 0);

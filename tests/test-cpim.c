@@ -174,6 +174,25 @@ test_modify_parsed (void)
   g_assert_true (g_str_has_suffix (str, "Here is the text of my message.\n"));
 }
 
+/* New content in a parsed body: the CPIM header block stays byte for
+ * byte, the entity is regenerated. */
+static void
+test_replace_content (void)
+{
+  g_autoptr(GBytes) bytes = cpm_test_load ("cpim/invalid-missing-content-separator.cpim");
+  g_autoptr(CpmCpim) cpim = cpm_cpim_parse (bytes, NULL, 1, NULL);
+  g_autoptr(GBytes) text = g_bytes_new_static ("new text", 8);
+  cpm_cpim_set_content (cpim, "text/plain; charset=utf-8", text);
+  g_autoptr(GBytes) out = cpm_cpim_to_bytes (cpim);
+  g_autofree char *str = g_strndup (g_bytes_get_data (out, NULL), g_bytes_get_size (out));
+  g_assert_cmpstr (str, ==, "From: Alice <sip:alice@example.com>\r\nTo: Bob <sip:bob@example.com>\r\n"
+                            "DateTime: 2014-04-29T09:48:23Z\r\n\r\n"
+                            "Content-Type: text/plain; charset=utf-8\r\n\r\nnew text");
+  g_autoptr(CpmReport) report = cpm_report_new ();
+  g_autoptr(CpmCpim) back = cpm_cpim_parse (out, report, 1, NULL);
+  cpm_test_assert_rules (report, NULL, NULL);
+}
+
 typedef struct {
   const char *content_type;
   const char *data;
@@ -425,6 +444,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cpim/transfer-encoding", test_transfer_encoding);
   g_test_add_func ("/cpim/outer-type", test_outer_type);
   g_test_add_func ("/cpim/folded", test_folded);
+  g_test_add_func ("/cpim/replace-content", test_replace_content);
   g_test_add_func ("/cpim/hostile", test_hostile);
   for (guint i = 0; i < G_N_ELEMENTS (rule_cases); i++) {
     g_autofree char *path = g_strdup_printf ("/cpim/rules/%s", rule_cases[i].file);
