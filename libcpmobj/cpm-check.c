@@ -503,8 +503,11 @@ base64_value (int c)
   return -1;
 }
 
-/* Decodes s[start, end) as RFC 2045 base64 and checks the result is UTF-8
- * without NUL, without storing the decoded text. */
+/* Decodes s[start, end) as RFC 2045 base64 and checks the result is UTF-8,
+ * without storing the decoded text. DECISION: a decoded U+0000 is rejected
+ * too: SMS text never holds one and C strings downstream would cut at it.
+ * Non-zero trailing bits of the last quantum are tolerated (RFC 4648 3.5
+ * leaves rejecting them to the decoder). */
 static gboolean
 check_base64_utf8 (Scan *sc, gsize start, gsize end)
 {
