@@ -546,6 +546,23 @@ check_filename (const char *filename, GError **error)
   return TRUE;
 }
 
+/* A Content-ID without its angle brackets: RFC 2392 / RFC 5322 msg-id
+ * text, printable ASCII without brackets or white space (which would also
+ * let a value inject header fields). */
+static gboolean
+check_content_id (const char *id, GError **error)
+{
+  if (!id)
+    return TRUE;
+  gboolean ok = *id != '\0';
+  for (const char *p = id; *p && ok; p++)
+    ok = (guchar) *p > 0x20 && (guchar) *p < 0x7f && *p != '<' && *p != '>';
+  if (!ok)
+    g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE,
+                 "Content-ID \"%s\" must be printable ASCII without <, > or spaces (RFC 2392)", id);
+  return ok;
+}
+
 /* Encodes each part (root content first) into its own buffer, so the
  * boundary can be chosen against all of them before they are joined. */
 static GPtrArray *
@@ -564,7 +581,7 @@ encode_parts (const CpmBuilder *b, const char *root_disposition, GError **error)
   for (guint i = 0; i < b->parts->len; i++) {
     const BPart *p = b->parts->pdata[i];
     GString *s = g_string_new (NULL);
-    if (!check_filename (p->filename, error)
+    if (!check_filename (p->filename, error) || !check_content_id (p->content_id, error)
         || !write_entity (s, p->content_type, p->content_id, p->filename, NULL, p->data, error)) {
       g_string_free (s, TRUE);
       g_ptr_array_unref (out);

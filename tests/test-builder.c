@@ -353,6 +353,28 @@ test_invalid_values (void)
   g_assert_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE);
 }
 
+/* Values that would break out of their header field are refused. */
+static void
+test_injection (void)
+{
+  struct { const char *type, *id, *filename; } cases[] = {
+    { "image/png\r\nX-Injected: yes", NULL, NULL },
+    { "image/png", "a@b>\r\nX-Injected: yes", NULL },
+    { "image/png", "a b@c", NULL },
+    { "image/png", NULL, "x\"\r\nX-Injected: yes" },
+    { "image/png", NULL, "Grüße.png" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(CpmBuilder) b = builder_for (CPM_KIND_MESSAGE);
+    g_autoptr(GBytes) data = g_bytes_new_static ("x", 1);
+    cpm_builder_add_part (b, cases[i].type, cases[i].id, cases[i].filename, data);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CpmObject) object = cpm_builder_build (b, &error);
+    g_assert_null (object);
+    g_assert_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE);
+  }
+}
+
 /* 8-bit text goes quoted-printable inside the CPIM wrapper and decodes back
  * to the same characters (line ends in canonical CRLF form). */
 static void
@@ -496,6 +518,7 @@ main (int argc, char **argv)
   g_test_add_func ("/builder/long-header-folded", test_long_header_folded);
   g_test_add_func ("/builder/invalid-values", test_invalid_values);
   g_test_add_func ("/builder/eight-bit-content", test_eight_bit_content);
+  g_test_add_func ("/builder/injection", test_injection);
   g_test_add_func ("/builder/file-transfer", test_file_transfer);
   g_test_add_func ("/builder/file-transfer-boundary-clash", test_file_transfer_boundary_clash);
   g_test_add_func ("/builder/explicit-cpim", test_explicit_cpim);
