@@ -1025,13 +1025,14 @@ check_multipart (Check *c, const char *type)
   GMimeStream *stream = g_mime_stream_mem_new_with_buffer (entity->str, entity->len);
   GMimeParser *parser = g_mime_parser_new_with_stream (stream);
   GMimeObject *part = g_mime_parser_construct_part (parser, NULL);
-  g_autofree char *bshown = shown (boundary);
   gboolean empty = !part || !GMIME_IS_MULTIPART (part)
                    || g_mime_multipart_get_count (GMIME_MULTIPART (part)) == 0;
-  if (empty)
+  if (empty) {
+    g_autofree char *bshown = shown (boundary);
     cpm_report_add (c->report, "cpim.multipart-empty", CPM_SEVERITY_ERROR, "RFC 2046 5.1.1",
                     "Content-Type", line,
                     "inner multipart has no body part delimited by \"--%s\"", bshown);
+  }
   g_clear_object (&part);
   g_object_unref (parser);
   g_object_unref (stream);
@@ -1072,12 +1073,13 @@ check_content (Check *c)
   }
   g_autofree char *mime = cpm_mime_type_of (type);
   guint line = content_header_line (c->cpim, "Content-Type", c->body_line);
-  g_autofree char *shown_type = shown (mime ? mime : type);
-  if (c->kind == CPM_KIND_IMDN && g_strcmp0 (mime, "message/imdn+xml") != 0)
+  if (c->kind == CPM_KIND_IMDN && g_strcmp0 (mime, "message/imdn+xml") != 0) {
+    g_autofree char *shown_type = shown (mime);
     cpm_report_add (c->report, "cpim.imdn-content-type", CPM_SEVERITY_ERROR,
                     "5.2.1, RFC 5438 7", "Content-Type", line,
                     "a disposition notification carries message/imdn+xml inside CPIM, not %s",
                     shown_type);
+  }
   if (mime && g_str_has_prefix (mime, "multipart/"))
     check_multipart (c, type);
 }
