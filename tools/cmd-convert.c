@@ -514,6 +514,9 @@ typedef enum {
   INPUT_SMS_XML,
   INPUT_JSONL,
   INPUT_MMS_PDU,
+  INPUT_PCAP,
+  INPUT_SIP_TEXT,
+  INPUT_CPIM,
 } InputFamily;
 
 /* Converts one input. Returns FALSE with @error set when the input cannot
@@ -523,6 +526,8 @@ typedef gboolean (*ConvertFunc) (Sink *sink, GInputStream *input, const char *na
 
 static gboolean convert_legacy (Sink *sink, GInputStream *input, const char *name,
                                 InputFamily family, GError **error);
+static gboolean convert_capture (Sink *sink, GInputStream *input, const char *name,
+                                 InputFamily family, GError **error);
 
 static const struct {
   const char *name;
@@ -532,6 +537,9 @@ static const struct {
   { "sms-xml", INPUT_SMS_XML, convert_legacy },
   { "jsonl", INPUT_JSONL, convert_legacy },
   { "mms-pdu", INPUT_MMS_PDU, convert_legacy },
+  { "pcap", INPUT_PCAP, convert_capture },
+  { "sip-text", INPUT_SIP_TEXT, convert_capture },
+  { "cpim", INPUT_CPIM, convert_capture },
 };
 
 /* The family of an input from its first bytes. */
@@ -542,6 +550,13 @@ detect_input (const guint8 *head, gsize len)
   case CPM_LEGACY_FORMAT_SMS_XML: return INPUT_SMS_XML;
   case CPM_LEGACY_FORMAT_JSONL: return INPUT_JSONL;
   case CPM_LEGACY_FORMAT_MMS_PDU: return INPUT_MMS_PDU;
+  default: break;
+  }
+  switch (cpm_capture_detect_format (head, len)) {
+  case CPM_CAPTURE_FORMAT_PCAP:
+  case CPM_CAPTURE_FORMAT_PCAPNG: return INPUT_PCAP;
+  case CPM_CAPTURE_FORMAT_TEXT: return INPUT_SIP_TEXT;
+  case CPM_CAPTURE_FORMAT_CPIM: return INPUT_CPIM;
   default: return INPUT_UNKNOWN;
   }
 }
@@ -604,6 +619,65 @@ convert_legacy (Sink *s, GInputStream *input, const char *name, InputFamily fami
   }
   s->repaired += cpm_legacy_reader_get_repaired (reader);
   return ok && (!error || !*error);
+}
+
+/* --- captures: SIP, MSRP and CPIM (cpm-capture, cpm-convert) --- */
+
+static gboolean
+capture_object (const CpmConvertItem *item, gpointer data, GError **error)
+{
+  ConvertItem ci = { item->object, item->folder, item->flags, item->internal_date, item->source };
+
+  return sink_object (data, &ci, error);
+}
+
+static void
+capture_skip (const char *source, const char *reason, gboolean broken, gpointer data)
+{
+  sink_skip (data, source, reason, broken);
+}
+
+/* Damage of the capture itself (TCP gaps, fragments, cut files): named
+ * as met; an error makes the exit status 1 as a broken record does. */
+static void
+capture_report (Sink *s, const char *name, const CpmReport *report)
+{
+  for (guint i = 0; i < cpm_report_get_count (report); i++) {
+    const CpmDiagnostic *d = cpm_report_get (report, i);
+    tool_error (SUB, "%s: %s: %s [%s]", name, cpm_severity_to_string (d->severity), d->message,
+                d->rule);
+    if (d->severity == CPM_SEVERITY_ERROR)
+      s->broken++;
+    if (s->options->json) {
+      json_object *o = json_object_new_object ();
+      json_object_object_add (o, "status", json_object_new_string ("damaged"));
+      json_object_object_add (o, "source", json_object_new_string (name));
+      json_object_object_add (o, "rule", json_object_new_string (d->rule));
+      json_object_object_add (o, "severity",
+                              json_object_new_string (cpm_severity_to_string (d->severity)));
+      json_object_object_add (o, "message", json_object_new_string (d->message));
+      json_print_line (stdout, o);
+      json_object_put (o);
+    }
+  }
+}
+
+static gboolean
+convert_capture (Sink *s, GInputStream *input, const char *name, InputFamily family,
+                 GError **error)
+{
+  g_autoptr (CpmConverter) conv = cpm_converter_new (s->options->profile, capture_object,
+                                                     capture_skip, s);
+  g_autoptr (CpmReport) report = cpm_report_new ();
+  CpmCaptureFormat format = family == INPUT_PCAP ? CPM_CAPTURE_FORMAT_PCAP
+                            : family == INPUT_CPIM ? CPM_CAPTURE_FORMAT_CPIM
+                                                   : CPM_CAPTURE_FORMAT_TEXT;
+  gboolean ok = cpm_convert_capture (conv, input, name, format, report, error);
+
+  ok = cpm_converter_finish (conv, ok ? error : NULL) && ok;
+  s->records += cpm_converter_get_records (conv);
+  capture_report (s, name, report);
+  return ok;
 }
 
 /* ------------------------------------------------------------------------
@@ -689,7 +763,8 @@ check_options (Options *o)
   if (!tool_parse_profile (SUB, o->profile_name, &o->profile))
     return FALSE;
   if (o->from && !convert_func (family_of (o, NULL, NULL))) {
-    tool_error (SUB, "unknown --from '%s' (one of sms-xml, jsonl, mms-pdu)", o->from);
+    tool_error (SUB, "unknown --from '%s' (one of sms-xml, jsonl, mms-pdu, pcap, sip-text, cpim)",
+                o->from);
     return FALSE;
   }
   if (o->folder_by && strcmp (o->folder_by, "conversation") != 0 &&
@@ -723,7 +798,7 @@ cmd_convert (int argc, char **argv)
 {
   Options o = { 0 };
   GOptionEntry entries[] = {
-    { "from", 0, 0, G_OPTION_ARG_STRING, &o.from, "Input format (sms-xml, jsonl, mms-pdu)", "FORMAT" },
+    { "from", 0, 0, G_OPTION_ARG_STRING, &o.from, "Input format (sms-xml, jsonl, mms-pdu, pcap, sip-text, cpim)", "FORMAT" },
     { "phony-domain", 0, 0, G_OPTION_ARG_STRING, &o.phony_domain,
       "Domain appended to telephone numbers (default phony.com)", "DOMAIN" },
     { "self", 0, 0, G_OPTION_ARG_STRING, &o.self, "The device owner's number", "NUMBER" },
@@ -748,7 +823,8 @@ cmd_convert (int argc, char **argv)
 
   if (!tool_parse_options (SUB, "INPUT...|-",
                            "Convert SMS/MMS exports (Android SMS Backup & Restore XML, JSON "
-                           "lines, MMS PDUs)\ninto CPM Message Store objects. See "
+                           "lines, MMS PDUs)\nand SIP/MSRP/CPIM captures (pcap, pcapng, text) "
+                           "into CPM Message Store objects. See "
                            "cpmobj-convert(1).",
                            entries, &argc, &argv) ||
       !check_options (&o)) {

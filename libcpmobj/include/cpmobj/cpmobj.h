@@ -23,5 +23,7 @@
 #include <cpmobj/cpm-inspect.h>
 #include <cpmobj/cpm-xml.h>
 #include <cpmobj/cpm-imdn.h>
+#include <cpmobj/cpm-capture.h>
+#include <cpmobj/cpm-convert.h>
 
 #endif

@@ -1,0 +1,142 @@
+/* libcpmobj — capture internals shared by cpm-capture, cpm-tcp, cpm-sip,
+ * cpm-msrp and cpm-convert: TCP reassembly, SIP and MSRP parsing.
+ * The functions carry CPM_EXPORT so that the unit tests can reach them;
+ * they are not part of the installed API.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef CPM_CAPTURE_PRIVATE_H
+#define CPM_CAPTURE_PRIVATE_H
+
+#include <cpmobj/cpm-capture.h>
+#include <cpmobj/cpm-report.h>
+
+G_BEGIN_DECLS
+
+/* ---- TCP reassembly (cpm-tcp.c) ---- */
+
+typedef struct _CpmTcpFlows CpmTcpFlows;
+
+/* In-order bytes of one flow. @data NULL means a gap of @len bytes that
+ * will never be filled: the consumer drops what it was assembling. */
+typedef void (*CpmTcpDataFunc) (const char *flow, const guint8 *data, gsize len,
+                                guint frame, gint64 time_us, gpointer user_data);
+
+CPM_EXPORT CpmTcpFlows *cpm_tcp_flows_new (guint max_flows, gsize max_bytes,
+                                           CpmTcpDataFunc func, gpointer user_data,
+                                           CpmReport *report);
+CPM_EXPORT void cpm_tcp_flows_free (CpmTcpFlows *flows);
+/* One segment; @flow names the direction ("a:p > b:q"). */
+CPM_EXPORT void cpm_tcp_flows_segment (CpmTcpFlows *flows, const char *flow, guint32 seq,
+                                       gboolean syn, gboolean fin, const guint8 *data,
+                                       gsize len, guint frame, gint64 time_us);
+/* End of input: flushes every flow, reporting gaps. */
+CPM_EXPORT void cpm_tcp_flows_finish (CpmTcpFlows *flows);
+CPM_EXPORT guint cpm_tcp_flows_get_retransmissions (const CpmTcpFlows *flows);
+
+/* ---- SIP (cpm-sip.c) ---- */
+
+typedef struct {
+  char *name;   /* full form ("Call-ID" for "i") */
+  char *value;  /* unfolded, trimmed */
+} CpmSipHeader;
+
+typedef struct {
+  gboolean is_request;
+  char *method;   /* requests */
+  char *uri;      /* requests */
+  guint status;   /* responses */
+  GPtrArray *headers; /* CpmSipHeader* */
+  GBytes *body;
+} CpmSipMessage;
+
+CPM_EXPORT CpmSipMessage *cpm_sip_message_parse (const guint8 *data, gsize len, GError **error);
+CPM_EXPORT void cpm_sip_message_free (CpmSipMessage *msg);
+/* Header lines of a block (CRLF lines); folded lines joined.
+ * Returns: (transfer full): CpmSipHeader* array */
+CPM_EXPORT GPtrArray *cpm_sip_parse_headers (const char *block, gsize len, gboolean expand_compact);
+/* nth (from 0) value of @name (any case, compact or full form) */
+CPM_EXPORT const char *cpm_sip_message_get_header_nth (const CpmSipMessage *msg,
+                                                       const char *name, guint n);
+#define cpm_sip_message_get_header(m, name) cpm_sip_message_get_header_nth ((m), (name), 0)
+/* The full form of a compact header name ("i" -> "Call-ID"), else @name. */
+CPM_EXPORT const char *cpm_sip_expand_compact (const char *name);
+/* TRUE when the line (without its end) is a SIP request or status line. */
+CPM_EXPORT gboolean cpm_sip_is_start_line (const char *line, gsize len);
+/* Length of the first SIP message in @data: the header block plus
+ * Content-Length bytes (0 when absent); 0 when more bytes are needed;
+ * -1 when the Content-Length is not a number. */
+CPM_EXPORT gssize cpm_sip_frame_length (const guint8 *data, gsize len);
+/* CSeq method and number, Call-ID: the transaction key of a request. */
+CPM_EXPORT char *cpm_sip_transaction_key (const CpmSipMessage *msg);
+/* The URI in a name-addr or addr-spec ("Bob <sip:b@x>;tag=1" -> "sip:b@x"). */
+CPM_EXPORT char *cpm_sip_addr_uri (const char *value);
+/* The value of parameter @param in a header value (";isfocus" -> ""), NULL if absent. */
+CPM_EXPORT char *cpm_sip_param (const char *value, const char *param);
+
+typedef struct {
+  char *content_type;
+  char *content_id;   /* without angle brackets, nullable */
+  GBytes *content;
+} CpmSipPart;
+
+CPM_EXPORT void cpm_sip_part_free (CpmSipPart *part);
+/* The body as parts: the parts of a multipart body, else the body itself. */
+CPM_EXPORT GPtrArray *cpm_sip_message_body_parts (const CpmSipMessage *msg);
+/* The first part whose type (without parameters) is @type, any case. */
+CPM_EXPORT const CpmSipPart *cpm_sip_parts_find (GPtrArray *parts, const char *type);
+
+/* ---- MSRP (cpm-msrp.c) ---- */
+
+typedef struct {
+  char *tid;
+  gboolean is_request;
+  char *method;
+  guint status;
+  GPtrArray *headers; /* CpmSipHeader* */
+  GBytes *body;       /* nullable */
+  char flag;          /* '$', '+' or '#' */
+} CpmMsrpMessage;
+
+CPM_EXPORT CpmMsrpMessage *cpm_msrp_message_parse (const guint8 *data, gsize len, GError **error);
+CPM_EXPORT void cpm_msrp_message_free (CpmMsrpMessage *msg);
+CPM_EXPORT const char *cpm_msrp_message_get_header (const CpmMsrpMessage *msg, const char *name);
+CPM_EXPORT gboolean cpm_msrp_is_start_line (const char *line, gsize len);
+/* Length of the first MSRP message in @data up to and with its end-line;
+ * 0 when the end-line has not arrived yet. */
+CPM_EXPORT gssize cpm_msrp_frame_length (const guint8 *data, gsize len);
+/* "1-25/100": start, end (0 for "*"), total (0 for "*"). */
+CPM_EXPORT gboolean cpm_msrp_parse_byte_range (const char *value, guint64 *start,
+                                               guint64 *end, guint64 *total);
+/* The session-id part of an MSRP URI ("msrp://h:1/abc;tcp" -> "abc"). */
+CPM_EXPORT char *cpm_msrp_uri_session (const char *uri);
+
+/* A whole MSRP message put together from its chunks. */
+typedef struct {
+  char *message_id;
+  char *to_path;
+  char *from_path;
+  char *content_type;
+  GBytes *content;
+  guint chunks;
+  guint interrupted;  /* chunks ended with '+' */
+  char *frames;       /* the capture frames of the chunks */
+  gint64 time_us;     /* capture time of the first chunk */
+  char *problem;      /* incomplete or aborted: why (then content is partial) */
+} CpmMsrpAssembled;
+
+CPM_EXPORT void cpm_msrp_assembled_free (CpmMsrpAssembled *a);
+
+typedef struct _CpmMsrpAssembler CpmMsrpAssembler;
+CPM_EXPORT CpmMsrpAssembler *cpm_msrp_assembler_new (gsize max_bytes);
+CPM_EXPORT void cpm_msrp_assembler_free (CpmMsrpAssembler *as);
+/* Adds one SEND chunk. Returns: (transfer full) (nullable): the message
+ * when this chunk completed (or aborted) it. */
+CPM_EXPORT CpmMsrpAssembled *cpm_msrp_assembler_add (CpmMsrpAssembler *as,
+                                                     const CpmMsrpMessage *chunk,
+                                                     const char *frames, gint64 time_us);
+/* The messages still open at the end, each with its problem set.
+ * Returns: (transfer full): CpmMsrpAssembled* array, sorted by Message-ID */
+CPM_EXPORT GPtrArray *cpm_msrp_assembler_drain (CpmMsrpAssembler *as);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,701 @@
+/* Captures: pcap/pcapng through libpcap down to UDP datagrams and TCP
+ * streams, text logs, CPIM files; SIP and MSRP messages cut out of them by
+ * their start lines and framing.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config-private.h"
+
+#define _GNU_SOURCE 1
+#include "cpm-capture-private.h"
+
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_JUNK_LINE 65536
+#define SECTION_CAPTURE "cpmobj-convert(1) CAPTURES"
+
+/* ------------------------------------------------------------------------
+ * Format detection
+ * ------------------------------------------------------------------------ */
+
+static gboolean
+has_start_line (const guint8 *head, gsize len)
+{
+  gsize i = 0;
+
+  while (i < len) {
+    const guint8 *nl = memchr (head + i, '\n', len - i);
+    gsize n = (nl ? (gsize) (nl - head) : len) - i;
+    if (n && head[i + n - 1] == '\r')
+      n--;
+    if (cpm_sip_is_start_line ((const char *) head + i, n) ||
+        cpm_msrp_is_start_line ((const char *) head + i, n))
+      return TRUE;
+    if (!nl)
+      break;
+    i = (gsize) (nl - head) + 1;
+  }
+  return FALSE;
+}
+
+/* A CPIM body starts with its message headers: From/To/DateTime/NS/
+ * Subject/cc or a prefixed name such as imdn.Message-ID (RFC 3862 3). */
+static gboolean
+looks_like_cpim (const guint8 *head, gsize len)
+{
+  static const char *const names[] = { "From:", "To:", "DateTime:", "NS:", "Subject:", "cc:" };
+  g_autofree char *text = g_strndup ((const char *) head, len);
+  gboolean dated = strstr (text, "\nDateTime:") || g_str_has_prefix (text, "DateTime:") ||
+                   strstr (text, "\nNS:") || g_str_has_prefix (text, "NS:");
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_ascii_strncasecmp (text, names[i], strlen (names[i])) == 0)
+      return dated && !strstr (text, "Conversation-ID:") && !strstr (text, "Contribution-ID:");
+  return FALSE;
+}
+
+CpmCaptureFormat
+cpm_capture_detect_format (const guint8 *head, gsize len)
+{
+  if (len >= 4) {
+    guint32 m = (guint32) head[0] << 24 | (guint32) head[1] << 16 | (guint32) head[2] << 8 | head[3];
+    if (m == 0xa1b2c3d4 || m == 0xd4c3b2a1 || m == 0xa1b23c4d || m == 0x4d3cb2a1)
+      return CPM_CAPTURE_FORMAT_PCAP;
+    if (m == 0x0a0d0d0a)
+      return CPM_CAPTURE_FORMAT_PCAPNG;
+  }
+  if (looks_like_cpim (head, len))
+    return CPM_CAPTURE_FORMAT_CPIM;
+  if (has_start_line (head, len))
+    return CPM_CAPTURE_FORMAT_TEXT;
+  return CPM_CAPTURE_FORMAT_UNKNOWN;
+}
+
+/* ------------------------------------------------------------------------
+ * Streams: bytes of one flow (or datagram, or text file) in order, cut
+ * into messages.
+ * ------------------------------------------------------------------------ */
+
+typedef struct {
+  gsize end;       /* offset in buf just after this frame's bytes */
+  guint frame;
+  gint64 time_us;
+} Mark;
+
+typedef struct {
+  char *flow;
+  const char *transport;
+  GByteArray *buf;
+  GArray *marks;
+  guint64 junk;
+  guint messages;
+  guint64 line;    /* text: line number of buf[0] */
+  gint64 log_time; /* text: the time of the last log marker line */
+} Stream;
+
+typedef struct {
+  const char *name;
+  CpmCaptureFunc func;
+  gpointer user_data;
+  CpmReport *report;
+  GHashTable *streams; /* flow -> Stream* */
+  GPtrArray *order;    /* Stream*, for a deterministic end */
+  CpmTcpFlows *tcp;
+  guint frame;
+  guint fragments;
+} Reader;
+
+static void
+stream_free (Stream *s)
+{
+  g_free (s->flow);
+  g_byte_array_unref (s->buf);
+  g_array_unref (s->marks);
+  g_free (s);
+}
+
+static Stream *
+stream_new (const char *flow, const char *transport)
+{
+  Stream *s = g_new0 (Stream, 1);
+
+  s->flow = g_strdup (flow);
+  s->transport = transport;
+  s->buf = g_byte_array_new ();
+  s->marks = g_array_new (FALSE, FALSE, sizeof (Mark));
+  s->line = 1;
+  return s;
+}
+
+static void
+stream_append (Stream *s, const guint8 *data, gsize len, guint frame, gint64 time_us)
+{
+  Mark m;
+
+  g_byte_array_append (s->buf, data, (guint) len);
+  m = (Mark) { s->buf->len, frame, time_us };
+  g_array_append_val (s->marks, m);
+}
+
+static guint64
+count_lines (const guint8 *p, gsize n)
+{
+  guint64 c = 0;
+
+  for (gsize i = 0; i < n; i++)
+    c += p[i] == '\n';
+  return c;
+}
+
+/* Drops @n bytes from the front; marks move along. */
+static void
+stream_consume (Stream *s, gsize n)
+{
+  guint keep = 0;
+
+  s->line += count_lines (s->buf->data, n);
+  g_byte_array_remove_range (s->buf, 0, (guint) n);
+  for (guint i = 0; i < s->marks->len; i++) {
+    Mark *m = &g_array_index (s->marks, Mark, i);
+    if (m->end > n) {
+      m->end -= n;
+      g_array_index (s->marks, Mark, keep++) = *m;
+    }
+  }
+  g_array_set_size (s->marks, keep);
+}
+
+/* "frames 4,6" for the bytes [0, n) of the stream, or "line 12". */
+static char *
+stream_source (Reader *r, Stream *s, gsize n, gint64 *time_us)
+{
+  GString *out = g_string_new (r->name);
+  gsize from = 0;
+  gboolean first = TRUE;
+
+  *time_us = 0;
+  if (strcmp (s->transport, "text") == 0) {
+    *time_us = s->log_time;
+    g_string_append_printf (out, ":line %" G_GUINT64_FORMAT, s->line);
+    return g_string_free (out, FALSE);
+  }
+  g_string_append (out, ":frame");
+  for (guint i = 0; i < s->marks->len && from < n; i++) {
+    const Mark *m = &g_array_index (s->marks, Mark, i);
+    if (first) {
+      *time_us = m->time_us;
+      if (m->end < n)
+        g_string_append_c (out, 's');
+    }
+    g_string_append_printf (out, "%s%u", first ? " " : ",", m->frame);
+    first = FALSE;
+    from = m->end;
+  }
+  return g_string_free (out, FALSE);
+}
+
+static void
+deliver (Reader *r, Stream *s, CpmCaptureProtocol proto, gsize n, gboolean truncated)
+{
+  gint64 time_us;
+  g_autofree char *source = stream_source (r, s, n, &time_us);
+  CpmCaptureMessage m = { proto, s->buf->data, n, time_us, source, s->transport, truncated };
+
+  s->messages++;
+  r->func (&m, r->user_data);
+  stream_consume (s, n);
+}
+
+/* Text logs often omit Content-Length: the body then runs to the next
+ * start line that follows an empty line. */
+static gsize
+text_body_end (const guint8 *d, gsize len, gsize from)
+{
+  for (gsize i = from; i + 4 <= len; i++) {
+    if (d[i] == '\r' && d[i + 1] == '\n' && i + 2 < len && d[i + 2] == '\r' && d[i + 3] == '\n') {
+      gsize at = i + 4;
+      while (at + 1 < len && d[at] == '\r' && d[at + 1] == '\n')
+        at += 2;
+      const guint8 *nl = memchr (d + at, '\n', len - at);
+      gsize n = nl ? (gsize) (nl - d) - at : len - at;
+      if (n && d[at + n - 1] == '\r')
+        n--;
+      if (cpm_sip_is_start_line ((const char *) d + at, n) ||
+          cpm_msrp_is_start_line ((const char *) d + at, n))
+        return i + 2;
+    }
+  }
+  return len;
+}
+
+static gssize
+sip_length (Stream *s, gboolean final)
+{
+  const guint8 *d = s->buf->data;
+  gsize len = s->buf->len;
+  gssize n = cpm_sip_frame_length (d, len);
+
+  if (strcmp (s->transport, "text") == 0 && n >= 0) {
+    const guint8 *hend = NULL;
+    for (gsize i = 0; i + 3 < len; i++)
+      if (d[i] == '\r' && d[i + 1] == '\n' && d[i + 2] == '\r' && d[i + 3] == '\n') {
+        hend = d + i + 4;
+        break;
+      }
+    if (hend) {
+      gsize body_end = text_body_end (d, len, (gsize) (hend - d));
+      g_autofree char *head = g_strndup ((const char *) d, (gsize) (hend - d));
+      gboolean has_cl = strstr (head, "\nContent-Length:") || strstr (head, "\nl:") ||
+                        strstr (head, "\ncontent-length:");
+      if (!has_cl || n == 0 || (gsize) n > body_end)
+        return (gssize) body_end;
+    }
+  }
+  if (n == 0 && final && strcmp (s->transport, "udp") == 0)
+    return (gssize) len; /* a datagram without Content-Length: all of it */
+  return n;
+}
+
+/* A log marker line ("----- 2024-05-01 12:00:05.123 ...") gives the
+ * messages after it their time: "YYYY-MM-DD HH:MM:SS" (or with "T"),
+ * optional fraction and zone; without a zone it is UTC. */
+static void
+log_marker_time (Stream *s, const guint8 *line, gsize len)
+{
+  static GRegex *re;
+  g_autofree char *text = g_strndup ((const char *) line, MIN (len, 200));
+  g_autoptr (GMatchInfo) match = NULL;
+
+  if (g_once_init_enter (&re)) {
+    GRegex *r = g_regex_new ("(\\d{4}-\\d{2}-\\d{2})[ T](\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?)"
+                             "(Z|[+-]\\d{2}:?\\d{2})?", G_REGEX_OPTIMIZE, 0, NULL);
+    g_once_init_leave (&re, r);
+  }
+  if (g_regex_match (re, text, 0, &match)) {
+    g_autofree char *date = g_match_info_fetch (match, 1);
+    g_autofree char *time = g_match_info_fetch (match, 2);
+    g_autofree char *zone = g_match_info_fetch (match, 3);
+    g_autofree char *iso = g_strdup_printf ("%sT%s%s", date, time, zone && *zone ? zone : "Z");
+    g_autoptr (GDateTime) dt = g_date_time_new_from_iso8601 (iso, NULL);
+    if (dt)
+      s->log_time = g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt);
+  }
+}
+
+/* Cuts every whole message off the front of the stream. @final: no more
+ * bytes will come; what is left is delivered as truncated. */
+static void
+stream_extract (Reader *r, Stream *s, gboolean final)
+{
+  while (s->buf->len) {
+    const guint8 *d = s->buf->data;
+    gsize len = s->buf->len, ws = 0;
+    while (ws < len && (d[ws] == '\r' || d[ws] == '\n' || d[ws] == ' ' || d[ws] == '\t'))
+      ws++;
+    if (ws) {
+      stream_consume (s, ws);
+      continue;
+    }
+    const guint8 *nl = memchr (d, '\n', len);
+    if (!nl && !final && len < MAX_JUNK_LINE)
+      return;
+    gsize ll = nl ? (gsize) (nl - d) : len;
+    gsize sl = ll && d[ll - 1] == '\r' ? ll - 1 : ll;
+    gssize n = -1;
+    CpmCaptureProtocol proto = CPM_CAPTURE_SIP;
+    if (cpm_sip_is_start_line ((const char *) d, sl)) {
+      n = sip_length (s, final);
+    } else if (cpm_msrp_is_start_line ((const char *) d, sl)) {
+      proto = CPM_CAPTURE_MSRP;
+      n = cpm_msrp_frame_length (d, len);
+    } else {
+      if (strcmp (s->transport, "text") == 0)
+        log_marker_time (s, d, sl);
+      s->junk += nl ? ll + 1 : ll;
+      stream_consume (s, nl ? ll + 1 : ll);
+      continue;
+    }
+    if (n > 0) {
+      deliver (r, s, proto, (gsize) n, FALSE);
+    } else if (n < 0) {
+      cpm_report_add (r->report, "capture.sip-content-length", CPM_SEVERITY_ERROR,
+                      "RFC 3261 20.14", "Content-Length", 0,
+                      "%s: SIP message with an unreadable Content-Length: skipped", s->flow);
+      s->junk += nl ? ll + 1 : ll;
+      stream_consume (s, nl ? ll + 1 : ll);
+    } else if (final) {
+      deliver (r, s, proto, len, TRUE);
+    } else {
+      return;
+    }
+  }
+}
+
+static Stream *
+stream_get (Reader *r, const char *flow, const char *transport)
+{
+  Stream *s = g_hash_table_lookup (r->streams, flow);
+
+  if (!s) {
+    s = stream_new (flow, transport);
+    g_hash_table_insert (r->streams, s->flow, s);
+    g_ptr_array_add (r->order, s);
+  }
+  return s;
+}
+
+static void
+on_tcp_data (const char *flow, const guint8 *data, gsize len, guint frame, gint64 time_us,
+             gpointer user_data)
+{
+  Reader *r = user_data;
+  Stream *s = stream_get (r, flow, "tcp");
+
+  if (!data) {
+    /* a gap: the message being assembled can never be completed */
+    stream_extract (r, s, TRUE);
+    return;
+  }
+  stream_append (s, data, len, frame, time_us);
+  stream_extract (r, s, FALSE);
+}
+
+static void
+on_udp (Reader *r, const char *flow, const guint8 *data, gsize len, gint64 time_us)
+{
+  Stream *s = stream_new (flow, "udp");
+
+  stream_append (s, data, len, r->frame, time_us);
+  stream_extract (r, s, TRUE);
+  stream_free (s);
+}
+
+static void
+reader_finish_streams (Reader *r)
+{
+  for (guint i = 0; i < r->order->len; i++) {
+    Stream *s = r->order->pdata[i];
+    stream_extract (r, s, TRUE);
+    if (s->junk && s->messages && strcmp (s->transport, "text") != 0)
+      cpm_report_add (r->report, "capture.not-a-message", CPM_SEVERITY_WARNING, SECTION_CAPTURE,
+                      NULL, 0, "%s: %" G_GUINT64_FORMAT " bytes between messages are no SIP or "
+                      "MSRP message", s->flow, s->junk);
+  }
+}
+
+/* ------------------------------------------------------------------------
+ * Packets: link layer, IP, transport
+ * ------------------------------------------------------------------------ */
+
+static void
+transport (Reader *r, int proto, const char *src, const char *dst, const guint8 *p, gsize len,
+           gint64 time_us)
+{
+  char flow[160];
+
+  if (proto == 17 && len >= 8) {
+    g_snprintf (flow, sizeof flow, "%s:%u > %s:%u udp", src, p[0] << 8 | p[1], dst,
+                p[2] << 8 | p[3]);
+    on_udp (r, flow, p + 8, len - 8, time_us);
+  } else if (proto == 6 && len >= 20) {
+    gsize off = (gsize) (p[12] >> 4) * 4;
+    guint32 seq = (guint32) p[4] << 24 | (guint32) p[5] << 16 | (guint32) p[6] << 8 | p[7];
+    if (off < 20 || off > len) {
+      cpm_report_add (r->report, "capture.truncated-frame", CPM_SEVERITY_WARNING, SECTION_CAPTURE,
+                      NULL, r->frame, "frame %u: TCP header cut off", r->frame);
+      return;
+    }
+    g_snprintf (flow, sizeof flow, "%s:%u > %s:%u", src, p[0] << 8 | p[1], dst, p[2] << 8 | p[3]);
+    cpm_tcp_flows_segment (r->tcp, flow, seq, (p[13] & 0x02) != 0, (p[13] & 0x01) != 0, p + off,
+                           len - off, r->frame, time_us);
+  }
+}
+
+static void
+ipv4 (Reader *r, const guint8 *p, gsize len, gint64 time_us)
+{
+  char src[16], dst[16];
+  gsize ihl, total;
+
+  if (len < 20 || (ihl = (gsize) (p[0] & 0x0f) * 4) < 20 || ihl > len)
+    return;
+  total = (gsize) (p[2] << 8 | p[3]);
+  if (total < ihl)
+    return;
+  if (total > len) {
+    cpm_report_add (r->report, "capture.truncated-frame", CPM_SEVERITY_WARNING, SECTION_CAPTURE,
+                    NULL, r->frame, "frame %u: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
+                    " IP bytes captured (snap length)", r->frame, len, total);
+    total = len;
+  }
+  if ((p[6] & 0x20) || ((p[6] & 0x1f) << 8 | p[7])) {
+    cpm_report_add (r->report, "capture.ip-fragment", CPM_SEVERITY_WARNING, "RFC 791 3.2", NULL,
+                    r->frame, "frame %u: IPv4 fragment (not reassembled): skipped", r->frame);
+    r->fragments++;
+    return;
+  }
+  g_snprintf (src, sizeof src, "%u.%u.%u.%u", p[12], p[13], p[14], p[15]);
+  g_snprintf (dst, sizeof dst, "%u.%u.%u.%u", p[16], p[17], p[18], p[19]);
+  transport (r, p[9], src, dst, p + ihl, total - ihl, time_us);
+}
+
+static void
+ipv6_addr (const guint8 *a, char *out, gsize size)
+{
+  g_autoptr (GInetAddress) addr = g_inet_address_new_from_bytes (a, G_SOCKET_FAMILY_IPV6);
+  g_autofree char *s = g_inet_address_to_string (addr);
+
+  g_snprintf (out, size, "[%s]", s);
+}
+
+static void
+ipv6 (Reader *r, const guint8 *p, gsize len, gint64 time_us)
+{
+  char src[64], dst[64];
+  gsize off = 40, plen;
+  int next;
+
+  if (len < 40)
+    return;
+  plen = (gsize) (p[4] << 8 | p[5]);
+  if (40 + plen < len)
+    len = 40 + plen;
+  next = p[6];
+  /* extension headers (RFC 8200 4): hop-by-hop, routing, destination
+   * options, AH are stepped over; a fragment is reported */
+  while (next == 0 || next == 43 || next == 60 || next == 51 || next == 44) {
+    if (off + 8 > len)
+      return;
+    if (next == 44) {
+      cpm_report_add (r->report, "capture.ip-fragment", CPM_SEVERITY_WARNING, "RFC 8200 4.5",
+                      NULL, r->frame, "frame %u: IPv6 fragment (not reassembled): skipped",
+                      r->frame);
+      r->fragments++;
+      return;
+    }
+    gsize hl = next == 51 ? ((gsize) p[off + 1] + 2) * 4 : ((gsize) p[off + 1] + 1) * 8;
+    next = p[off];
+    off += hl;
+  }
+  if (off > len)
+    return;
+  ipv6_addr (p + 8, src, sizeof src);
+  ipv6_addr (p + 24, dst, sizeof dst);
+  transport (r, next, src, dst, p + off, len - off, time_us);
+}
+
+static void
+network (Reader *r, guint ethertype, const guint8 *p, gsize len, gint64 time_us)
+{
+  if (ethertype == 0x0800)
+    ipv4 (r, p, len, time_us);
+  else if (ethertype == 0x86dd)
+    ipv6 (r, p, len, time_us);
+}
+
+static void
+raw_ip (Reader *r, const guint8 *p, gsize len, gint64 time_us)
+{
+  if (len && (p[0] >> 4) == 4)
+    ipv4 (r, p, len, time_us);
+  else if (len && (p[0] >> 4) == 6)
+    ipv6 (r, p, len, time_us);
+}
+
+static void
+packet (Reader *r, int dlt, const guint8 *p, gsize len, gint64 time_us)
+{
+  switch (dlt) {
+  case DLT_EN10MB: {
+    gsize off = 12;
+    guint type;
+    if (len < 14)
+      return;
+    type = (guint) (p[12] << 8 | p[13]);
+    /* 802.1Q and 802.1ad tags, stacked as QinQ */
+    while ((type == 0x8100 || type == 0x88a8 || type == 0x9100) && off + 6 <= len) {
+      off += 4;
+      type = (guint) (p[off] << 8 | p[off + 1]);
+    }
+    network (r, type, p + off + 2, len - off - 2, time_us);
+    break;
+  }
+  case DLT_LINUX_SLL:
+    if (len >= 16)
+      network (r, (guint) (p[14] << 8 | p[15]), p + 16, len - 16, time_us);
+    break;
+#ifdef DLT_LINUX_SLL2
+  case DLT_LINUX_SLL2:
+    if (len >= 20)
+      network (r, (guint) (p[0] << 8 | p[1]), p + 20, len - 20, time_us);
+    break;
+#endif
+  case DLT_NULL:
+  case DLT_LOOP:
+    /* the family is in host order of the capturing machine (DLT_NULL) or
+     * network order (DLT_LOOP): the IP version nibble decides */
+    if (len >= 4)
+      raw_ip (r, p + 4, len - 4, time_us);
+    break;
+  case DLT_RAW:
+#ifdef DLT_IPV4
+  case DLT_IPV4:
+  case DLT_IPV6:
+#endif
+    raw_ip (r, p, len, time_us);
+    break;
+  default:
+    break;
+  }
+}
+
+/* ------------------------------------------------------------------------
+ * libpcap over a GInputStream (fopencookie): standard input and files alike
+ * ------------------------------------------------------------------------ */
+
+static ssize_t
+cookie_read (void *cookie, char *buf, size_t size)
+{
+  return g_input_stream_read (G_INPUT_STREAM (cookie), buf, size, NULL, NULL);
+}
+
+static gboolean
+read_pcap (Reader *r, GInputStream *input, GError **error)
+{
+  cookie_io_functions_t io = { .read = cookie_read };
+  FILE *fp = fopencookie (input, "r", io);
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  struct pcap_pkthdr *hdr;
+  const u_char *data;
+  pcap_t *pcap;
+  int dlt, rc;
+  gboolean nano;
+
+  if (!fp || !(pcap = pcap_fopen_offline_with_tstamp_precision (fp, PCAP_TSTAMP_PRECISION_NANO,
+                                                                 errbuf))) {
+    if (fp)
+      fclose (fp);
+    g_set_error (error, CPM_ERROR, CPM_ERROR_PARSE, "%s: %s", r->name, errbuf);
+    return FALSE;
+  }
+  nano = pcap_get_tstamp_precision (pcap) == PCAP_TSTAMP_PRECISION_NANO;
+  dlt = pcap_datalink (pcap);
+  while ((rc = pcap_next_ex (pcap, &hdr, &data)) == 1) {
+    gint64 t = (gint64) hdr->ts.tv_sec * G_USEC_PER_SEC +
+               (nano ? hdr->ts.tv_usec / 1000 : hdr->ts.tv_usec);
+    r->frame++;
+    /* pcapng may change link types per interface; libpcap reports the
+     * first; the others are read with it */
+    packet (r, dlt, data, hdr->caplen, t);
+  }
+  if (rc == PCAP_ERROR)
+    cpm_report_add (r->report, "capture.truncated-file", CPM_SEVERITY_ERROR, SECTION_CAPTURE, NULL,
+                    r->frame, "%s: after frame %u: %s", r->name, r->frame, pcap_geterr (pcap));
+  pcap_close (pcap);
+  if (dlt != DLT_EN10MB && dlt != DLT_LINUX_SLL && dlt != DLT_NULL && dlt != DLT_LOOP &&
+      dlt != DLT_RAW
+#ifdef DLT_LINUX_SLL2
+      && dlt != DLT_LINUX_SLL2
+#endif
+#ifdef DLT_IPV4
+      && dlt != DLT_IPV4 && dlt != DLT_IPV6
+#endif
+  )
+    cpm_report_add (r->report, "capture.link-type", CPM_SEVERITY_ERROR, SECTION_CAPTURE, NULL, 0,
+                    "%s: link type %d (%s) is not read", r->name, dlt,
+                    pcap_datalink_val_to_name (dlt) ?: "unknown");
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------
+ * Text and CPIM
+ * ------------------------------------------------------------------------ */
+
+static GByteArray *
+read_all (GInputStream *in, GError **error)
+{
+  GByteArray *all = g_byte_array_new ();
+  guint8 buf[65536];
+  gssize n;
+
+  while ((n = g_input_stream_read (in, buf, sizeof buf, NULL, error)) > 0)
+    g_byte_array_append (all, buf, (guint) n);
+  if (n < 0) {
+    g_byte_array_unref (all);
+    return NULL;
+  }
+  return all;
+}
+
+/* A file without any CR was written with LF line ends: the wire had CRLF. */
+static void
+to_crlf (GByteArray *all)
+{
+  GByteArray *out;
+
+  if (memchr (all->data, '\r', all->len))
+    return;
+  out = g_byte_array_sized_new (all->len + all->len / 16);
+  for (guint i = 0; i < all->len; i++) {
+    if (all->data[i] == '\n')
+      g_byte_array_append (out, (const guint8 *) "\r", 1);
+    g_byte_array_append (out, all->data + i, 1);
+  }
+  g_byte_array_set_size (all, 0);
+  g_byte_array_append (all, out->data, out->len);
+  g_byte_array_unref (out);
+}
+
+static gboolean
+read_text (Reader *r, GInputStream *input, CpmCaptureFormat format, GError **error)
+{
+  g_autoptr (GByteArray) all = read_all (input, error);
+
+  if (!all)
+    return FALSE;
+  if (format == CPM_CAPTURE_FORMAT_CPIM) {
+    g_autofree char *source = g_strdup_printf ("%s:line 1", r->name);
+    CpmCaptureMessage m = { CPM_CAPTURE_CPIM, all->data, all->len, 0, source, "text", FALSE };
+    r->func (&m, r->user_data);
+    return TRUE;
+  }
+  to_crlf (all);
+  Stream *s = stream_get (r, "text", "text");
+  stream_append (s, all->data, all->len, 0, 0);
+  stream_extract (r, s, TRUE);
+  return TRUE;
+}
+
+gboolean
+cpm_capture_read (GInputStream *input, const char *name, CpmCaptureFormat format,
+                  const CpmCaptureLimits *limits, CpmCaptureFunc func, gpointer user_data,
+                  CpmReport *report, GError **error)
+{
+  g_autoptr (CpmReport) own = report ? cpm_report_ref (report) : cpm_report_new ();
+  Reader r = { name, func, user_data, own, NULL, NULL, NULL, 0, 0 };
+  gboolean ok;
+
+  r.streams = g_hash_table_new (g_str_hash, g_str_equal);
+  r.order = g_ptr_array_new_with_free_func ((GDestroyNotify) stream_free);
+  r.tcp = cpm_tcp_flows_new (limits ? limits->max_flows : 0, limits ? limits->max_bytes : 0,
+                             on_tcp_data, &r, own);
+  switch (format) {
+  case CPM_CAPTURE_FORMAT_PCAP:
+  case CPM_CAPTURE_FORMAT_PCAPNG:
+    ok = read_pcap (&r, input, error);
+    break;
+  case CPM_CAPTURE_FORMAT_TEXT:
+  case CPM_CAPTURE_FORMAT_CPIM:
+    ok = read_text (&r, input, format, error);
+    break;
+  default:
+    g_set_error (error, CPM_ERROR, CPM_ERROR_UNSUPPORTED, "%s: not a capture", name);
+    ok = FALSE;
+  }
+  cpm_tcp_flows_finish (r.tcp);
+  reader_finish_streams (&r);
+  cpm_tcp_flows_free (r.tcp);
+  g_hash_table_unref (r.streams);
+  g_ptr_array_unref (r.order);
+  return ok;
+}

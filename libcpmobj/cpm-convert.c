@@ -1,0 +1,1318 @@
+/* Captured CPM traffic into store objects: the mapping of 5.2 Table 1-6,
+ * Appendix F and I. SIP dialogs are followed by Call-ID, MSRP sessions
+ * by the session-ids of their MSRP URIs (a=path in the SDP of the INVITE
+ * and of its 200 OK).
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config-private.h"
+
+#include <cpmobj/cpmobj.h>
+#include <cpmobj/cpm-convert.h>
+
+#include "cpm-capture-private.h"
+
+#include <gmime/gmime.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <string.h>
+
+#define FLAGS "\\Seen"
+#define SERVICE_PREFIX "urn:urn-7:3gpp-service.ims.icsi.oma.cpm."
+
+typedef enum { SESSION_CHAT, SESSION_FT } SessionType;
+
+typedef struct {
+  char *call_id;
+  SessionType type;
+  gboolean group;
+  gboolean stored;     /* the session info / FT object was handed out */
+  gboolean closed;     /* declined, or stored as FT: no more objects */
+  CpmSipMessage *invite;
+  CpmSipMessage *answer;
+  char *invite_source;
+  gint64 invite_time;
+  GPtrArray *invite_paths; /* MSRP session-ids of the INVITE's SDP */
+  char *folder;
+  char *focus;         /* group: the conference URI */
+  char *invited;       /* group: ";"-separated */
+  GTree *members;      /* group: entity -> display name (GSO) */
+} Session;
+
+struct _CpmConverter {
+  gint ref_count;
+  CpmProfile profile;
+  CpmConvertObjectFunc on_object;
+  CpmConvertSkipFunc on_skip;
+  gpointer user_data;
+  GError *error;
+  guint64 records;
+  GHashTable *by_call_id;  /* Call-ID -> Session* (owned) */
+  GHashTable *by_msrp;     /* MSRP session-id -> Session* */
+  GPtrArray *sessions;     /* Session*, in INVITE order */
+  GHashTable *seen;        /* SIP transaction keys, MSRP Message-IDs done */
+  CpmMsrpAssembler *msrp;
+  GPtrArray *waiting;      /* CpmMsrpAssembled* without a session yet */
+  char *input;             /* the input's name, from the messages' sources */
+};
+
+/* ------------------------------------------------------------------------
+ * Small helpers
+ * ------------------------------------------------------------------------ */
+
+static void
+session_free (Session *s)
+{
+  g_free (s->call_id);
+  cpm_sip_message_free (s->invite);
+  cpm_sip_message_free (s->answer);
+  g_free (s->invite_source);
+  g_ptr_array_unref (s->invite_paths);
+  g_free (s->folder);
+  g_free (s->focus);
+  g_free (s->invited);
+  if (s->members)
+    g_tree_unref (s->members);
+  g_free (s);
+}
+
+static char *
+make_id (const char *what, const char *key)
+{
+  g_autofree char *name = g_strdup_printf ("capture\n%s\n%s", what, key);
+
+  return cpm_uuid_v5 (CPM_CONVERT_NAMESPACE, name, -1);
+}
+
+static void
+skip (CpmConverter *c, const char *source, gboolean broken, const char *fmt, ...)
+  G_GNUC_PRINTF (4, 5);
+
+static void
+skip (CpmConverter *c, const char *source, gboolean broken, const char *fmt, ...)
+{
+  va_list ap;
+  g_autofree char *reason = NULL;
+
+  va_start (ap, fmt);
+  reason = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  if (c->on_skip)
+    c->on_skip (source, reason, broken, c->user_data);
+}
+
+/* An address header value without its SIP parameters (";tag=..."), as
+ * an RFC 5322 From/To can hold it. */
+static char *
+address_of (const char *value)
+{
+  const char *gt;
+
+  if (!value)
+    return NULL;
+  gt = strchr (value, '>');
+  if (gt)
+    return g_strndup (value, (gsize) (gt - value) + 1);
+  g_autofree char *bare = g_strndup (value, strcspn (value, ";"));
+  return g_strdup_printf ("<%s>", g_strstrip (bare));
+}
+
+/* The first of possibly several comma-separated name-addrs (P-Asserted-
+ * Identity may carry a SIP and a tel URI). */
+static char *
+first_address (const char *value)
+{
+  const char *gt;
+
+  if (!value)
+    return NULL;
+  gt = strchr (value, '>');
+  return gt ? g_strndup (value, (gsize) (gt - value) + 1) : address_of (value);
+}
+
+/* Table 1 From: Referred-By, else P-Asserted-Identity. A capture taken
+ * outside the trust domain may have neither: then the SIP From, the only
+ * originator address there is. */
+static char *
+originator (const CpmSipMessage *m)
+{
+  const char *v = cpm_sip_message_get_header (m, "Referred-By");
+
+  if (!v)
+    v = cpm_sip_message_get_header (m, "P-Asserted-Identity");
+  if (!v)
+    v = cpm_sip_message_get_header (m, "From");
+  return first_address (v);
+}
+
+static GDateTime *
+time_of (const CpmSipMessage *m, gint64 capture_us)
+{
+  const char *date = m ? cpm_sip_message_get_header (m, "Date") : NULL;
+
+  if (date) {
+    GDateTime *dt = g_mime_utils_header_decode_date (date);
+    if (dt)
+      return dt;
+  }
+  if (capture_us > 0)
+    return g_date_time_new_from_unix_utc (capture_us / G_USEC_PER_SEC);
+  return NULL;
+}
+
+/* The CPM feature tag ("+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.
+ * icsi.oma.cpm.msg\"") of the request as a P-Asserted-Service URN; a
+ * request without one gets the service its method implies. */
+static char *
+service_of (const CpmSipMessage *m, const char *implied)
+{
+  const char *pas = cpm_sip_message_get_header (m, "P-Asserted-Service");
+  static const char *const where[] = { "Accept-Contact", "Contact" };
+
+  if (pas)
+    return g_strdup (pas);
+  for (guint w = 0; w < G_N_ELEMENTS (where); w++)
+    for (guint i = 0; cpm_sip_message_get_header_nth (m, where[w], i); i++) {
+      const char *v = cpm_sip_message_get_header_nth (m, where[w], i);
+      const char *p = strstr (v, "3gpp-service.ims.icsi.oma.cpm.");
+      if (p) {
+        gsize n = strcspn (p, "\";, ");
+        g_autofree char *tail = g_strndup (p + strlen ("3gpp-service.ims.icsi.oma.cpm."),
+                                           n - strlen ("3gpp-service.ims.icsi.oma.cpm."));
+        return g_strconcat (SERVICE_PREFIX, tail, NULL);
+      }
+    }
+  return g_strconcat (SERVICE_PREFIX, implied, NULL);
+}
+
+/* Table 1: each Accept-Contact of the request copied. Table 1 makes the
+ * field mandatory; a request without one (a capture from outside IMS)
+ * gets the CPM feature tag of its service, as the legacy conversion does. */
+static void
+add_accept_contacts (CpmBuilder *b, const CpmSipMessage *m, const char *service)
+{
+  guint i;
+
+  for (i = 0; cpm_sip_message_get_header_nth (m, "Accept-Contact", i); i++)
+    cpm_builder_add_header (b, "Accept-Contact", cpm_sip_message_get_header_nth (m, "Accept-Contact", i));
+  if (i == 0) {
+    g_autofree char *tail = g_strdup (service + strlen (SERVICE_PREFIX) - strlen ("oma.cpm."));
+    g_autofree char *v = g_strdup_printf ("*;+g.3gpp.icsi-ref=\"urn%%3Aurn-7%%3A3gpp-service.ims.icsi.%s\"", tail);
+    cpm_builder_add_header (b, "Accept-Contact", v);
+  }
+}
+
+/* Conversation-ID, Contribution-ID, InReplyTo-Contribution-ID, Subject of
+ * the request. */
+static void
+add_cpm_ids (CpmBuilder *b, const CpmSipMessage *m, gboolean with_reply_to)
+{
+  const char *v;
+
+  cpm_builder_set_header (b, "Conversation-ID", cpm_sip_message_get_header (m, "Conversation-ID"));
+  cpm_builder_set_header (b, "Contribution-ID", cpm_sip_message_get_header (m, "Contribution-ID"));
+  if (with_reply_to && (v = cpm_sip_message_get_header (m, "InReplyTo-Contribution-ID")))
+    cpm_builder_set_header (b, "InReplyTo-Contribution-ID", v);
+}
+
+static gboolean
+emit (CpmConverter *c, CpmBuilder *b, const char *folder, GDateTime *date, const char *source)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (CpmObject) object = NULL;
+  CpmConvertItem item;
+
+  if (c->error)
+    return FALSE;
+  cpm_builder_set_profile (b, c->profile);
+  object = cpm_builder_build (b, &local);
+  if (!object) {
+    skip (c, source, TRUE, "cannot be stored: %s", local->message);
+    return FALSE;
+  }
+  item = (CpmConvertItem) { object, folder, FLAGS, date, source };
+  if (!c->on_object (&item, c->user_data, &c->error))
+    return FALSE;
+  return TRUE;
+}
+
+static CpmCpim *
+parse_cpim (GBytes *bytes)
+{
+  return cpm_cpim_parse (bytes, NULL, 1, NULL);
+}
+
+static gboolean
+type_is (const char *type, const char *want)
+{
+  gsize n = strlen (want);
+
+  return type && g_ascii_strncasecmp (type, want, n) == 0 && strchr ("; \t", type[n]);
+}
+
+/* ------------------------------------------------------------------------
+ * Pager mode (SIP MESSAGE)
+ * ------------------------------------------------------------------------ */
+
+static void
+pager_message (CpmConverter *c, const CpmSipMessage *m, const CpmCaptureMessage *cm)
+{
+  g_autoptr (GPtrArray) parts = cpm_sip_message_body_parts (m);
+  const CpmSipPart *body = parts->len ? parts->pdata[0] : NULL;
+  g_autoptr (CpmCpim) cpim = NULL;
+  g_autoptr (CpmBuilder) b = NULL;
+  g_autoptr (GDateTime) date = time_of (m, cm->time_us);
+  g_autofree char *from = originator (m);
+  g_autofree char *to = address_of (cpm_sip_message_get_header (m, "To"));
+  g_autofree char *service = service_of (m, "msg");
+  g_autofree char *key = cpm_sip_transaction_key (m);
+  g_autofree char *generated = make_id ("pager", key);
+  const char *conv = cpm_sip_message_get_header (m, "Conversation-ID");
+  const char *imdn_id = NULL, *ctype;
+  CpmKind kind = CPM_KIND_MESSAGE;
+
+  if (!conv || !cpm_sip_message_get_header (m, "Contribution-ID")) {
+    skip (c, cm->source, FALSE, "not CPM (MESSAGE without %s)",
+          conv ? "Contribution-ID" : "Conversation-ID");
+    return;
+  }
+  if (!body) {
+    skip (c, cm->source, TRUE, "incomplete: MESSAGE without a body");
+    return;
+  }
+  if (type_is (body->content_type, "message/cpim") && !(cpim = parse_cpim (body->content))) {
+    skip (c, cm->source, TRUE, "decode error: the message/cpim body has no CPIM headers");
+    return;
+  }
+  if (cpim) {
+    imdn_id = cpm_cpim_get_ns_header (cpim, CPM_CPIM_NS_IMDN, "Message-ID");
+    ctype = cpm_cpim_get_content_type (cpim);
+    if (type_is (ctype, "message/imdn+xml"))
+      kind = CPM_KIND_IMDN;
+    else if (type_is (ctype, "application/im-iscomposing+xml")) {
+      skip (c, cm->source, FALSE, "not CPM (isComposing indication)");
+      return;
+    }
+    if (!date) {
+      const char *dt = cpm_cpim_get_header (cpim, "DateTime");
+      date = dt ? g_date_time_new_from_iso8601 (dt, NULL) : NULL;
+    }
+  }
+  if (!date) {
+    skip (c, cm->source, TRUE, "no date: neither a SIP Date nor a capture time");
+    return;
+  }
+  b = cpm_builder_new (kind);
+  cpm_builder_set_header (b, "From", from);
+  cpm_builder_set_header (b, "To", to);
+  cpm_builder_set_date (b, date);
+  if (cpm_sip_message_get_header (m, "Subject"))
+    cpm_builder_set_header (b, "Subject", cpm_sip_message_get_header (m, "Subject"));
+  add_cpm_ids (b, m, TRUE);
+  cpm_builder_set_header (b, "P-Asserted-Service", service);
+  add_accept_contacts (b, m, service);
+  cpm_builder_set_header (b, "IMDN-Message-ID", imdn_id ? imdn_id : generated);
+  if (cpim)
+    cpm_builder_set_cpim (b, cpim);
+  else
+    cpm_builder_set_content (b, cpm_sip_message_get_header (m, "Content-Type") ?: "text/plain",
+                             body->content);
+  {
+    g_autofree char *source = g_strdup_printf ("%s (MESSAGE)", cm->source);
+    emit (c, b, conv, date, source);
+  }
+}
+
+/* ------------------------------------------------------------------------
+ * Sessions (INVITE): chat 1-1 and group, file transfer
+ * ------------------------------------------------------------------------ */
+
+/* The MSRP session-ids of every a=path URI in an SDP body. */
+static void
+sdp_paths (const CpmSipMessage *m, GPtrArray *out)
+{
+  g_autoptr (GPtrArray) parts = m ? cpm_sip_message_body_parts (m) : NULL;
+  const CpmSipPart *sdp = cpm_sip_parts_find (parts, "application/sdp");
+  g_auto (GStrv) lines = NULL;
+
+  if (!sdp)
+    return;
+  {
+    g_autofree char *text = g_strndup (g_bytes_get_data (sdp->content, NULL),
+                                       g_bytes_get_size (sdp->content));
+    lines = g_strsplit (text, "\n", -1);
+  }
+  for (guint i = 0; lines[i]; i++) {
+    g_strchomp (lines[i]);
+    if (g_str_has_prefix (lines[i], "a=path:")) {
+      g_auto (GStrv) uris = g_strsplit (lines[i] + 7, " ", -1);
+      for (guint u = 0; uris[u]; u++) {
+        char *id = cpm_msrp_uri_session (uris[u]);
+        if (id)
+          g_ptr_array_add (out, id);
+      }
+    }
+  }
+}
+
+/* The SDP lines 5.2.2.1 <sdp> keeps: the media title and the RFC 5547
+ * file attributes with the direction. */
+static char *
+sdp_file_lines (const CpmSipMessage *m, char **icon_cid, char **selector)
+{
+  g_autoptr (GPtrArray) parts = cpm_sip_message_body_parts (m);
+  const CpmSipPart *sdp = cpm_sip_parts_find (parts, "application/sdp");
+  GString *out = g_string_new (NULL);
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  *icon_cid = *selector = NULL;
+  if (!sdp)
+    return g_string_free (out, FALSE);
+  text = g_strndup (g_bytes_get_data (sdp->content, NULL), g_bytes_get_size (sdp->content));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i]; i++) {
+    char *l = g_strstrip (lines[i]);
+    if (g_str_has_prefix (l, "a=file-icon:"))
+      *icon_cid = g_strdup (l + 12);
+    if (g_str_has_prefix (l, "a=file-selector:"))
+      *selector = g_strdup (l + 16);
+    if (g_str_has_prefix (l, "i=") || g_str_has_prefix (l, "a=file-") ||
+        strcmp (l, "a=sendonly") == 0 || strcmp (l, "a=recvonly") == 0)
+      g_string_append_printf (out, "%s\n", l);
+  }
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+is_file_transfer (const CpmSipMessage *m)
+{
+  g_autoptr (GPtrArray) parts = cpm_sip_message_body_parts (m);
+  const CpmSipPart *sdp = cpm_sip_parts_find (parts, "application/sdp");
+
+  return sdp && g_strstr_len (g_bytes_get_data (sdp->content, NULL),
+                              (gssize) g_bytes_get_size (sdp->content), "a=file-selector:");
+}
+
+/* The invited participants of a group INVITE: the RFC 5366 URI list
+ * (application/resource-lists+xml), ";"-separated as 5.2.3.1 asks. */
+static char *
+invited_of (const CpmSipMessage *m)
+{
+  g_autoptr (GPtrArray) parts = cpm_sip_message_body_parts (m);
+  const CpmSipPart *list = cpm_sip_parts_find (parts, "application/resource-lists+xml");
+  GString *out;
+  xmlDocPtr doc;
+
+  if (!list)
+    return NULL;
+  doc = xmlReadMemory (g_bytes_get_data (list->content, NULL), (int) g_bytes_get_size (list->content),
+                       NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  if (!doc)
+    return NULL;
+  out = g_string_new (NULL);
+  for (xmlNodePtr n = xmlDocGetRootElement (doc); n;) {
+    if (n->type == XML_ELEMENT_NODE && xmlStrcmp (n->name, BAD_CAST "entry") == 0) {
+      xmlChar *uri = xmlGetProp (n, BAD_CAST "uri");
+      if (uri)
+        g_string_append_printf (out, "%s%s", out->len ? ";" : "", (const char *) uri);
+      xmlFree (uri);
+    }
+    if (n->children && n->type == XML_ELEMENT_NODE)
+      n = n->children;
+    else {
+      while (n && !n->next)
+        n = n->parent && n->parent->type == XML_ELEMENT_NODE ? n->parent : NULL;
+      if (n)
+        n = n->next;
+    }
+  }
+  xmlFreeDoc (doc);
+  if (!out->len) {
+    g_string_free (out, TRUE);
+    return NULL;
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* A group session: the INVITE carries the URI list to a conference
+ * factory, or the answer comes from a focus (RFC 4579 ";isfocus"). */
+static void
+session_decide_group (Session *s)
+{
+  const char *contact = s->answer ? cpm_sip_message_get_header (s->answer, "Contact") : NULL;
+  g_autofree char *isfocus = contact ? cpm_sip_param (contact, "isfocus") : NULL;
+  const char *conv = cpm_sip_message_get_header (s->invite, "Conversation-ID");
+
+  g_free (s->invited);
+  s->invited = invited_of (s->invite);
+  s->group = s->invited != NULL || isfocus != NULL;
+  g_free (s->focus);
+  s->focus = s->group && contact ? cpm_sip_addr_uri (contact) : NULL;
+  if (s->group && !s->focus)
+    s->focus = g_strdup (s->invite->uri);
+  if (s->group && !s->invited)
+    s->invited = g_strdup (s->invite->uri); /* rejoin: the group's address */
+  g_free (s->folder);
+  /* 5.2.8: a group session's history folder is named by its
+   * Contribution-ID, under the conversation folder; 5.2.7: a 1-1
+   * session is stored in the conversation folder itself */
+  s->folder = s->group ? g_strdup_printf ("%s/%s", conv,
+                                          cpm_sip_message_get_header (s->invite, "Contribution-ID"))
+                       : g_strdup (conv);
+}
+
+static void
+store_session_info (CpmConverter *c, Session *s)
+{
+  const CpmSipMessage *m = s->invite;
+  g_autoptr (GDateTime) date = time_of (m, s->invite_time);
+  g_autofree char *from = originator (m);
+  g_autofree char *to = address_of (cpm_sip_message_get_header (m, "To"));
+  g_autofree char *service = service_of (m, "session");
+  g_autofree char *id = make_id ("session-info", s->call_id);
+  g_autofree char *source = g_strdup_printf ("%s (INVITE)", s->invite_source);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GBytes) xml = NULL;
+  g_autoptr (CpmBuilder) b = NULL;
+
+  s->stored = TRUE;
+  session_decide_group (s);
+  xml = cpm_session_info_xml_new (s->group ? "Group" : "1-1",
+                                  cpm_sip_message_get_header (m, "Session-Replaces"),
+                                  s->group ? s->invited : NULL, &local);
+  if (!xml) {
+    skip (c, source, TRUE, "cannot be stored: %s", local->message);
+    return;
+  }
+  if (!date) {
+    skip (c, source, TRUE, "no date: neither a SIP Date nor a capture time");
+    return;
+  }
+  b = cpm_builder_new (CPM_KIND_SESSION_INFO);
+  cpm_builder_set_header (b, "From", from);
+  cpm_builder_set_header (b, "To", to);
+  cpm_builder_set_date (b, date);
+  if (cpm_sip_message_get_header (m, "Subject"))
+    cpm_builder_set_header (b, "Subject", cpm_sip_message_get_header (m, "Subject"));
+  add_cpm_ids (b, m, TRUE);
+  cpm_builder_set_header (b, "P-Asserted-Service", service);
+  add_accept_contacts (b, m, service);
+  cpm_builder_set_header (b, "IMDN-Message-ID", id);
+  cpm_builder_set_content (b, CPM_SESSION_INFO_TYPE, xml);
+  emit (c, b, s->folder, date, source);
+}
+
+static void
+register_paths (CpmConverter *c, Session *s, const CpmSipMessage *m)
+{
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+
+  sdp_paths (m, ids);
+  for (guint i = 0; i < ids->len; i++) {
+    if (m == s->invite)
+      g_ptr_array_add (s->invite_paths, g_strdup (ids->pdata[i]));
+    if (!g_hash_table_contains (c->by_msrp, ids->pdata[i]))
+      g_hash_table_insert (c->by_msrp, g_strdup (ids->pdata[i]), s);
+  }
+}
+
+static void
+invite (CpmConverter *c, CpmSipMessage *m, const CpmCaptureMessage *cm)
+{
+  const char *call_id = cpm_sip_message_get_header (m, "Call-ID");
+  Session *s;
+
+  if (!call_id || !cpm_sip_message_get_header (m, "Conversation-ID") ||
+      !cpm_sip_message_get_header (m, "Contribution-ID")) {
+    skip (c, cm->source, FALSE, "not CPM (INVITE without %s)",
+          !call_id ? "Call-ID" : !cpm_sip_message_get_header (m, "Conversation-ID")
+                                   ? "Conversation-ID" : "Contribution-ID");
+    cpm_sip_message_free (m);
+    return;
+  }
+  if (g_hash_table_contains (c->by_call_id, call_id)) {
+    skip (c, cm->source, FALSE, "not CPM (re-INVITE of a session already followed)");
+    cpm_sip_message_free (m);
+    return;
+  }
+  s = g_new0 (Session, 1);
+  s->call_id = g_strdup (call_id);
+  s->invite = m;
+  s->invite_source = g_strdup (cm->source);
+  s->invite_time = cm->time_us;
+  s->invite_paths = g_ptr_array_new_with_free_func (g_free);
+  s->type = is_file_transfer (m) ? SESSION_FT : SESSION_CHAT;
+  g_hash_table_insert (c->by_call_id, s->call_id, s);
+  g_ptr_array_add (c->sessions, s);
+  register_paths (c, s, m);
+  session_decide_group (s);
+}
+
+static void
+invite_response (CpmConverter *c, CpmSipMessage *m)
+{
+  Session *s = g_hash_table_lookup (c->by_call_id, cpm_sip_message_get_header (m, "Call-ID") ?: "");
+
+  if (!s || s->answer || s->closed || m->status < 200) {
+    cpm_sip_message_free (m);
+    return;
+  }
+  if (m->status >= 300) {
+    g_autofree char *source = g_strdup_printf ("%s (INVITE)", s->invite_source);
+    skip (c, source, FALSE, "not CPM (session not established: SIP %u)", m->status);
+    s->closed = TRUE;
+    cpm_sip_message_free (m);
+    return;
+  }
+  s->answer = m;
+  register_paths (c, s, m);
+  if (s->type == SESSION_CHAT && !s->stored)
+    store_session_info (c, s);
+}
+
+/* ------------------------------------------------------------------------
+ * Conference NOTIFY: Conference Information Object and GSO (5.2.4, 5.2.6)
+ * ------------------------------------------------------------------------ */
+
+static Session *
+group_for_notify (CpmConverter *c, const CpmSipMessage *m, const char *entity)
+{
+  g_autofree char *from = cpm_sip_addr_uri (cpm_sip_message_get_header (m, "From"));
+  Session *only = NULL;
+  guint groups = 0;
+
+  for (guint i = 0; i < c->sessions->len; i++) {
+    Session *s = c->sessions->pdata[i];
+    if (!s->group || s->type != SESSION_CHAT)
+      continue;
+    groups++;
+    only = s;
+    if (s->focus && ((entity && strcmp (entity, s->focus) == 0) ||
+                     (from && strcmp (from, s->focus) == 0)))
+      return s;
+  }
+  return groups == 1 ? only : NULL;
+}
+
+static gint
+compare_str (gconstpointer a, gconstpointer b, gpointer unused)
+{
+  (void) unused;
+  return strcmp (a, b);
+}
+
+/* Applies one conference-info document (full or partial, RFC 4575 4.6)
+ * to the members the GSO lists. */
+static void
+apply_conference (Session *s, xmlNodePtr root)
+{
+  xmlChar *state = xmlGetProp (root, BAD_CAST "state");
+
+  if (!s->members || (state && xmlStrcmp (state, BAD_CAST "full") == 0)) {
+    if (s->members)
+      g_tree_unref (s->members);
+    s->members = g_tree_new_full (compare_str, NULL, g_free, g_free);
+  }
+  xmlFree (state);
+  for (xmlNodePtr users = root->children; users; users = users->next) {
+    if (users->type != XML_ELEMENT_NODE || xmlStrcmp (users->name, BAD_CAST "users") != 0)
+      continue;
+    for (xmlNodePtr u = users->children; u; u = u->next) {
+      if (u->type != XML_ELEMENT_NODE || xmlStrcmp (u->name, BAD_CAST "user") != 0)
+        continue;
+      xmlChar *entity = xmlGetProp (u, BAD_CAST "entity");
+      xmlChar *ustate = xmlGetProp (u, BAD_CAST "state");
+      char *name = NULL;
+      for (xmlNodePtr d = u->children; d; d = d->next)
+        if (d->type == XML_ELEMENT_NODE && xmlStrcmp (d->name, BAD_CAST "display-text") == 0) {
+          xmlChar *t = xmlNodeGetContent (d);
+          name = g_strdup ((const char *) t);
+          xmlFree (t);
+        }
+      if (entity && ustate && xmlStrcmp (ustate, BAD_CAST "deleted") == 0)
+        g_tree_remove (s->members, entity);
+      else if (entity) {
+        const char *old = g_tree_lookup (s->members, entity);
+        if (!name)
+          name = g_strdup (old ? old : "");
+        g_tree_replace (s->members, g_strdup ((const char *) entity), g_steal_pointer (&name));
+      }
+      g_free (name);
+      xmlFree (entity);
+      xmlFree (ustate);
+    }
+  }
+}
+
+static gboolean
+append_participant (gpointer key, gpointer value, gpointer data)
+{
+  GString *out = data;
+  g_autofree char *n = g_markup_escape_text (value, -1);
+  g_autofree char *a = g_markup_escape_text (key, -1);
+
+  g_string_append_printf (out, "  <participant name=\"%s\" comm-addr=\"%s\"/>\n", n, a);
+  return FALSE;
+}
+
+/* The GSO body (5.2.4) for the members known after a NOTIFY. group-type:
+ * conference-info does not say whether the group is open or closed; a PF
+ * knows it from its own group data. The converter writes "Closed" for a
+ * group whose INVITE listed its participants (an Ad-hoc group of fixed
+ * invitees) and "Open" otherwise. */
+static GBytes *
+gso_xml (Session *s, GDateTime *date)
+{
+  GString *out = g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+  g_autofree char *ts = g_date_time_format (date, "%Y-%m-%dT%H:%M:%SZ");
+  g_autofree char *focus = g_markup_escape_text (s->focus ? s->focus : "", -1);
+
+  g_string_append_printf (out, "<groupstate timestamp=\"%s\" lastfocussessionid=\"%s\" "
+                          "group-type=\"%s\">\n", ts, focus,
+                          s->invited && strchr (s->invited, ';') ? "Closed" : "Open");
+  g_tree_foreach (s->members, append_participant, out);
+  g_string_append (out, "</groupstate>\n");
+  return g_string_free_to_bytes (out);
+}
+
+static void
+conference_object (CpmConverter *c, Session *s, const CpmSipMessage *m, CpmKind kind,
+                   GBytes *content, const char *content_type, GDateTime *date,
+                   const char *source)
+{
+  g_autoptr (CpmBuilder) b = cpm_builder_new (kind);
+  g_autofree char *from = address_of (cpm_sip_message_get_header (m, "From"));
+  g_autofree char *to = address_of (cpm_sip_message_get_header (m, "To"));
+  g_autofree char *key = cpm_sip_transaction_key (m);
+  g_autofree char *id = make_id (cpm_kind_to_string (kind), key);
+
+  cpm_builder_set_header (b, "From", from);
+  cpm_builder_set_header (b, "To", to);
+  cpm_builder_set_date (b, date);
+  add_cpm_ids (b, s->invite, FALSE);
+  cpm_builder_set_header (b, "IMDN-Message-ID", id);
+  cpm_builder_set_content (b, content_type, content);
+  emit (c, b, s->folder, date, source);
+}
+
+static void
+notify (CpmConverter *c, const CpmSipMessage *m, const CpmCaptureMessage *cm)
+{
+  g_autoptr (GPtrArray) parts = cpm_sip_message_body_parts (m);
+  const CpmSipPart *info = cpm_sip_parts_find (parts, "application/conference-info+xml");
+  g_autofree char *source = g_strdup_printf ("%s (NOTIFY)", cm->source);
+  g_autoptr (GDateTime) date = time_of (m, cm->time_us);
+  xmlChar *entity = NULL;
+  xmlDocPtr doc;
+  Session *s;
+
+  if (!info) {
+    skip (c, source, FALSE, "not CPM (NOTIFY without a conference-info body)");
+    return;
+  }
+  doc = xmlReadMemory (g_bytes_get_data (info->content, NULL), (int) g_bytes_get_size (info->content),
+                       NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  if (!doc || !xmlDocGetRootElement (doc)) {
+    skip (c, source, TRUE, "decode error: the conference-info body is not well-formed XML");
+    xmlFreeDoc (doc);
+    return;
+  }
+  entity = xmlGetProp (xmlDocGetRootElement (doc), BAD_CAST "entity");
+  s = group_for_notify (c, m, (const char *) entity);
+  xmlFree (entity);
+  if (!s || !date) {
+    skip (c, source, FALSE, !s ? "not CPM (conference NOTIFY of no group session in the input)"
+                               : "no date: neither a SIP Date nor a capture time");
+    xmlFreeDoc (doc);
+    return;
+  }
+  if (!s->stored)
+    store_session_info (c, s);
+  apply_conference (s, xmlDocGetRootElement (doc));
+  xmlFreeDoc (doc);
+  /* 5.2.6: the Conference Information Object exists from profile 2.2 on */
+  if (c->profile >= CPM_PROFILE_2_2)
+    conference_object (c, s, m, CPM_KIND_CONFERENCE_INFO, info->content,
+                       "application/conference-info+xml", date, source);
+  /* 2.0 replaced the 1.0 session history object by folder + GSOs */
+  if (c->profile >= CPM_PROFILE_2_0 && g_tree_nnodes (s->members) > 0) {
+    g_autoptr (GBytes) gso = gso_xml (s, date);
+    conference_object (c, s, m, CPM_KIND_GROUP_STATE, gso, "application/group-state-object+xml",
+                       date, source);
+  }
+}
+
+/* ------------------------------------------------------------------------
+ * MSRP: chat messages, IMDNs, files
+ * ------------------------------------------------------------------------ */
+
+static Session *
+session_for_msrp (CpmConverter *c, const CpmMsrpAssembled *a, gboolean *outgoing)
+{
+  const char *paths[2] = { a->from_path, a->to_path };
+
+  for (guint p = 0; p < 2; p++) {
+    g_auto (GStrv) uris = g_strsplit (paths[p] ? paths[p] : "", " ", -1);
+    for (guint i = 0; uris[i]; i++) {
+      g_autofree char *id = cpm_msrp_uri_session (uris[i]);
+      Session *s = id ? g_hash_table_lookup (c->by_msrp, id) : NULL;
+      if (s) {
+        /* sent by the INVITE's originator when its From-Path is the
+         * INVITE's own a=path */
+        *outgoing = FALSE;
+        if (p == 0)
+          for (guint k = 0; k < s->invite_paths->len; k++)
+            if (strcmp (s->invite_paths->pdata[k], id) == 0)
+              *outgoing = TRUE;
+        if (p == 1) {
+          *outgoing = TRUE;
+          for (guint k = 0; k < s->invite_paths->len; k++)
+            if (strcmp (s->invite_paths->pdata[k], id) == 0)
+              *outgoing = FALSE;
+        }
+        return s;
+      }
+    }
+  }
+  return NULL;
+}
+
+static char *
+msrp_source (const CpmConverter *c, const CpmMsrpAssembled *a)
+{
+  gboolean frames = g_ascii_isdigit (a->frames[0]);
+
+  return g_strdup_printf ("%s:%s%s (MSRP SEND Message-ID %s, %u chunk%s)", c->input,
+                          frames ? (strchr (a->frames, ',') ? "frames " : "frame ") : "",
+                          a->frames, a->message_id, a->chunks, a->chunks == 1 ? "" : "s");
+}
+
+static void
+chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean outgoing)
+{
+  g_autofree char *source = msrp_source (c, a);
+  g_autoptr (CpmCpim) cpim = NULL;
+  g_autoptr (CpmBuilder) b = NULL;
+  g_autoptr (GDateTime) date = NULL;
+  g_autofree char *from = NULL, *to = NULL;
+  g_autofree char *generated = make_id ("chat", a->message_id);
+  const char *imdn_id = NULL, *ctype = a->content_type;
+  CpmKind kind = CPM_KIND_CHAT;
+
+  if (type_is (a->content_type, "message/cpim")) {
+    cpim = parse_cpim (a->content);
+    if (!cpim) {
+      skip (c, source, TRUE, "decode error: the message/cpim content has no CPIM headers");
+      return;
+    }
+    ctype = cpm_cpim_get_content_type (cpim);
+    imdn_id = cpm_cpim_get_ns_header (cpim, CPM_CPIM_NS_IMDN, "Message-ID");
+    const char *dt = cpm_cpim_get_header (cpim, "DateTime");
+    date = dt ? g_date_time_new_from_iso8601 (dt, NULL) : NULL;
+  }
+  if (type_is (ctype, "application/im-iscomposing+xml")) {
+    skip (c, source, FALSE, "not CPM (isComposing indication)");
+    return;
+  }
+  if (type_is (ctype, "message/imdn+xml"))
+    kind = CPM_KIND_IMDN;
+  if (!date && a->time_us > 0)
+    date = g_date_time_new_from_unix_utc (a->time_us / G_USEC_PER_SEC);
+  if (!date) {
+    skip (c, source, TRUE, "no date: neither a CPIM DateTime nor a capture time");
+    return;
+  }
+  if (!s->stored)
+    store_session_info (c, s);
+  if (s->group && cpim) {
+    /* Table 1: in a group session From and To come from the CPIM */
+    from = g_strdup (cpm_cpim_get_header (cpim, "From"));
+    to = g_strdup (cpm_cpim_get_header (cpim, "To"));
+  }
+  if (!from || !to) {
+    g_autofree char *caller = originator (s->invite);
+    g_autofree char *callee = s->answer && cpm_sip_message_get_header (s->answer, "P-Asserted-Identity")
+      ? first_address (cpm_sip_message_get_header (s->answer, "P-Asserted-Identity"))
+      : address_of (cpm_sip_message_get_header (s->invite, "To"));
+    g_free (from);
+    g_free (to);
+    from = g_strdup (outgoing ? caller : callee);
+    to = g_strdup (outgoing ? callee : caller);
+  }
+  b = cpm_builder_new (kind);
+  cpm_builder_set_header (b, "From", from);
+  cpm_builder_set_header (b, "To", to);
+  cpm_builder_set_date (b, date);
+  add_cpm_ids (b, s->invite, FALSE);
+  {
+    /* Table 1 notes P-Asserted-Service is "not present in CPM Chat
+     * Messages", yet Appendix D stores chat messages with the session's
+     * service, and that is how a store (and cpm_object_detect_kind) tells
+     * a chat message from a standalone one. The example wins here: without
+     * it the object would read back as a standalone message missing its
+     * mandatory P-Asserted-Service. */
+    g_autofree char *service = service_of (s->invite, "session");
+    cpm_builder_set_header (b, "P-Asserted-Service", service);
+    add_accept_contacts (b, s->invite, service);
+  }
+  cpm_builder_set_header (b, "IMDN-Message-ID", imdn_id ? imdn_id : generated);
+  if (cpim)
+    cpm_builder_set_cpim (b, cpim);
+  else
+    cpm_builder_set_content (b, a->content_type ? a->content_type : "text/plain", a->content);
+  emit (c, b, s->folder, date, source);
+}
+
+/* The group session a file transfer belongs to: the one with its
+ * Contribution-ID (Appendix I.2). */
+static Session *
+ft_group (CpmConverter *c, Session *ft)
+{
+  const char *contrib = cpm_sip_message_get_header (ft->invite, "Contribution-ID");
+
+  for (guint i = 0; i < c->sessions->len; i++) {
+    Session *s = c->sessions->pdata[i];
+    if (s != ft && s->type == SESSION_CHAT && s->group &&
+        g_strcmp0 (cpm_sip_message_get_header (s->invite, "Contribution-ID"), contrib) == 0)
+      return s;
+  }
+  return NULL;
+}
+
+/* "name:\"My picture.jpg\" type:image/jpeg size:4092" -> name, type */
+static char *
+selector_value (const char *sel, const char *key)
+{
+  g_autofree char *k = g_strconcat (key, ":", NULL);
+  const char *p = sel ? strstr (sel, k) : NULL;
+
+  if (!p)
+    return NULL;
+  p += strlen (k);
+  if (*p == '"') {
+    const char *e = strchr (p + 1, '"');
+    return e ? g_strndup (p + 1, (gsize) (e - p - 1)) : NULL;
+  }
+  return g_strndup (p, strcspn (p, " "));
+}
+
+/* The CPIM headers of an RFC 5547 INVITE's message/cpim part: the IMDN
+ * request of the transfer (5.2.2.1 <imdn>). */
+static CpmCpim *
+ft_cpim (GPtrArray *parts)
+{
+  const CpmSipPart *p = cpm_sip_parts_find (parts, "message/cpim");
+
+  return p ? parse_cpim (p->content) : NULL;
+}
+
+static char *
+cpim_header_lines (CpmCpim *cpim)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; cpim && i < cpm_cpim_get_n_headers (cpim); i++)
+    g_string_append_printf (out, "%s: %s\n", cpm_cpim_get_header_name (cpim, i),
+                            cpm_cpim_get_header_value (cpim, i));
+  return g_string_free (out, out->len == 0);
+}
+
+static void
+file_transfer (CpmConverter *c, Session *s, const CpmMsrpAssembled *a)
+{
+  g_autofree char *chunks = msrp_source (c, a);
+  g_autofree char *source = g_strdup_printf ("%s (INVITE), %s", s->invite_source, chunks);
+  g_autoptr (GPtrArray) parts = cpm_sip_message_body_parts (s->invite);
+  g_autofree char *icon = NULL, *selector = NULL;
+  g_autofree char *sdp = sdp_file_lines (s->invite, &icon, &selector);
+  g_autofree char *file_uuid = make_id ("file", s->call_id);
+  g_autofree char *file_cid = g_strdup_printf ("%s@cpmobj.invalid", file_uuid);
+  g_autofree char *name = selector_value (selector, "name");
+  g_autofree char *type = selector_value (selector, "type");
+  g_autoptr (CpmCpim) cpim = ft_cpim (parts);
+  g_autofree char *imdn = cpim_header_lines (cpim);
+  g_autofree char *id = make_id ("file-transfer", s->call_id);
+  g_autoptr (GDateTime) date = time_of (s->invite, s->invite_time);
+  g_autofree char *from = originator (s->invite);
+  g_autofree char *to = address_of (cpm_sip_message_get_header (s->invite, "To"));
+  g_autofree char *service = service_of (s->invite, "filetransfer");
+  Session *group = ft_group (c, s);
+  const char *cids[] = { file_cid, NULL };
+  const char *imdn_id = cpim ? cpm_cpim_get_ns_header (cpim, CPM_CPIM_NS_IMDN, "Message-ID") : NULL;
+  const char *ft_type = group || s->group ? "Ad-Hoc" : "1-1";
+  const char *invited = group ? group->invited : s->group ? s->invited : NULL;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GBytes) xml = NULL;
+  g_autoptr (CpmBuilder) b = NULL;
+  GBytes *content = a->content;
+  g_autoptr (CpmCpim) wrapped = NULL;
+
+  s->stored = s->closed = TRUE;
+  if (type_is (a->content_type, "message/cpim") && (wrapped = parse_cpim (a->content)))
+    content = cpm_cpim_get_content (wrapped);
+  xml = cpm_file_transfer_xml_new (ft_type, invited, imdn, sdp, cids, &local);
+  if (!xml || !date) {
+    skip (c, source, TRUE, "cannot be stored: %s",
+          local ? local->message : "no date: neither a SIP Date nor a capture time");
+    return;
+  }
+  b = cpm_builder_new (CPM_KIND_FILE_TRANSFER);
+  cpm_builder_set_header (b, "From", from);
+  cpm_builder_set_header (b, "To", to);
+  cpm_builder_set_date (b, date);
+  if (cpm_sip_message_get_header (s->invite, "Subject"))
+    cpm_builder_set_header (b, "Subject", cpm_sip_message_get_header (s->invite, "Subject"));
+  add_cpm_ids (b, s->invite, TRUE);
+  cpm_builder_set_header (b, "P-Asserted-Service", service);
+  add_accept_contacts (b, s->invite, service);
+  cpm_builder_set_header (b, "IMDN-Message-ID", imdn_id ? imdn_id : id);
+  cpm_builder_set_content (b, CPM_FILE_TRANSFER_TYPE, xml);
+  /* the thumbnail: the INVITE's body part a=file-icon names (RFC 5547 8) */
+  for (guint i = 0; icon && i < parts->len; i++) {
+    const CpmSipPart *p = parts->pdata[i];
+    if (p->content_id && cpm_cid_url_matches (icon, p->content_id))
+      cpm_builder_add_part (b, p->content_type, p->content_id, NULL, p->content);
+  }
+  cpm_builder_add_part (b, type ? type : (a->content_type ? a->content_type : "application/octet-stream"),
+                        file_cid, name, content);
+  emit (c, b, group ? group->folder : s->folder, date, source);
+}
+
+static void
+msrp_message (CpmConverter *c, CpmMsrpAssembled *a, gboolean at_end)
+{
+  g_autofree char *source = msrp_source (c, a);
+  gboolean outgoing = FALSE;
+  Session *s;
+
+  if (a->problem) {
+    skip (c, source, !g_str_has_prefix (a->problem, "aborted"), "%s", a->problem);
+    cpm_msrp_assembled_free (a);
+    return;
+  }
+  s = session_for_msrp (c, a, &outgoing);
+  if (!s && !at_end) {
+    g_ptr_array_add (c->waiting, a);
+    return;
+  }
+  if (!s)
+    skip (c, source, FALSE, "not CPM (no SIP session in the input for its MSRP session)");
+  else if (s->type == SESSION_FT && s->closed)
+    skip (c, source, FALSE, "duplicate: a second file in a file transfer session");
+  else if (s->type == SESSION_FT)
+    file_transfer (c, s, a);
+  else
+    chat_message (c, s, a, outgoing);
+  cpm_msrp_assembled_free (a);
+}
+
+/* The Message-ID of a chunk the capture cut off, read from its headers. */
+static char *
+cut_message_id (const CpmCaptureMessage *cm)
+{
+  g_autofree char *text = g_strndup ((const char *) cm->data, cm->len);
+  const char *p = strstr (text, "\r\nMessage-ID:");
+
+  if (!p)
+    return g_strdup ("?");
+  p += strlen ("\r\nMessage-ID:");
+  while (*p == ' ')
+    p++;
+  return g_strndup (p, strcspn (p, "\r\n"));
+}
+
+static void
+msrp_chunk (CpmConverter *c, const CpmCaptureMessage *cm)
+{
+  g_autoptr (GError) local = NULL;
+  CpmMsrpMessage *m;
+  CpmMsrpAssembled *a;
+  const char *id;
+
+  if (cm->truncated) {
+    g_autofree char *cut = cut_message_id (cm);
+    if (g_strstr_len ((const char *) cm->data, (gssize) MIN (cm->len, 80), " SEND")) {
+      c->records++;
+      skip (c, cm->source, TRUE, "incomplete: the input ends inside an MSRP SEND chunk "
+            "(Message-ID %s)", cut);
+    }
+    return;
+  }
+  m = cpm_msrp_message_parse (cm->data, cm->len, &local);
+  if (!m) {
+    skip (c, cm->source, TRUE, "decode error: %s", local->message);
+    return;
+  }
+  if (!m->is_request || strcmp (m->method, "SEND") != 0) {
+    cpm_msrp_message_free (m); /* responses and REPORTs: no objects */
+    return;
+  }
+  id = cpm_msrp_message_get_header (m, "Message-ID");
+  if (id && g_hash_table_contains (c->seen, id)) {
+    c->records++;
+    skip (c, cm->source, FALSE, "duplicate retransmission (MSRP Message-ID %s)", id);
+    cpm_msrp_message_free (m);
+    return;
+  }
+  {
+    guint64 start = 1, end, total;
+    if (!cpm_msrp_parse_byte_range (cpm_msrp_message_get_header (m, "Byte-Range"), &start, &end,
+                                    &total) || start == 1)
+      c->records++;
+  }
+  {
+    /* "chat.pcap:frames 4,6" -> input "chat.pcap", frames "4,6" */
+    const char *colon = strrchr (cm->source, ':');
+    const char *part = colon ? colon + 1 : cm->source;
+    g_free (c->input);
+    c->input = colon ? g_strndup (cm->source, (gsize) (colon - cm->source)) : g_strdup ("-");
+    if (g_str_has_prefix (part, "frames "))
+      part += 7;
+    else if (g_str_has_prefix (part, "frame "))
+      part += 6;
+    a = cpm_msrp_assembler_add (c->msrp, m, part, cm->time_us);
+  }
+  cpm_msrp_message_free (m);
+  if (a) {
+    if (!a->problem && a->message_id)
+      g_hash_table_add (c->seen, g_strdup (a->message_id));
+    msrp_message (c, a, FALSE);
+  }
+}
+
+/* ------------------------------------------------------------------------
+ * Dispatch
+ * ------------------------------------------------------------------------ */
+
+static void
+sip_request (CpmConverter *c, CpmSipMessage *m, const CpmCaptureMessage *cm)
+{
+  g_autofree char *transaction = cpm_sip_transaction_key (m);
+  g_autofree char *key = g_strdup_printf ("sip\n%s\n%s", m->method, transaction);
+
+  c->records++;
+  if (g_hash_table_contains (c->seen, key)) {
+    skip (c, cm->source, FALSE, "duplicate retransmission (%s)", m->method);
+    cpm_sip_message_free (m);
+    return;
+  }
+  g_hash_table_add (c->seen, g_steal_pointer (&key));
+  if (strcmp (m->method, "MESSAGE") == 0)
+    pager_message (c, m, cm);
+  else if (strcmp (m->method, "INVITE") == 0) {
+    invite (c, m, cm);
+    return;
+  } else if (strcmp (m->method, "NOTIFY") == 0)
+    notify (c, m, cm);
+  else
+    skip (c, cm->source, FALSE, "not CPM (%s)", m->method);
+  cpm_sip_message_free (m);
+}
+
+static void
+sip_message (CpmConverter *c, const CpmCaptureMessage *cm)
+{
+  g_autoptr (GError) local = NULL;
+  CpmSipMessage *m;
+
+  if (cm->truncated) {
+    gboolean request = !g_str_has_prefix ((const char *) cm->data, "SIP/2.0");
+    if (request) {
+      c->records++;
+      skip (c, cm->source, TRUE, "incomplete: the input ends inside the SIP request");
+    }
+    return;
+  }
+  m = cpm_sip_message_parse (cm->data, cm->len, &local);
+  if (!m) {
+    c->records++;
+    skip (c, cm->source, TRUE, "decode error: %s", local->message);
+    return;
+  }
+  if (m->is_request) {
+    sip_request (c, m, cm);
+    return;
+  }
+  if (g_str_has_suffix (cpm_sip_message_get_header (m, "CSeq") ?: "", "INVITE"))
+    invite_response (c, m);
+  else
+    cpm_sip_message_free (m);
+}
+
+/* A CPIM file on its own: a standalone message with nothing but the CPIM
+ * headers to go by. The identities a SIP request would have carried are
+ * derived from the CPIM (name-based UUIDs, CPM_CONVERT_NAMESPACE):
+ * Conversation-ID from the two addresses (sorted), Contribution-ID from
+ * imdn.Message-ID (else the bytes), so the same body always gives the
+ * same object; P-Asserted-Service and Accept-Contact are those of a
+ * standalone message. */
+static void
+cpim_file (CpmConverter *c, const CpmCaptureMessage *cm)
+{
+  g_autoptr (GBytes) bytes = g_bytes_new (cm->data, cm->len);
+  g_autoptr (CpmCpim) cpim = parse_cpim (bytes);
+  g_autoptr (CpmBuilder) b = NULL;
+  g_autoptr (GDateTime) date = NULL;
+  g_autofree char *key = NULL, *conv = NULL, *contrib = NULL, *generated = NULL;
+  g_autofree char *service = g_strconcat (SERVICE_PREFIX, "msg", NULL);
+  g_autofree char *from = NULL, *to = NULL, *source = NULL;
+  const char *imdn_id, *dt;
+  CpmKind kind = CPM_KIND_MESSAGE;
+
+  c->records++;
+  if (!cpim || !cpm_cpim_get_header (cpim, "From") || !cpm_cpim_get_header (cpim, "To")) {
+    skip (c, cm->source, TRUE, "decode error: %s", cpim ? "a CPIM body without From and To"
+                                                        : "no CPIM headers");
+    return;
+  }
+  from = g_strdup (cpm_cpim_get_header (cpim, "From"));
+  to = g_strdup (cpm_cpim_get_header (cpim, "To"));
+  dt = cpm_cpim_get_header (cpim, "DateTime");
+  date = dt ? g_date_time_new_from_iso8601 (dt, NULL) : NULL;
+  if (!date) {
+    skip (c, cm->source, TRUE, "no date: a CPIM body without a readable DateTime");
+    return;
+  }
+  imdn_id = cpm_cpim_get_ns_header (cpim, CPM_CPIM_NS_IMDN, "Message-ID");
+  if (type_is (cpm_cpim_get_content_type (cpim), "message/imdn+xml"))
+    kind = CPM_KIND_IMDN;
+  {
+    g_autofree char *a = cpm_sip_addr_uri (from), *z = cpm_sip_addr_uri (to);
+    g_autofree char *pair = strcmp (a, z) < 0 ? g_strdup_printf ("%s\n%s", a, z)
+                                              : g_strdup_printf ("%s\n%s", z, a);
+    conv = make_id ("conversation", pair);
+  }
+  if (imdn_id)
+    key = g_strdup (imdn_id);
+  else
+    key = g_compute_checksum_for_bytes (G_CHECKSUM_SHA1, bytes);
+  contrib = make_id ("contribution", key);
+  generated = make_id ("cpim", key);
+  b = cpm_builder_new (kind);
+  cpm_builder_set_header (b, "From", from);
+  cpm_builder_set_header (b, "To", to);
+  cpm_builder_set_date (b, date);
+  cpm_builder_set_header (b, "Conversation-ID", conv);
+  cpm_builder_set_header (b, "Contribution-ID", contrib);
+  cpm_builder_set_header (b, "P-Asserted-Service", service);
+  cpm_builder_add_header (b, "Accept-Contact",
+                          "*;+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.msg\"");
+  cpm_builder_set_header (b, "IMDN-Message-ID", imdn_id ? imdn_id : generated);
+  cpm_builder_set_cpim (b, cpim);
+  source = g_strdup_printf ("%s (CPIM)", cm->source);
+  emit (c, b, conv, date, source);
+}
+
+void
+cpm_converter_add (CpmConverter *c, const CpmCaptureMessage *cm)
+{
+  if (c->error)
+    return;
+  switch (cm->protocol) {
+  case CPM_CAPTURE_SIP:
+    sip_message (c, cm);
+    break;
+  case CPM_CAPTURE_MSRP:
+    msrp_chunk (c, cm);
+    break;
+  case CPM_CAPTURE_CPIM:
+    cpim_file (c, cm);
+    break;
+  }
+}
+
+gboolean
+cpm_converter_finish (CpmConverter *c, GError **error)
+{
+  g_autoptr (GPtrArray) open = cpm_msrp_assembler_drain (c->msrp);
+  g_autoptr (GPtrArray) waiting = c->waiting;
+
+  c->waiting = g_ptr_array_new ();
+  for (guint i = 0; i < waiting->len; i++)
+    msrp_message (c, waiting->pdata[i], TRUE);
+  g_ptr_array_set_size (waiting, 0);
+  for (guint i = 0; i < open->len; i++)
+    msrp_message (c, g_steal_pointer (&open->pdata[i]), TRUE);
+  for (guint i = 0; i < c->sessions->len; i++) {
+    Session *s = c->sessions->pdata[i];
+    if (s->type == SESSION_CHAT && !s->stored && !s->closed)
+      store_session_info (c, s);
+    else if (s->type == SESSION_FT && !s->stored && !s->closed) {
+      g_autofree char *source = g_strdup_printf ("%s (INVITE)", s->invite_source);
+      s->closed = TRUE;
+      skip (c, source, TRUE, "incomplete: the file of this transfer never arrived whole");
+    }
+  }
+  if (c->error) {
+    g_propagate_error (error, g_steal_pointer (&c->error));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+guint64
+cpm_converter_get_records (const CpmConverter *c)
+{
+  return c->records;
+}
+
+CpmConverter *
+cpm_converter_new (CpmProfile profile, CpmConvertObjectFunc on_object, CpmConvertSkipFunc on_skip,
+                   gpointer user_data)
+{
+  CpmConverter *c = g_new0 (CpmConverter, 1);
+
+  c->ref_count = 1;
+  c->profile = profile;
+  c->on_object = on_object;
+  c->on_skip = on_skip;
+  c->user_data = user_data;
+  c->by_call_id = g_hash_table_new (g_str_hash, g_str_equal);
+  c->by_msrp = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  c->sessions = g_ptr_array_new_with_free_func ((GDestroyNotify) session_free);
+  c->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  c->msrp = cpm_msrp_assembler_new (0);
+  c->waiting = g_ptr_array_new_with_free_func ((GDestroyNotify) cpm_msrp_assembled_free);
+  return c;
+}
+
+CpmConverter *
+cpm_converter_ref (CpmConverter *c)
+{
+  g_atomic_int_inc (&c->ref_count);
+  return c;
+}
+
+void
+cpm_converter_unref (CpmConverter *c)
+{
+  if (!c || !g_atomic_int_dec_and_test (&c->ref_count))
+    return;
+  g_hash_table_unref (c->by_call_id);
+  g_hash_table_unref (c->by_msrp);
+  g_ptr_array_unref (c->sessions);
+  g_hash_table_unref (c->seen);
+  cpm_msrp_assembler_free (c->msrp);
+  g_ptr_array_unref (c->waiting);
+  g_free (c->input);
+  g_clear_error (&c->error);
+  g_free (c);
+}
+
+static void
+on_capture_message (const CpmCaptureMessage *m, gpointer user_data)
+{
+  cpm_converter_add (user_data, m);
+}
+
+gboolean
+cpm_convert_capture (CpmConverter *c, GInputStream *input, const char *name,
+                     CpmCaptureFormat format, CpmReport *report, GError **error)
+{
+  if (!cpm_capture_read (input, name, format, NULL, on_capture_message, c, report, error))
+    return FALSE;
+  if (c->error) {
+    g_propagate_error (error, g_steal_pointer (&c->error));
+    return FALSE;
+  }
+  return TRUE;
+}

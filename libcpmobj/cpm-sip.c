@@ -1,0 +1,341 @@
+/* SIP messages (RFC 3261 7): start line, header fields (compact forms
+ * expanded, folded lines joined), Content-Length framing on streams, and
+ * the body's parts.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config-private.h"
+
+#include "cpm-capture-private.h"
+
+#include <gmime/gmime.h>
+#include <string.h>
+
+/* RFC 3261 7.3.3 and the later RFCs that added compact forms. */
+static const char *const compact[][2] = {
+  { "a", "Accept-Contact" }, { "b", "Referred-By" }, { "c", "Content-Type" },
+  { "d", "Request-Disposition" }, { "e", "Content-Encoding" }, { "f", "From" },
+  { "i", "Call-ID" }, { "j", "Reject-Contact" }, { "k", "Supported" },
+  { "l", "Content-Length" }, { "m", "Contact" }, { "n", "Identity-Info" },
+  { "o", "Event" }, { "r", "Refer-To" }, { "s", "Subject" }, { "t", "To" },
+  { "u", "Allow-Events" }, { "v", "Via" }, { "x", "Session-Expires" }, { "y", "Identity" },
+};
+
+const char *
+cpm_sip_expand_compact (const char *name)
+{
+  if (name[0] && !name[1])
+    for (guint i = 0; i < G_N_ELEMENTS (compact); i++)
+      if (g_ascii_tolower (name[0]) == compact[i][0][0])
+        return compact[i][1];
+  return name;
+}
+
+static gboolean
+is_token_char (char c)
+{
+  return g_ascii_isalnum (c) || strchr ("-.!%*_+`'~", c);
+}
+
+gboolean
+cpm_sip_is_start_line (const char *line, gsize len)
+{
+  gsize i = 0;
+  const char *sp;
+
+  if (len >= 12 && memcmp (line, "SIP/2.0 ", 8) == 0)
+    return g_ascii_isdigit (line[8]) && g_ascii_isdigit (line[9]) && g_ascii_isdigit (line[10]);
+  while (i < len && is_token_char (line[i]) && g_ascii_isupper (line[i]))
+    i++;
+  if (i == 0 || i >= len || line[i] != ' ')
+    return FALSE;
+  sp = g_strstr_len (line + i + 1, (gssize) (len - i - 1), " ");
+  return sp && (gsize) (line + len - sp) == 8 && memcmp (sp, " SIP/2.0", 8) == 0;
+}
+
+static const guint8 *
+find_header_end (const guint8 *data, gsize len)
+{
+  for (gsize i = 0; i + 3 < len; i++)
+    if (data[i] == '\r' && data[i + 1] == '\n' && data[i + 2] == '\r' && data[i + 3] == '\n')
+      return data + i + 4;
+  return NULL;
+}
+
+static void
+header_free (CpmSipHeader *h)
+{
+  g_free (h->name);
+  g_free (h->value);
+  g_free (h);
+}
+
+/* Header lines of a block; folded lines joined with one space. */
+GPtrArray *
+cpm_sip_parse_headers (const char *block, gsize len, gboolean expand)
+{
+  g_auto (GStrv) lines = NULL;
+  g_autofree char *text = g_strndup (block, len);
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) header_free);
+
+  lines = g_strsplit (text, "\r\n", -1);
+  for (guint i = 0; lines[i]; i++) {
+    char *l = lines[i];
+    if (!*l)
+      continue;
+    if ((*l == ' ' || *l == '\t') && out->len) {
+      CpmSipHeader *h = out->pdata[out->len - 1];
+      char *joined = g_strconcat (h->value, " ", g_strstrip (l), NULL);
+      g_free (h->value);
+      h->value = joined;
+      continue;
+    }
+    char *colon = strchr (l, ':');
+    if (!colon)
+      continue;
+    *colon = '\0';
+    CpmSipHeader *h = g_new0 (CpmSipHeader, 1);
+    g_strstrip (l);
+    h->name = g_strdup (expand ? cpm_sip_expand_compact (l) : l);
+    h->value = g_strdup (g_strstrip (colon + 1));
+    g_ptr_array_add (out, h);
+  }
+  return out;
+}
+
+static gboolean
+parse_start_line (CpmSipMessage *m, const char *line)
+{
+  g_auto (GStrv) w = g_strsplit (line, " ", 3);
+
+  if (g_strv_length (w) < 3)
+    return FALSE;
+  if (strcmp (w[0], "SIP/2.0") == 0) {
+    m->status = (guint) g_ascii_strtoull (w[1], NULL, 10);
+    return m->status >= 100 && m->status < 700;
+  }
+  if (strcmp (w[2], "SIP/2.0") != 0)
+    return FALSE;
+  m->is_request = TRUE;
+  m->method = g_strdup (w[0]);
+  m->uri = g_strdup (w[1]);
+  return TRUE;
+}
+
+CpmSipMessage *
+cpm_sip_message_parse (const guint8 *data, gsize len, GError **error)
+{
+  const guint8 *body = find_header_end (data, len);
+  const guint8 *eol = memchr (data, '\n', len);
+  g_autofree char *start = NULL;
+  CpmSipMessage *m;
+  gsize hlen;
+
+  if (!eol || eol == data || eol[-1] != '\r') {
+    g_set_error (error, CPM_ERROR, CPM_ERROR_PARSE, "no SIP start line");
+    return NULL;
+  }
+  start = g_strndup ((const char *) data, (gsize) (eol - 1 - data));
+  m = g_new0 (CpmSipMessage, 1);
+  if (!parse_start_line (m, start)) {
+    cpm_sip_message_free (m);
+    g_set_error (error, CPM_ERROR, CPM_ERROR_PARSE, "not a SIP start line: %.60s", start);
+    return NULL;
+  }
+  hlen = body ? (gsize) (body - eol - 1) : len - (gsize) (eol + 1 - data);
+  m->headers = cpm_sip_parse_headers ((const char *) eol + 1, hlen, TRUE);
+  m->body = body ? g_bytes_new (body, len - (gsize) (body - data)) : g_bytes_new (NULL, 0);
+  return m;
+}
+
+void
+cpm_sip_message_free (CpmSipMessage *m)
+{
+  if (!m)
+    return;
+  g_free (m->method);
+  g_free (m->uri);
+  if (m->headers)
+    g_ptr_array_unref (m->headers);
+  if (m->body)
+    g_bytes_unref (m->body);
+  g_free (m);
+}
+
+const char *
+cpm_sip_message_get_header_nth (const CpmSipMessage *m, const char *name, guint n)
+{
+  const char *full = cpm_sip_expand_compact (name);
+
+  for (guint i = 0; i < m->headers->len; i++) {
+    const CpmSipHeader *h = m->headers->pdata[i];
+    if (g_ascii_strcasecmp (h->name, full) == 0 && n-- == 0)
+      return h->value;
+  }
+  return NULL;
+}
+
+gssize
+cpm_sip_frame_length (const guint8 *data, gsize len)
+{
+  const guint8 *end = find_header_end (data, len);
+  g_autoptr (GPtrArray) headers = NULL;
+  guint64 clen = 0;
+
+  if (!end)
+    return 0;
+  headers = cpm_sip_parse_headers ((const char *) data, (gsize) (end - data), TRUE);
+  for (guint i = 0; i < headers->len; i++) {
+    const CpmSipHeader *h = headers->pdata[i];
+    if (g_ascii_strcasecmp (h->name, "Content-Length") == 0) {
+      char *rest;
+      clen = g_ascii_strtoull (h->value, &rest, 10);
+      if (rest == h->value || *rest || clen > G_MAXINT32)
+        return -1;
+    }
+  }
+  if ((gsize) (end - data) + clen > len)
+    return 0;
+  return (gssize) ((gsize) (end - data) + clen);
+}
+
+char *
+cpm_sip_transaction_key (const CpmSipMessage *m)
+{
+  return g_strdup_printf ("%s\n%s", cpm_sip_message_get_header (m, "Call-ID") ?: "",
+                          cpm_sip_message_get_header (m, "CSeq") ?: "");
+}
+
+char *
+cpm_sip_addr_uri (const char *value)
+{
+  const char *lt, *gt;
+  gsize n;
+
+  if (!value)
+    return NULL;
+  lt = strchr (value, '<');
+  if (lt && (gt = strchr (lt, '>')))
+    return g_strndup (lt + 1, (gsize) (gt - lt - 1));
+  while (*value == ' ')
+    value++;
+  n = strcspn (value, ";, ");
+  return g_strndup (value, n);
+}
+
+char *
+cpm_sip_param (const char *value, const char *param)
+{
+  const char *p = value ? strchr (value, '>') : NULL;
+  gsize plen = strlen (param);
+
+  for (p = p ? p : value; p && (p = strchr (p, ';')); p++) {
+    const char *q = p + 1;
+    while (*q == ' ')
+      q++;
+    if (g_ascii_strncasecmp (q, param, plen) == 0 && strchr ("=;, ", q[plen])) {
+      if (q[plen] != '=')
+        return g_strdup ("");
+      q += plen + 1;
+      if (*q == '"') {
+        const char *e = strchr (q + 1, '"');
+        return e ? g_strndup (q + 1, (gsize) (e - q - 1)) : g_strdup (q + 1);
+      }
+      return g_strndup (q, strcspn (q, ";, "));
+    }
+  }
+  return NULL;
+}
+
+void
+cpm_sip_part_free (CpmSipPart *p)
+{
+  g_free (p->content_type);
+  g_free (p->content_id);
+  g_bytes_unref (p->content);
+  g_free (p);
+}
+
+static CpmSipPart *
+part_new (const char *type, const char *id, GBytes *content)
+{
+  CpmSipPart *p = g_new0 (CpmSipPart, 1);
+
+  p->content_type = g_strdup (type ? type : "text/plain");
+  p->content_id = id ? g_strdup (id) : NULL;
+  p->content = g_bytes_ref (content);
+  return p;
+}
+
+/* Decoded content of a leaf part (Content-Transfer-Encoding undone). */
+static GBytes *
+leaf_bytes (GMimePart *part)
+{
+  GMimeDataWrapper *w = g_mime_part_get_content (part);
+  GMimeStream *mem = g_mime_stream_mem_new ();
+  GByteArray *arr;
+  GBytes *b;
+
+  if (w)
+    g_mime_data_wrapper_write_to_stream (w, mem);
+  arr = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
+  b = g_bytes_new (arr->data, arr->len);
+  g_object_unref (mem);
+  return b;
+}
+
+static void
+collect_parts (GMimeObject *obj, GPtrArray *out)
+{
+  if (GMIME_IS_MULTIPART (obj)) {
+    GMimeMultipart *mp = GMIME_MULTIPART (obj);
+    for (int i = 0; i < g_mime_multipart_get_count (mp); i++)
+      collect_parts (g_mime_multipart_get_part (mp, i), out);
+  } else if (GMIME_IS_PART (obj)) {
+    g_autofree char *type = g_mime_content_type_get_mime_type (g_mime_object_get_content_type (obj));
+    g_autoptr (GBytes) b = leaf_bytes (GMIME_PART (obj));
+    g_ptr_array_add (out, part_new (type, g_mime_object_get_content_id (obj), b));
+  }
+}
+
+GPtrArray *
+cpm_sip_message_body_parts (const CpmSipMessage *m)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) cpm_sip_part_free);
+  const char *type = cpm_sip_message_get_header (m, "Content-Type");
+  gsize n = g_bytes_get_size (m->body);
+
+  if (n == 0)
+    return out;
+  if (type && g_ascii_strncasecmp (type, "multipart/", 10) == 0) {
+    g_autoptr (GByteArray) all = g_byte_array_new ();
+    g_autofree char *head = g_strdup_printf ("Content-Type: %s\r\n\r\n", type);
+    g_byte_array_append (all, (const guint8 *) head, (guint) strlen (head));
+    g_byte_array_append (all, g_bytes_get_data (m->body, NULL), (guint) n);
+    GMimeStream *stream = g_mime_stream_mem_new_with_buffer ((const char *) all->data, all->len);
+    GMimeParser *parser = g_mime_parser_new_with_stream (stream);
+    GMimeObject *obj = g_mime_parser_construct_part (parser, NULL);
+    if (obj) {
+      collect_parts (obj, out);
+      g_object_unref (obj);
+    }
+    g_object_unref (parser);
+    g_object_unref (stream);
+    if (out->len)
+      return out;
+  }
+  {
+    g_autofree char *bare = type ? g_strndup (type, strcspn (type, ";")) : NULL;
+    g_ptr_array_add (out, part_new (bare ? g_strstrip (bare) : NULL, NULL, m->body));
+  }
+  return out;
+}
+
+const CpmSipPart *
+cpm_sip_parts_find (GPtrArray *parts, const char *type)
+{
+  for (guint i = 0; parts && i < parts->len; i++) {
+    const CpmSipPart *p = parts->pdata[i];
+    if (g_ascii_strcasecmp (p->content_type, type) == 0)
+      return p;
+  }
+  return NULL;
+}

@@ -1,0 +1,251 @@
+/* TCP reassembly: each flow's bytes in sequence order, once each.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config-private.h"
+
+#include "cpm-capture-private.h"
+
+#include <string.h>
+
+typedef struct {
+  guint32 seq;
+  GBytes *data;
+  guint frame;
+  gint64 time_us;
+} Segment;
+
+typedef struct {
+  char *name;
+  gboolean started;   /* next is known */
+  gboolean saw_syn;
+  guint32 isn;        /* first stream byte's sequence number */
+  guint32 next;       /* next expected sequence number */
+  GList *pending;     /* Segment*, sorted by seq (relative to next) */
+  gsize pending_bytes;
+} Flow;
+
+struct _CpmTcpFlows {
+  guint max_flows;
+  gsize max_bytes;
+  gsize held;
+  CpmTcpDataFunc func;
+  gpointer user_data;
+  CpmReport *report;
+  GHashTable *flows;  /* name -> Flow* */
+  GPtrArray *order;   /* Flow*, first seen first: deterministic flushing */
+  gboolean limit_reported;
+  guint retransmissions;
+};
+
+/* Serial number arithmetic (RFC 1982): a before b. */
+static inline gint32
+seq_diff (guint32 a, guint32 b)
+{
+  return (gint32) (a - b);
+}
+
+static void
+segment_free (Segment *s)
+{
+  g_bytes_unref (s->data);
+  g_free (s);
+}
+
+static void
+flow_free (Flow *f)
+{
+  g_list_free_full (f->pending, (GDestroyNotify) segment_free);
+  g_free (f->name);
+  g_free (f);
+}
+
+CpmTcpFlows *
+cpm_tcp_flows_new (guint max_flows, gsize max_bytes, CpmTcpDataFunc func, gpointer user_data,
+                   CpmReport *report)
+{
+  CpmTcpFlows *t = g_new0 (CpmTcpFlows, 1);
+
+  t->max_flows = max_flows ? max_flows : 4096;
+  t->max_bytes = max_bytes ? max_bytes : 64 * 1024 * 1024;
+  t->func = func;
+  t->user_data = user_data;
+  t->report = report ? cpm_report_ref (report) : cpm_report_new ();
+  t->flows = g_hash_table_new (g_str_hash, g_str_equal);
+  t->order = g_ptr_array_new_with_free_func ((GDestroyNotify) flow_free);
+  return t;
+}
+
+void
+cpm_tcp_flows_free (CpmTcpFlows *t)
+{
+  if (!t)
+    return;
+  g_hash_table_unref (t->flows);
+  g_ptr_array_unref (t->order);
+  cpm_report_unref (t->report);
+  g_free (t);
+}
+
+guint
+cpm_tcp_flows_get_retransmissions (const CpmTcpFlows *t)
+{
+  return t->retransmissions;
+}
+
+static gint
+segment_cmp (gconstpointer a, gconstpointer b)
+{
+  const Segment *x = a, *y = b;
+  gint32 d = seq_diff (x->seq, y->seq);
+
+  return d < 0 ? -1 : d > 0 ? 1 : 0;
+}
+
+/* Hands over every pending segment that now continues the stream; the
+ * bytes before `next` of an overlapping segment were delivered already
+ * (first copy wins, as a receiving stack keeps it). */
+static void
+flow_deliver (CpmTcpFlows *t, Flow *f)
+{
+  while (f->pending) {
+    Segment *s = f->pending->data;
+    gsize n = g_bytes_get_size (s->data);
+    gint32 ahead = seq_diff (s->seq, f->next);
+
+    if (ahead > 0)
+      return;
+    f->pending = g_list_delete_link (f->pending, f->pending);
+    f->pending_bytes -= n;
+    t->held -= n;
+    if ((gsize) -ahead >= n) {
+      t->retransmissions++;
+    } else {
+      const guint8 *d = g_bytes_get_data (s->data, NULL);
+      if (ahead < 0)
+        t->retransmissions++;
+      t->func (f->name, d + (-ahead), n - (gsize) (-ahead), s->frame, s->time_us, t->user_data);
+      f->next = s->seq + (guint32) n;
+    }
+    segment_free (s);
+  }
+}
+
+/* The bytes between `next` and the first pending segment are lost: say
+ * where, and go on after them. */
+static void
+flow_skip_gap (CpmTcpFlows *t, Flow *f)
+{
+  Segment *s;
+  guint32 gap;
+
+  if (!f->pending)
+    return;
+  s = f->pending->data;
+  if (!f->started) {
+    /* no SYN seen: the stream starts at the lowest sequence number held */
+    f->started = TRUE;
+    f->isn = f->next = s->seq;
+    return;
+  }
+  gap = s->seq - f->next;
+  cpm_report_add (t->report, "capture.tcp-gap", CPM_SEVERITY_ERROR, "RFC 9293 3.10.7.4", NULL,
+                  s->frame, "flow %s: %u bytes missing at stream offset %u (before frame %u)",
+                  f->name, gap, f->next - f->isn, s->frame);
+  t->func (f->name, NULL, gap, s->frame, s->time_us, t->user_data);
+  f->next = s->seq;
+}
+
+static Flow *
+flow_get (CpmTcpFlows *t, const char *name)
+{
+  Flow *f = g_hash_table_lookup (t->flows, name);
+
+  if (f)
+    return f;
+  if (t->order->len >= t->max_flows) {
+    if (!t->limit_reported)
+      cpm_report_add (t->report, "capture.limit-flows", CPM_SEVERITY_ERROR, NULL, NULL, 0,
+                      "more than %u TCP flows at once: flow %s and later new flows ignored",
+                      t->max_flows, name);
+    t->limit_reported = TRUE;
+    return NULL;
+  }
+  f = g_new0 (Flow, 1);
+  f->name = g_strdup (name);
+  g_hash_table_insert (t->flows, f->name, f);
+  g_ptr_array_add (t->order, f);
+  return f;
+}
+
+/* Over the byte limit: the flow holding the most gives up waiting for its
+ * missing bytes. */
+static void
+enforce_limit (CpmTcpFlows *t)
+{
+  while (t->held > t->max_bytes) {
+    Flow *big = NULL;
+    for (guint i = 0; i < t->order->len; i++) {
+      Flow *f = t->order->pdata[i];
+      if (f->pending && (!big || f->pending_bytes > big->pending_bytes))
+        big = f;
+    }
+    if (!big)
+      return;
+    cpm_report_add (t->report, "capture.limit-bytes", CPM_SEVERITY_WARNING, NULL, NULL, 0,
+                    "flow %s: more than %" G_GSIZE_FORMAT " bytes held for reassembly; "
+                    "not waiting for missing bytes any longer", big->name, t->max_bytes);
+    flow_skip_gap (t, big);
+    flow_deliver (t, big);
+  }
+}
+
+void
+cpm_tcp_flows_segment (CpmTcpFlows *t, const char *name, guint32 seq, gboolean syn,
+                       gboolean fin, const guint8 *data, gsize len, guint frame, gint64 time_us)
+{
+  Flow *f = flow_get (t, name);
+  Segment *s;
+
+  (void) fin;
+  if (!f)
+    return;
+  if (syn && !f->saw_syn) {
+    f->saw_syn = f->started = TRUE;
+    f->isn = f->next = seq + 1;
+    seq++;
+  } else if (syn) {
+    seq++; /* a retransmitted SYN carries no stream bytes */
+  }
+  if (len == 0)
+    goto deliver;
+  if (f->started && seq_diff (seq + (guint32) len, f->next) <= 0) {
+    t->retransmissions++;
+    return;
+  }
+  s = g_new0 (Segment, 1);
+  s->seq = seq;
+  s->data = g_bytes_new (data, len);
+  s->frame = frame;
+  s->time_us = time_us;
+  f->pending = g_list_insert_sorted (f->pending, s, segment_cmp);
+  f->pending_bytes += len;
+  t->held += len;
+deliver:
+  if (f->started)
+    flow_deliver (t, f);
+  enforce_limit (t);
+}
+
+void
+cpm_tcp_flows_finish (CpmTcpFlows *t)
+{
+  for (guint i = 0; i < t->order->len; i++) {
+    Flow *f = t->order->pdata[i];
+    if (!f->started)
+      flow_skip_gap (t, f);
+    flow_deliver (t, f);
+    while (f->pending) {
+      flow_skip_gap (t, f);
+      flow_deliver (t, f);
+    }
+  }
+}
