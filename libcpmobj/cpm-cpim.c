@@ -930,10 +930,12 @@ case_variant (const CpmCpim *cpim, const char *name)
 }
 
 /* RFC 3862 4.1 and 4.2 define From (the sender) and To (a recipient);
- * RFC 3862 leaves the set of required fields to the application (6), and
- * the CPM uses of CPIM (MSRP chat, pager and large-mode messages, IMDN)
- * require both -- Table 1 copies From and To from the CPIM headers for
- * group chat messages. A missing one is therefore an error. */
+ * RFC 3862 leaves which fields a message must carry to the protocol that
+ * uses CPIM, and the CPM uses (MSRP chat, pager and large-mode messages,
+ * IMDN) carry both -- Table 1 even copies From and To from the CPIM headers
+ * for group chat messages. A missing one is therefore an error. (Only the
+ * table of contents of RFC 3862 could be consulted for the section numbers:
+ * 4.1 From, 4.2 To, 4.4 DateTime, 4.6 NS.) */
 static void
 check_addresses (Check *c)
 {
