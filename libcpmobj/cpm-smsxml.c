@@ -31,6 +31,7 @@ typedef struct {
   gsize out_pos;
   gboolean eof;
   gboolean write_refs; /* document not in UTF-8: write one reference instead */
+  char *encoding;      /* the declared encoding, or NULL */
   gboolean sniffed;
   guint64 *repaired;
   GError *error;
@@ -146,6 +147,8 @@ sniff_encoding (SurrogateFilter *f, const guint8 *p, gsize len)
   enc += 10;
   f->write_refs = g_ascii_strncasecmp (enc, "utf-8", 5) != 0 &&
                   g_ascii_strncasecmp (enc, "utf8", 4) != 0;
+  if (f->write_refs)
+    f->encoding = g_strndup (enc, strcspn (enc, "'\" ?"));
 }
 
 static gboolean
@@ -192,23 +195,42 @@ filter_read (void *context, char *buffer, int len)
   return len;
 }
 
-static int
-filter_close (void *context)
-{
-  (void) context;
-  return 0;
-}
-
 /* ------------------------------------------------------------------------
  * Records.
+ *
+ * The filtered bytes are cut into records (<sms .../> and <mms>...</mms>)
+ * by a small quote-aware scanner, and each record is parsed on its own by
+ * libxml2's streaming reader. A damaged record (not well-formed, cut short,
+ * too large) is then one skipped record named by its line and every other
+ * record still converts: parsing the document as one would stop at the
+ * first damage, losing also the records of the parse chunk before it.
+ * A '<' can never appear inside a tag of well-formed XML, so the scanner
+ * resynchronises at the next '<' after any damage. The document level
+ * (<smses>, comments, the XML declaration) carries no message and is
+ * skipped, not checked.
  * ------------------------------------------------------------------------ */
+
+typedef enum {
+  MODE_SEEK,    /* looking for the next '<' */
+  MODE_SKIP_TO, /* inside a comment, PI or declaration, up to s->needle */
+  MODE_TAG,     /* inside a start tag (quote-aware) */
+  MODE_CONTENT, /* inside <mms>...</mms> (or a non-empty <sms>) */
+} ScanMode;
 
 typedef struct {
   SurrogateFilter filter;
-  xmlTextReaderPtr xml;
+  GByteArray *buf;     /* filtered bytes not consumed yet */
+  guint64 line;        /* line of buf->data[0] */
+  gboolean eof;
+  ScanMode mode;
+  const char *needle;
+  char kind;           /* 's', 'm', or 0 for a tag that is no record */
+  char quote;
+  gsize pos;           /* where the scan resumes */
+  guint64 record_line;
+  xmlTextReaderPtr xml; /* the current record's reader */
   char *xml_error;
   int xml_error_line;
-  gboolean done;
 } SmsXml;
 
 static void
@@ -270,9 +292,10 @@ set_date (CpmLegacyMessage *m, const char *value)
 static char *
 source_at (CpmLegacyReader *reader, SmsXml *s)
 {
-  /* The element's own line: the parser itself has read ahead. */
-  return g_strdup_printf ("%s:%ld", reader->name ? reader->name : "-",
-                          xmlGetLineNo (xmlTextReaderCurrentNode (s->xml)));
+  long in_record = xmlGetLineNo (xmlTextReaderCurrentNode (s->xml));
+
+  return g_strdup_printf ("%s:%" G_GUINT64_FORMAT, reader->name ? reader->name : "-",
+                          s->record_line + (guint64) MAX (in_record, 1) - 1);
 }
 
 static CpmLegacyMessage *
@@ -432,35 +455,275 @@ read_mms (CpmLegacyReader *reader, SmsXml *s)
   return m;
 }
 
+/* ---- the scanner ---- */
+
+static void
+consume (SmsXml *s, gsize n)
+{
+  if (n == 0)
+    return;
+  for (const guint8 *p = s->buf->data, *end = p + n; (p = memchr (p, '\n', (gsize) (end - p)));
+       p++)
+    s->line++;
+  g_byte_array_remove_range (s->buf, 0, (guint) n);
+  s->pos = s->pos > n ? s->pos - n : 0;
+}
+
+static gboolean
+fill (SmsXml *s, GError **error)
+{
+  char chunk[CHUNK];
+  int n = filter_read (&s->filter, chunk, sizeof chunk);
+
+  if (n < 0) {
+    g_propagate_error (error, g_steal_pointer (&s->filter.error));
+    return FALSE;
+  }
+  if (n == 0)
+    s->eof = TRUE;
+  g_byte_array_append (s->buf, (const guint8 *) chunk, (guint) n);
+  return TRUE;
+}
+
+static gboolean
+has_prefix_at (const SmsXml *s, gsize at, const char *prefix)
+{
+  gsize n = strlen (prefix);
+
+  return s->buf->len - at >= n && memcmp (s->buf->data + at, prefix, n) == 0;
+}
+
+/* "<sms" or "<mms" followed by white space, "/" or ">". */
+static char
+record_tag_at (const SmsXml *s, gsize at)
+{
+  const guint8 *p = s->buf->data + at;
+
+  if (s->buf->len - at < 5 || (p[4] != '/' && p[4] != '>' && !g_ascii_isspace (p[4])))
+    return 0;
+  if (memcmp (p, "<sms", 4) == 0)
+    return 's';
+  if (memcmp (p, "<mms", 4) == 0)
+    return 'm';
+  return 0;
+}
+
+typedef enum { STEP_MORE, STEP_AGAIN, STEP_RECORD } Step;
+
+static Step
+seek (SmsXml *s)
+{
+  const guint8 *lt = s->buf->len ? memchr (s->buf->data, '<', s->buf->len) : NULL;
+
+  if (!lt) {
+    consume (s, s->buf->len);
+    return STEP_MORE;
+  }
+  consume (s, (gsize) (lt - s->buf->data));
+  if (s->buf->len < 6 && !s->eof)
+    return STEP_MORE;
+  s->pos = 1;
+  s->needle = has_prefix_at (s, 0, "<!--") ? "-->" : has_prefix_at (s, 0, "<?") ? "?>"
+            : has_prefix_at (s, 0, "<!") ? ">" : NULL;
+  if (s->needle) {
+    s->mode = MODE_SKIP_TO;
+    return STEP_AGAIN;
+  }
+  s->kind = record_tag_at (s, 0);
+  s->quote = 0;
+  s->record_line = s->line;
+  s->mode = MODE_TAG;
+  return STEP_AGAIN;
+}
+
+static Step
+skip_to (SmsXml *s)
+{
+  gsize n = strlen (s->needle);
+  const guint8 *hit = s->pos < s->buf->len
+                        ? memmem (s->buf->data + s->pos, s->buf->len - s->pos, s->needle, n) : NULL;
+
+  if (!hit) {
+    s->pos = s->buf->len >= n ? s->buf->len - n + 1 : 0;
+    return STEP_MORE;
+  }
+  consume (s, (gsize) (hit - s->buf->data) + n);
+  s->mode = MODE_SEEK;
+  return STEP_AGAIN;
+}
+
+/* Ends a tag that is no record: the scan goes on after it (or at the '<'
+ * that broke it). */
+static Step
+end_other_tag (SmsXml *s, gsize next)
+{
+  consume (s, next);
+  s->mode = MODE_SEEK;
+  return STEP_AGAIN;
+}
+
+static Step
+start_tag (SmsXml *s)
+{
+  const guint8 *d = s->buf->data;
+
+  for (gsize i = s->pos; i < s->buf->len; i++) {
+    guint8 c = d[i];
+    if (c == '<') { /* damage: no tag holds a '<' */
+      if (!s->kind)
+        return end_other_tag (s, i);
+      s->pos = i;
+      return STEP_RECORD;
+    }
+    if (s->quote) {
+      if (c == (guint8) s->quote)
+        s->quote = 0;
+    } else if (c == '"' || c == '\'') {
+      s->quote = (char) c;
+    } else if (c == '>') {
+      if (!s->kind)
+        return end_other_tag (s, i + 1);
+      s->pos = i + 1;
+      if (d[i - 1] == '/')
+        return STEP_RECORD;
+      s->mode = MODE_CONTENT;
+      return STEP_AGAIN;
+    }
+  }
+  s->pos = s->buf->len;
+  return STEP_MORE;
+}
+
+/* Inside <mms>: the record ends after its end tag, or before the start of
+ * the next record (then it is cut, and libxml2 says so). */
+static Step
+content (SmsXml *s)
+{
+  const char *end_tag = s->kind == 'm' ? "</mms>" : "</sms>";
+
+  for (;;) {
+    const guint8 *lt = s->pos < s->buf->len
+                         ? memchr (s->buf->data + s->pos, '<', s->buf->len - s->pos) : NULL;
+    gsize i;
+
+    if (!lt) {
+      s->pos = s->buf->len;
+      return STEP_MORE;
+    }
+    i = (gsize) (lt - s->buf->data);
+    if (s->buf->len - i < 7 && !s->eof) {
+      s->pos = i;
+      return STEP_MORE;
+    }
+    if (has_prefix_at (s, i, end_tag)) {
+      s->pos = i + 6;
+      return STEP_RECORD;
+    }
+    if (record_tag_at (s, i) || has_prefix_at (s, i, "</smses")) {
+      s->pos = i;
+      return STEP_RECORD;
+    }
+    s->pos = i + 1;
+  }
+}
+
+static Step
+step (SmsXml *s)
+{
+  switch (s->mode) {
+  case MODE_SEEK: return seek (s);
+  case MODE_SKIP_TO: return skip_to (s);
+  case MODE_TAG: return start_tag (s);
+  case MODE_CONTENT: default: return content (s);
+  }
+}
+
+/* ---- one record ---- */
+
+static CpmLegacyMessage *
+skipped_record (CpmLegacyReader *reader, SmsXml *s, const char *reason)
+{
+  CpmLegacyMessage *m = cpm_legacy_message_new (s->kind == 'm' ? CPM_KIND_MMS : CPM_KIND_SMS);
+
+  m->source = g_strdup_printf ("%s:%" G_GUINT64_FORMAT, reader->name ? reader->name : "-",
+                               s->record_line);
+  cpm_legacy_message_set_skip (m, "%s", reason);
+  return m;
+}
+
+static CpmLegacyMessage *
+parse_record (CpmLegacyReader *reader, SmsXml *s, gsize len)
+{
+  /* No network, no DTD, no entity substitution: the export is data from
+   * an unknown device. XML_PARSE_HUGE because MMS parts arrive as base64
+   * attributes that pass libxml2's 10 MB default; the record size is
+   * bounded by the scanner instead. */
+  int options = XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_HUGE | XML_PARSE_BIG_LINES |
+                XML_PARSE_COMPACT;
+  CpmLegacyMessage *m = NULL;
+
+  g_clear_pointer (&s->xml_error, g_free);
+  s->xml = xmlReaderForMemory ((const char *) s->buf->data, (int) len, reader->name,
+                               s->filter.encoding ? s->filter.encoding : "UTF-8", options);
+  if (!s->xml)
+    return skipped_record (reader, s, "record cannot be parsed");
+  xmlTextReaderSetStructuredErrorHandler (s->xml, on_xml_error, s);
+  while (!m && xmlTextReaderRead (s->xml) == 1) {
+    const char *name = (const char *) xmlTextReaderConstLocalName (s->xml);
+    if (xmlTextReaderNodeType (s->xml) != XML_READER_TYPE_ELEMENT)
+      continue;
+    m = strcmp (name, "sms") == 0 ? read_sms (reader, s) : read_mms (reader, s);
+  }
+  while (xmlTextReaderRead (s->xml) == 1)
+    ;
+  if (s->xml_error) {
+    g_autofree char *reason = g_strdup_printf ("not well-formed XML at line %" G_GUINT64_FORMAT
+                                               ": %s", s->record_line + (guint64) MAX (s->xml_error_line, 1) - 1,
+                                               s->xml_error);
+    g_clear_pointer (&m, cpm_legacy_message_unref);
+    m = skipped_record (reader, s, reason);
+  }
+  g_clear_pointer (&s->xml, xmlFreeTextReader);
+  return m ? m : skipped_record (reader, s, "record cannot be parsed");
+}
+
 static CpmLegacyMessage *
 smsxml_next (CpmLegacyReader *reader, gpointer impl, GError **error)
 {
   SmsXml *s = impl;
-  int ret;
+  gsize max = cpm_limits_default ()->max_object_size * 2;
 
-  if (s->done)
-    return NULL;
-  while ((ret = xmlTextReaderRead (s->xml)) == 1) {
-    const char *name;
+  for (;;) {
+    Step r = step (s);
+    CpmLegacyMessage *m;
 
-    if (xmlTextReaderNodeType (s->xml) != XML_READER_TYPE_ELEMENT)
+    if (r == STEP_RECORD) {
+      gsize len = s->pos;
+      m = parse_record (reader, s, len);
+      consume (s, len);
+      s->mode = MODE_SEEK;
+      return m;
+    }
+    if (r == STEP_AGAIN)
       continue;
-    name = (const char *) xmlTextReaderConstLocalName (s->xml);
-    if (strcmp (name, "sms") == 0)
-      return read_sms (reader, s);
-    if (strcmp (name, "mms") == 0)
-      return read_mms (reader, s);
+    if (s->kind && (s->mode == MODE_TAG || s->mode == MODE_CONTENT) && s->buf->len > max) {
+      /* Drop what there is; the rest of the record is skipped by the
+       * scanner as tags that are no record. */
+      m = skipped_record (reader, s, "record larger than the object size limit");
+      consume (s, s->buf->len);
+      s->mode = MODE_SEEK;
+      return m;
+    }
+    if (s->eof) {
+      gboolean cut = s->kind && (s->mode == MODE_TAG || s->mode == MODE_CONTENT);
+      consume (s, s->buf->len);
+      s->mode = MODE_SEEK;
+      s->kind = 0;
+      return cut ? skipped_record (reader, s, "record cut by the end of the input") : NULL;
+    }
+    if (!fill (s, error))
+      return NULL;
   }
-  s->done = TRUE;
-  if (s->filter.error) {
-    g_propagate_error (error, g_steal_pointer (&s->filter.error));
-    return NULL;
-  }
-  if (ret < 0 || s->xml_error)
-    g_set_error (error, CPM_ERROR, CPM_ERROR_XML, "%s:%d: not well-formed XML: %s",
-                 reader->name ? reader->name : "-", s->xml_error_line,
-                 s->xml_error ? s->xml_error : "parse error");
-  return NULL;
 }
 
 static void
@@ -470,9 +733,11 @@ smsxml_free (gpointer impl)
 
   if (s->xml)
     xmlFreeTextReader (s->xml);
+  g_byte_array_unref (s->buf);
   g_byte_array_unref (s->filter.carry);
   g_byte_array_unref (s->filter.out);
   g_clear_error (&s->filter.error);
+  g_free (s->filter.encoding);
   g_free (s->xml_error);
   g_free (s);
 }
@@ -488,17 +753,8 @@ cpm_smsxml_reader_init (CpmLegacyReader *reader)
   s->filter.carry = g_byte_array_new ();
   s->filter.out = g_byte_array_new ();
   s->filter.repaired = &reader->repaired;
-  /* No network, no DTD, no entity substitution: the export is data from an
-   * unknown device. XML_PARSE_HUGE because MMS parts arrive as base64
-   * attributes that pass libxml2's 10 MB default; memory stays bounded by
-   * the largest record. */
-  s->xml = xmlReaderForIO (filter_read, filter_close, &s->filter, reader->name, NULL,
-                           XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_HUGE | XML_PARSE_BIG_LINES |
-                           XML_PARSE_COMPACT);
-  if (s->xml)
-    xmlTextReaderSetStructuredErrorHandler (s->xml, on_xml_error, s);
-  else
-    s->done = TRUE;
+  s->buf = g_byte_array_new ();
+  s->line = 1;
   reader->klass = &smsxml_class;
   reader->impl = s;
 }

@@ -268,19 +268,43 @@ test_broken_record (void)
   read_clear (&r);
 }
 
+/* A record that is not well-formed XML in the middle of the export is one
+ * skipped record naming its line; every record around it comes back. */
 static void
 test_not_wellformed (void)
 {
   Read r = read_file ("sms/export-not-wellformed.xml", 0);
+  const CpmLegacyMessage *bad;
 
-  /* libxml2 parses ahead: the records of the last chunk (512 bytes) before
-   * the damage are lost with it; all earlier ones come back. */
-  g_assert_cmpuint (r.records->len, >=, 17);
-  g_assert_cmpuint (r.records->len, <, 21);
-  g_assert_cmpstr (rec (&r, 0)->text, ==, "Message 1 before the damage");
-  g_assert_error (r.error, CPM_ERROR, CPM_ERROR_XML);
-  g_test_message ("%s", r.error->message);
-  g_assert_nonnull (strstr (r.error->message, "export-not-wellformed.xml:23"));
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (r.records->len, ==, 26);
+  for (guint i = 0; i < 26; i++)
+    if (i != 20)
+      g_assert_null (rec (&r, i)->skip_reason);
+  bad = rec (&r, 20);
+  g_assert_true (g_str_has_prefix (bad->skip_reason, "not well-formed XML at line 23: "));
+  g_assert_true (g_str_has_suffix (bad->source, "export-not-wellformed.xml:23"));
+  g_assert_cmpstr (rec (&r, 19)->text, ==, "Message 20 before the damage");
+  g_assert_cmpstr (rec (&r, 21)->text, ==, "After 1");
+  read_clear (&r);
+}
+
+/* An export cut in the middle of a record: the records before it, and the
+ * cut one named. */
+static void
+test_cut (void)
+{
+  g_autoptr (GBytes) whole = cpm_test_load ("sms/export-sample.xml");
+  const char *data = g_bytes_get_data (whole, NULL);
+  const char *img = strstr (data, "IMG_0001.png\" chset");
+  g_autoptr (GInputStream) in = g_memory_input_stream_new_from_data (data, img - data, NULL);
+  Read r = read_stream (in, "cut.xml");
+
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (r.records->len, ==, 8);
+  g_assert_null (rec (&r, 6)->skip_reason);
+  g_assert_cmpstr (rec (&r, 7)->skip_reason, ==, "record cut by the end of the input");
+  g_assert_true (g_str_has_suffix (rec (&r, 7)->source, "cut.xml:12"));
   read_clear (&r);
 }
 
@@ -350,6 +374,7 @@ main (int argc, char **argv)
   g_test_add_func ("/smsxml/latin1", test_latin1);
   g_test_add_func ("/smsxml/broken-record", test_broken_record);
   g_test_add_func ("/smsxml/not-wellformed", test_not_wellformed);
+  g_test_add_func ("/smsxml/cut", test_cut);
   g_test_add_func ("/smsxml/no-entities", test_no_entities);
   g_test_add_func ("/smsxml/hostile", test_hostile);
   g_test_add_func ("/smsxml/detect", test_detect);
