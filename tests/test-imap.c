@@ -349,6 +349,262 @@ test_bad_url (void)
   g_assert_error (error, CPM_IMAP_ERROR, CPM_IMAP_ERROR_URL);
 }
 
+
+/* ---- a scripted fake server on the loopback ------------------------------ */
+
+/* Each command the client sends (with its literals) is answered with the
+ * next reply; a NULL reply closes the connection. Synchronizing literals
+ * get a "+" continuation first. Everything received is kept. */
+typedef struct {
+  GSocketListener *listener;
+  guint16 port;
+  const char *greeting;
+  const char *const *replies;
+  GString *received;
+  GThread *thread;
+} Fake;
+
+static gboolean
+fake_read_more (GInputStream *in, GByteArray *buf)
+{
+  guint8 tmp[4096];
+  gssize n = g_input_stream_read (in, tmp, sizeof tmp, NULL, NULL);
+  if (n <= 0)
+    return FALSE;
+  g_byte_array_append (buf, tmp, (guint) n);
+  return TRUE;
+}
+
+/* Reads one whole command into @fake->received. */
+static gboolean
+fake_read_command (Fake *fake, GInputStream *in, GOutputStream *out, GByteArray *buf)
+{
+  for (;;) {
+    guint8 *eol;
+    while ((eol = buf->len ? memchr (buf->data, '\n', buf->len) : NULL) == NULL)
+      if (!fake_read_more (in, buf))
+        return FALSE;
+    gsize len = (gsize) (eol - buf->data) + 1;
+    g_string_append_len (fake->received, (const char *) buf->data, (gssize) len);
+    g_autofree char *line = g_strndup ((const char *) buf->data, len);
+    g_byte_array_remove_range (buf, 0, (guint) len);
+    g_strchomp (line);
+    char *brace = strrchr (line, '{');
+    if (line[0] == '\0' || brace == NULL || line[strlen (line) - 1] != '}')
+      return TRUE;
+    gboolean plus = strstr (brace, "+}") != NULL;
+    gsize n = (gsize) g_ascii_strtoull (brace + 1, NULL, 10);
+    if (!plus)
+      g_output_stream_write_all (out, "+ go on\r\n", 9, NULL, NULL, NULL);
+    while (buf->len < n)
+      if (!fake_read_more (in, buf))
+        return FALSE;
+    g_string_append_len (fake->received, (const char *) buf->data, (gssize) n);
+    g_byte_array_remove_range (buf, 0, (guint) n);
+  }
+}
+
+static gpointer
+fake_serve (gpointer data)
+{
+  Fake *fake = data;
+  g_autoptr(GSocketConnection) conn = g_socket_listener_accept (fake->listener, NULL, NULL, NULL);
+  if (conn == NULL)
+    return NULL;
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  g_output_stream_write_all (out, fake->greeting, strlen (fake->greeting), NULL, NULL, NULL);
+  for (const char *const *r = fake->replies; *r; r++) {
+    if (!fake_read_command (fake, in, out, buf))
+      break;
+    g_output_stream_write_all (out, *r, strlen (*r), NULL, NULL, NULL);
+  }
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  return NULL;
+}
+
+static Fake *
+fake_start (const char *greeting, const char *const *replies)
+{
+  Fake *fake = g_new0 (Fake, 1);
+  fake->greeting = greeting;
+  fake->replies = replies;
+  fake->received = g_string_new (NULL);
+  fake->listener = g_socket_listener_new ();
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  g_assert_true (g_socket_listener_add_address (fake->listener, addr, G_SOCKET_TYPE_STREAM,
+                                                G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error));
+  g_assert_no_error (error);
+  fake->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  fake->thread = g_thread_new ("fake-imap", fake_serve, fake);
+  return fake;
+}
+
+static char *
+fake_url (Fake *fake)
+{
+  return g_strdup_printf ("imap://127.0.0.1:%u", fake->port);
+}
+
+/* Joins the server thread and returns what the client sent. */
+static char *
+fake_finish (Fake *fake)
+{
+  g_thread_join (fake->thread);
+  g_socket_listener_close (fake->listener);
+  g_object_unref (fake->listener);
+  char *received = g_string_free (fake->received, FALSE);
+  g_free (fake);
+  return received;
+}
+
+/* Without AUTH=PLAIN: LOGIN with quoted strings; without LITERAL+: the
+ * client waits for "+" before each literal. */
+static void
+test_fake_login_and_synchronizing_literal (void)
+{
+  static const char *const replies[] = {
+    "C1 OK [CAPABILITY IMAP4rev1 UIDPLUS] logged in\r\n",
+    "* LIST (\\Noselect) \".\" \"\"\r\nC2 OK done\r\n",
+    /* a NO without ALREADYEXISTS: a LIST tells the folder is there */
+    "C3 NO Mailbox exists already\r\n",
+    "* LIST (\\HasNoChildren) \".\" top\r\nC4 OK listed\r\n",
+    "C5 NO [TRYCREATE] no such folder\r\n",
+    "C6 OK created\r\n",
+    "C7 OK [APPENDUID 9 42] stored\r\n",
+    NULL,
+  };
+  Fake *fake = fake_start ("* OK [CAPABILITY IMAP4rev1 UIDPLUS] fake ready\r\n", replies);
+  g_autofree char *url = fake_url (fake);
+  g_autoptr(CpmImapClient) c = cpm_imap_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_assert_true (cpm_imap_client_connect (c, url, 0, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (cpm_imap_client_is_tls (c));
+  g_assert_true (cpm_imap_client_login (c, "u", "p \"w\"", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cpm_imap_client_get_separator (c, &error), ==, '.');
+  g_assert_true (cpm_imap_client_create (c, "top", &error));
+  g_autoptr(GBytes) obj = g_bytes_new_static ("Subject: x\r\n\r\nhi\r\n", 18);
+  const char *flags[] = { "\\Seen", NULL };
+  guint32 validity = 0, uid = 0;
+  g_assert_true (cpm_imap_client_append (c, "top/sub", obj, flags, NULL, &validity, &uid, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (validity, ==, 9);
+  g_assert_cmpuint (uid, ==, 42);
+  g_clear_pointer (&c, cpm_imap_client_unref);
+  g_autofree char *sent = fake_finish (fake);
+  g_assert_cmpstr (sent, ==,
+                   "C1 LOGIN \"u\" \"p \\\"w\\\"\"\r\n"
+                   "C2 LIST \"\" \"\"\r\n"
+                   "C3 CREATE \"top\"\r\n"
+                   "C4 LIST \"\" \"top\"\r\n"
+                   /* TRYCREATE: the folder "top.sub" is made, then APPEND again */
+                   "C5 APPEND \"top.sub\" (\\Seen) {18}\r\nSubject: x\r\n\r\nhi\r\n\r\n"
+                   "C6 CREATE \"top.sub\"\r\n"
+                   "C7 APPEND \"top.sub\" (\\Seen) {18}\r\nSubject: x\r\n\r\nhi\r\n\r\n");
+}
+
+/* A server without UIDPLUS gets nothing; an OK without APPENDUID is an
+ * error although the object was stored. */
+static void
+test_fake_uidplus_required (void)
+{
+  static const char *const replies[] = {
+    "C1 OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR LITERAL+] hello\r\n",
+    NULL,
+  };
+  Fake *fake = fake_start ("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR LITERAL+] hi\r\n",
+                           replies);
+  g_autofree char *url = fake_url (fake);
+  g_autoptr(CpmImapClient) c = cpm_imap_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_assert_true (cpm_imap_client_connect (c, url, 0, NULL, &error));
+  g_assert_true (cpm_imap_client_login (c, "u", "secret", &error));
+  g_autoptr(GBytes) obj = g_bytes_new_static ("Subject: x\r\n\r\n", 14);
+  g_assert_false (cpm_imap_client_append (c, "INBOX", obj, NULL, NULL, NULL, NULL, &error));
+  g_assert_error (error, CPM_IMAP_ERROR, CPM_IMAP_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, "UIDPLUS"));
+  g_clear_pointer (&c, cpm_imap_client_unref);
+  g_autofree char *sent = fake_finish (fake);
+  /* AUTHENTICATE PLAIN with the initial response: base64 of "\0u\0secret" */
+  g_assert_cmpstr (sent, ==, "C1 AUTHENTICATE PLAIN AHUAc2VjcmV0\r\n");
+}
+
+static void
+test_fake_no_appenduid (void)
+{
+  static const char *const replies[] = {
+    "* LIST (\\Noselect) \"/\" \"\"\r\nC1 OK done\r\n",
+    "C2 OK stored, no code\r\n",
+    NULL,
+  };
+  Fake *fake = fake_start ("* PREAUTH [CAPABILITY IMAP4rev1 UIDPLUS LITERAL+] welcome\r\n",
+                           replies);
+  g_autofree char *url = fake_url (fake);
+  g_autoptr(CpmImapClient) c = cpm_imap_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_assert_true (cpm_imap_client_connect (c, url, 0, NULL, &error));
+  g_assert_true (cpm_imap_client_login (c, "u", "unused", &error)); /* PREAUTH */
+  g_autoptr(GBytes) obj = g_bytes_new_static ("Subject: x\r\n\r\n", 14);
+  g_assert_false (cpm_imap_client_append (c, "INBOX", obj, NULL, NULL, NULL, NULL, &error));
+  g_assert_error (error, CPM_IMAP_ERROR, CPM_IMAP_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, "no APPENDUID"));
+  g_clear_pointer (&c, cpm_imap_client_unref);
+  g_autofree char *sent = fake_finish (fake);
+  /* LITERAL+: no waiting for "+" */
+  g_assert_nonnull (strstr (sent, "C2 APPEND \"INBOX\" {14+}\r\nSubject: x\r\n\r\n\r\n"));
+}
+
+static void
+test_fake_bye_and_garbage (void)
+{
+  static const char *const bye[] = { "* BYE shutting down for maintenance\r\n", NULL };
+  Fake *fake = fake_start ("* OK [CAPABILITY IMAP4rev1 UIDPLUS AUTH=PLAIN SASL-IR] hi\r\n", bye);
+  g_autofree char *url = fake_url (fake);
+  g_autoptr(CpmImapClient) c = cpm_imap_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_assert_true (cpm_imap_client_connect (c, url, 0, NULL, &error));
+  g_assert_false (cpm_imap_client_login (c, "u", "pw", &error));
+  g_assert_error (error, CPM_IMAP_ERROR, CPM_IMAP_ERROR_CLOSED);
+  g_assert_nonnull (strstr (error->message, "BYE shutting down for maintenance"));
+  g_clear_error (&error);
+  /* a closed client fails cleanly */
+  g_assert_false (cpm_imap_client_create (c, "x", &error));
+  g_assert_error (error, CPM_IMAP_ERROR, CPM_IMAP_ERROR_CLOSED);
+  g_clear_error (&error);
+  g_free (fake_finish (fake));
+
+  static const char *const none[] = { NULL };
+  Fake *http = fake_start ("HTTP/1.1 400 Bad Request\r\n\r\n", none);
+  g_autofree char *url2 = fake_url (http);
+  g_autoptr(CpmImapClient) c2 = cpm_imap_client_new ();
+  g_assert_false (cpm_imap_client_connect (c2, url2, 0, NULL, &error));
+  g_assert_error (error, CPM_IMAP_ERROR, CPM_IMAP_ERROR_PROTOCOL);
+  g_clear_pointer (&c2, cpm_imap_client_unref);
+  g_free (fake_finish (http));
+}
+
+/* No STARTTLS on offer: with REQUIRE_TLS the client does not log in. */
+static void
+test_fake_require_tls (void)
+{
+  static const char *const none[] = { NULL };
+  Fake *fake = fake_start ("* OK [CAPABILITY IMAP4rev1 UIDPLUS AUTH=PLAIN] hi\r\n", none);
+  g_autofree char *url = fake_url (fake);
+  g_autoptr(CpmImapClient) c = cpm_imap_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_assert_false (cpm_imap_client_connect (c, url, CPM_IMAP_CONNECT_REQUIRE_TLS, NULL, &error));
+  g_assert_error (error, CPM_IMAP_ERROR, CPM_IMAP_ERROR_TLS);
+  g_clear_pointer (&c, cpm_imap_client_unref);
+  g_autofree char *sent = fake_finish (fake);
+  g_assert_cmpstr (sent, ==, "");
+}
+
 /* ---- live server ------------------------------------------------------ */
 
 static char *
@@ -518,6 +774,12 @@ main (int argc, char **argv)
   g_test_add_func ("/imap/parse/line-bound", test_line_bound);
   g_test_add_func ("/imap/format/quote-and-date", test_quote_and_date);
   g_test_add_func ("/imap/client/bad-url", test_bad_url);
+  g_test_add_func ("/imap/fake/login-and-synchronizing-literal",
+                   test_fake_login_and_synchronizing_literal);
+  g_test_add_func ("/imap/fake/uidplus-required", test_fake_uidplus_required);
+  g_test_add_func ("/imap/fake/no-appenduid", test_fake_no_appenduid);
+  g_test_add_func ("/imap/fake/bye-and-garbage", test_fake_bye_and_garbage);
+  g_test_add_func ("/imap/fake/require-tls", test_fake_require_tls);
   g_test_add_func ("/imap/live/roundtrip", test_live_roundtrip);
   g_test_add_func ("/imap/live/tls", test_live_tls);
   g_test_add_func ("/imap/live/refusals", test_live_refusals);
