@@ -1,0 +1,344 @@
+/* Capture reading: formats, link layers, IP versions, TCP streams, text
+ * logs, and the damage reports (fragments, gaps, cut files).
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "harness.h"
+
+#include "cpm-capture-private.h"
+
+#include <string.h>
+
+typedef struct {
+  CpmCaptureProtocol protocol;
+  GBytes *bytes;
+  gint64 time_us;
+  char *source;
+  gboolean truncated;
+} Msg;
+
+static void
+msg_free (Msg *m)
+{
+  g_bytes_unref (m->bytes);
+  g_free (m->source);
+  g_free (m);
+}
+
+static void
+collect (const CpmCaptureMessage *cm, gpointer user_data)
+{
+  Msg *m = g_new0 (Msg, 1);
+
+  m->protocol = cm->protocol;
+  m->bytes = g_bytes_new (cm->data, cm->len);
+  m->time_us = cm->time_us;
+  m->source = g_strdup (cm->source);
+  m->truncated = cm->truncated;
+  g_ptr_array_add (user_data, m);
+}
+
+static GPtrArray *
+read_bytes (GBytes *bytes, const char *name, CpmReport *report)
+{
+  g_autoptr (GInputStream) in = g_memory_input_stream_new_from_bytes (bytes);
+  g_autoptr (GError) error = NULL;
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) msg_free);
+  gsize n = 0;
+  const guint8 *d = g_bytes_get_data (bytes, &n);
+
+  g_assert_true (cpm_capture_read (in, name, cpm_capture_detect_format (d, n), NULL, collect, out,
+                                   report, &error));
+  g_assert_no_error (error);
+  return out;
+}
+
+static GPtrArray *
+read_fixture (const char *name, CpmReport *report)
+{
+  g_autofree char *rel = g_strconcat ("capture/", name, NULL);
+  g_autoptr (GBytes) bytes = cpm_test_load (rel);
+
+  return read_bytes (bytes, name, report);
+}
+
+static gboolean
+starts (const Msg *m, const char *prefix)
+{
+  gsize n = 0;
+  const char *d = g_bytes_get_data (m->bytes, &n);
+
+  return n >= strlen (prefix) && memcmp (d, prefix, strlen (prefix)) == 0;
+}
+
+static void
+test_detect (void)
+{
+  static const struct { const char *file; CpmCaptureFormat format; } cases[] = {
+    { "capture/chat-1to1.pcap", CPM_CAPTURE_FORMAT_PCAP },
+    { "capture/group-chat.pcapng", CPM_CAPTURE_FORMAT_PCAPNG },
+    { "capture/pager-lf.txt", CPM_CAPTURE_FORMAT_TEXT },
+    { "capture/pager-plain.txt", CPM_CAPTURE_FORMAT_TEXT },
+    { "capture/chat-crlf.txt", CPM_CAPTURE_FORMAT_TEXT },
+    { "capture/message.cpim", CPM_CAPTURE_FORMAT_CPIM },
+    /* a stored object holds a CPIM body but is no capture */
+    { "samples/chat-message.eml", CPM_CAPTURE_FORMAT_UNKNOWN },
+    { "sms/export-sample.xml", CPM_CAPTURE_FORMAT_UNKNOWN },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GBytes) b = cpm_test_load (cases[i].file);
+    gsize n = 0;
+    const guint8 *d = g_bytes_get_data (b, &n);
+    g_assert_cmpint (cpm_capture_detect_format (d, MIN (n, 4096)), ==, cases[i].format);
+  }
+}
+
+/* chat-1to1: INVITE, 200, ACK over UDP; over TCP a SEND split into 60-byte
+ * segments with two of them swapped, its 200, a message in three chunks
+ * whose first segment is sent twice, a reply, an IMDN; then BYE. */
+static void
+test_chat_links (void)
+{
+  static const char *const files[] = { "chat-1to1.pcap", "chat-1to1-vlan.pcap",
+                                       "chat-1to1-ipv6-sll.pcap", "chat-1to1-ipv6-sll2.pcapng" };
+  static const char *const expect[] = { "INVITE ", "SIP/2.0 200", "ACK ", "MSRP tx01 SEND",
+                                        "MSRP tx01 200", "MSRP tx02-0 SEND", "MSRP tx02-1 SEND",
+                                        "MSRP tx02-2 SEND", "MSRP tx03 SEND", "MSRP tx04 SEND",
+                                        "BYE " };
+  g_autoptr (GPtrArray) v4 = NULL;
+
+  for (guint f = 0; f < G_N_ELEMENTS (files); f++) {
+    g_autoptr (CpmReport) report = cpm_report_new ();
+    GPtrArray *msgs = read_fixture (files[f], report);
+    cpm_test_assert_clean (report);
+    g_assert_cmpuint (msgs->len, ==, G_N_ELEMENTS (expect));
+    for (guint i = 0; i < msgs->len; i++) {
+      const Msg *m = msgs->pdata[i];
+      if (!starts (m, expect[i]))
+        g_error ("%s: message %u is not %s", files[f], i, expect[i]);
+      g_assert_false (m->truncated);
+      g_assert_cmpint (m->protocol, ==, expect[i][0] == 'M' ? CPM_CAPTURE_MSRP : CPM_CAPTURE_SIP);
+    }
+    if (f == 0) {
+      const Msg *first = msgs->pdata[0], *send = msgs->pdata[3];
+      g_assert_cmpint (first->time_us, ==, G_GINT64_CONSTANT (1714564800050000));
+      g_assert_cmpstr (first->source, ==, "chat-1to1.pcap:frame 1");
+      /* the reassembled SEND parses and came from several frames */
+      g_assert_true (g_str_has_prefix (send->source, "chat-1to1.pcap:frames "));
+      CpmMsrpMessage *mm = cpm_msrp_message_parse (g_bytes_get_data (send->bytes, NULL),
+                                                   g_bytes_get_size (send->bytes), NULL);
+      g_assert_nonnull (mm);
+      g_assert_cmpstr (cpm_msrp_message_get_header (mm, "Message-ID"), ==, "msrp-m1");
+      cpm_msrp_message_free (mm);
+      v4 = msgs;
+    } else {
+      /* the same bytes whatever the link layer (IPv6 differs in its addresses) */
+      if (f == 1)
+        for (guint i = 0; i < msgs->len; i++)
+          cpm_test_assert_bytes_equal (((Msg *) msgs->pdata[i])->bytes,
+                                       ((Msg *) v4->pdata[i])->bytes);
+      g_ptr_array_unref (msgs);
+    }
+  }
+}
+
+static void
+test_loopback_and_raw (void)
+{
+  g_autoptr (CpmReport) report = cpm_report_new ();
+  g_autoptr (GPtrArray) pager = read_fixture ("pager-loopback.pcap", report);
+  g_autoptr (GPtrArray) ft = read_fixture ("ft-1to1.pcap", report);
+
+  cpm_test_assert_clean (report);
+  g_assert_cmpuint (pager->len, ==, 4); /* MESSAGE twice, 200, OPTIONS */
+  g_assert_true (starts (pager->pdata[0], "MESSAGE sip:bob@example.com SIP/2.0"));
+  cpm_test_assert_bytes_equal (((Msg *) pager->pdata[0])->bytes, ((Msg *) pager->pdata[1])->bytes);
+  g_assert_true (starts (ft->pdata[0], "INVITE "));
+  g_assert_true (starts (ft->pdata[3], "MSRP fx02-0 SEND"));
+}
+
+static void
+test_cut_file (void)
+{
+  g_autoptr (CpmReport) report = cpm_report_new ();
+  g_autoptr (GPtrArray) msgs = read_fixture ("chat-1to1-cut.pcap", report);
+
+  cpm_test_assert_rules (report, "capture.truncated-file", NULL);
+  /* everything before the cut frame */
+  g_assert_cmpuint (msgs->len, ==, 6);
+  g_assert_true (starts (msgs->pdata[5], "MSRP tx02-0 SEND"));
+}
+
+static void
+test_text (void)
+{
+  g_autoptr (CpmReport) report = cpm_report_new ();
+  g_autoptr (GPtrArray) lf = read_fixture ("pager-lf.txt", report);
+  g_autoptr (GPtrArray) plain = read_fixture ("pager-plain.txt", report);
+  g_autoptr (GPtrArray) udp = read_fixture ("pager-udp.pcap", report);
+  g_autoptr (GPtrArray) chat = read_fixture ("chat-crlf.txt", report);
+  const Msg *m;
+
+  cpm_test_assert_clean (report);
+  g_assert_cmpuint (lf->len, ==, 4);
+  g_assert_cmpuint (plain->len, ==, 4);
+  /* LF text is read as the CRLF the wire had: the same bytes as captured */
+  for (guint i = 0; i < 4; i++) {
+    cpm_test_assert_bytes_equal (((Msg *) lf->pdata[i])->bytes, ((Msg *) udp->pdata[i])->bytes);
+    cpm_test_assert_bytes_equal (((Msg *) plain->pdata[i])->bytes, ((Msg *) udp->pdata[i])->bytes);
+  }
+  m = lf->pdata[1];
+  g_assert_cmpstr (m->source, ==, "pager-lf.txt:line 30");
+  /* the log marker's time: 12:00:01 */
+  g_assert_cmpint (m->time_us, ==, G_GINT64_CONSTANT (1714564801000000));
+  g_assert_cmpint (((Msg *) plain->pdata[0])->time_us, ==, 0);
+  g_assert_cmpuint (chat->len, ==, 11);
+  g_assert_cmpint (((Msg *) chat->pdata[10])->protocol, ==, CPM_CAPTURE_MSRP);
+}
+
+/* ---- hand-made captures for the damage reports ---- */
+
+static void
+put32 (GByteArray *a, guint32 v)
+{
+  g_byte_array_append (a, (const guint8 *) &v, 4);
+}
+
+static GByteArray *
+pcap_new (guint32 linktype)
+{
+  GByteArray *a = g_byte_array_new ();
+
+  put32 (a, 0xa1b2c3d4);
+  put32 (a, 2 | 4u << 16);
+  put32 (a, 0);
+  put32 (a, 0);
+  put32 (a, 65535);
+  put32 (a, linktype);
+  return a;
+}
+
+/* An Ethernet frame with IPv4 (@frag_flags in the flags/offset field) and
+ * a TCP segment (@seq, @flags) or, for @flags 0, a UDP datagram. */
+static void
+pcap_add (GByteArray *a, guint16 frag, guint32 seq, guint8 flags, const char *payload)
+{
+  gsize plen = strlen (payload), l4 = flags ? 20 : 8;
+  gsize total = 20 + l4 + plen, n = 14 + total;
+  guint8 *f = g_malloc0 (n);
+
+  f[12] = 0x08;
+  f[14] = 0x45;
+  f[16] = (guint8) (total >> 8);
+  f[17] = (guint8) total;
+  f[20] = (guint8) (frag >> 8);
+  f[21] = (guint8) frag;
+  f[22] = 64;
+  f[23] = flags ? 6 : 17;
+  memcpy (f + 26, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
+  f[34] = 0x13, f[35] = 0xc4, f[36] = 0x13, f[37] = 0xc5;
+  if (flags) {
+    f[38] = (guint8) (seq >> 24), f[39] = (guint8) (seq >> 16);
+    f[40] = (guint8) (seq >> 8), f[41] = (guint8) seq;
+    f[46] = 5 << 4;
+    f[47] = flags;
+  } else {
+    f[38] = (guint8) ((8 + plen) >> 8), f[39] = (guint8) (8 + plen);
+  }
+  memcpy (f + 14 + 20 + l4, payload, plen);
+  put32 (a, 1714564800);
+  put32 (a, 0);
+  put32 (a, (guint32) n);
+  put32 (a, (guint32) n);
+  g_byte_array_append (a, f, (guint) n);
+  g_free (f);
+}
+
+static void
+test_fragment_and_gap (void)
+{
+  GByteArray *a = pcap_new (1);
+  g_autoptr (CpmReport) report = cpm_report_new ();
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GPtrArray) msgs = NULL;
+  const char *send1 = "MSRP abcd SEND\r\nMessage-ID: m9\r\nByte-Range: 1-10/10\r\n"
+                      "Content-Type: text/plain\r\n\r\n01234";
+  const char *send2 = "MSRP efgh SEND\r\nMessage-ID: m10\r\nContent-Type: text/plain\r\n\r\n"
+                      "x\r\n-------efgh$\r\n";
+
+  pcap_add (a, 0x2000, 0, 0, "MESSAGE sip:b SIP/2.0\r\n");       /* more fragments */
+  pcap_add (a, 0x0000, 99, 0x02, "");                            /* SYN */
+  pcap_add (a, 0x4000, 100, 0x18, send1);                        /* DF set: not a fragment */
+  pcap_add (a, 0x4000, 100 + (guint32) strlen (send1) + 30, 0x18, send2); /* 30 bytes lost */
+  bytes = g_byte_array_free_to_bytes (a);
+  msgs = read_bytes (bytes, "made.pcap", report);
+  cpm_test_assert_rules (report, "capture.ip-fragment", "capture.tcp-gap", NULL);
+  g_assert_cmpuint (msgs->len, ==, 2);
+  /* the SEND cut by the gap comes out as truncated, the next one whole */
+  g_assert_true (((Msg *) msgs->pdata[0])->truncated);
+  g_assert_true (starts (msgs->pdata[0], "MSRP abcd SEND"));
+  g_assert_false (((Msg *) msgs->pdata[1])->truncated);
+  g_assert_true (starts (msgs->pdata[1], "MSRP efgh SEND"));
+}
+
+static void
+test_unknown_link_and_junk (void)
+{
+  GByteArray *a = pcap_new (147);
+  GByteArray *b = pcap_new (1);
+  g_autoptr (CpmReport) r1 = cpm_report_new ();
+  g_autoptr (CpmReport) r2 = cpm_report_new ();
+  g_autoptr (GBytes) b1 = NULL, b2 = NULL;
+  g_autoptr (GPtrArray) m1 = NULL, m2 = NULL;
+
+  pcap_add (a, 0, 0, 0, "MESSAGE sip:b SIP/2.0\r\n\r\n");
+  b1 = g_byte_array_free_to_bytes (a);
+  m1 = read_bytes (b1, "user0.pcap", r1);
+  cpm_test_assert_rules (r1, "capture.link-type", NULL);
+  g_assert_cmpuint (m1->len, ==, 0);
+  /* a flow carrying SIP and other bytes: the other bytes are named */
+  pcap_add (b, 0, 99, 0x02, "");
+  pcap_add (b, 0, 100, 0x18, "GET / HTTP/1.1\r\n\r\nOPTIONS sip:b SIP/2.0\r\nl: 0\r\n\r\n");
+  b2 = g_byte_array_free_to_bytes (b);
+  m2 = read_bytes (b2, "mixed.pcap", r2);
+  g_assert_cmpuint (m2->len, ==, 1);
+  g_assert_true (starts (m2->pdata[0], "OPTIONS sip:b SIP/2.0"));
+  cpm_test_assert_rules (r2, "capture.not-a-message", NULL);
+}
+
+static void
+test_garbage_never_crashes (void)
+{
+  g_autoptr (GBytes) orig = cpm_test_load ("capture/group-chat.pcap");
+  gsize n = 0;
+  const guint8 *d = g_bytes_get_data (orig, &n);
+  GRand *rand = g_rand_new_with_seed (4975);
+
+  /* byte flips and truncations of a real capture: any result, no crash */
+  for (guint round = 0; round < 200; round++) {
+    guint8 *copy = g_memdup2 (d, n);
+    gsize len = round % 2 ? n : (gsize) g_rand_int_range (rand, 24, (gint32) n);
+    for (guint k = 0; k < 8; k++)
+      copy[g_rand_int_range (rand, 24, (gint32) len)] ^= (guint8) g_rand_int_range (rand, 1, 256);
+    g_autoptr (GBytes) b = g_bytes_new_take (copy, len);
+    g_autoptr (GInputStream) in = g_memory_input_stream_new_from_bytes (b);
+    g_autoptr (CpmReport) report = cpm_report_new ();
+    g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) msg_free);
+    cpm_capture_read (in, "fuzz", CPM_CAPTURE_FORMAT_PCAP, NULL, collect, out, report, NULL);
+  }
+  g_rand_free (rand);
+}
+
+int
+main (int argc, char **argv)
+{
+  cpm_test_init (&argc, &argv);
+  g_test_add_func ("/capture/detect", test_detect);
+  g_test_add_func ("/capture/chat-links", test_chat_links);
+  g_test_add_func ("/capture/loopback-raw", test_loopback_and_raw);
+  g_test_add_func ("/capture/cut-file", test_cut_file);
+  g_test_add_func ("/capture/text", test_text);
+  g_test_add_func ("/capture/fragment-gap", test_fragment_and_gap);
+  g_test_add_func ("/capture/link-junk", test_unknown_link_and_junk);
+  g_test_add_func ("/capture/garbage", test_garbage_never_crashes);
+  return g_test_run ();
+}

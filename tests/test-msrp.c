@@ -1,0 +1,157 @@
+/* MSRP: framing by the end-line, parsing, Byte-Range, chunk reassembly.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "harness.h"
+
+#include "cpm-capture-private.h"
+
+#include <string.h>
+
+static char *
+chunk (const char *tid, const char *id, const char *range, const char *body, char flag)
+{
+  return g_strdup_printf ("MSRP %s SEND\r\nTo-Path: msrp://b:2/bs;tcp\r\n"
+                          "From-Path: msrp://a:1/as;tcp\r\nMessage-ID: %s\r\n"
+                          "Byte-Range: %s\r\nContent-Type: text/plain\r\n\r\n%s\r\n-------%s%c\r\n",
+                          tid, id, range, body, tid, flag);
+}
+
+static CpmMsrpMessage *
+parse (const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  CpmMsrpMessage *m = cpm_msrp_message_parse ((const guint8 *) text, strlen (text), &error);
+
+  g_assert_no_error (error);
+  return m;
+}
+
+static void
+test_framing_and_parse (void)
+{
+  g_autofree char *c = chunk ("a786hjs2", "m1", "1-11/11", "Hello\r\n-----", '$');
+  g_autofree char *two = g_strconcat (c, c, NULL);
+  static const char ok[] = "MSRP a786hjs2 200 OK\r\nTo-Path: msrp://a:1/as;tcp\r\n"
+                           "From-Path: msrp://b:2/bs;tcp\r\n-------a786hjs2$\r\n";
+  CpmMsrpMessage *m;
+
+  g_assert_true (cpm_msrp_is_start_line ("MSRP a786hjs2 SEND", 18));
+  g_assert_false (cpm_msrp_is_start_line ("MSRP  SEND", 10));
+  g_assert_false (cpm_msrp_is_start_line ("SIP/2.0 200 OK", 14));
+  /* a body line that looks like an end-line of another id does not end it */
+  g_assert_cmpint (cpm_msrp_frame_length ((const guint8 *) two, strlen (two)), ==,
+                   (gssize) strlen (c));
+  g_assert_cmpint (cpm_msrp_frame_length ((const guint8 *) c, strlen (c) - 1), ==, 0);
+  m = parse (c);
+  g_assert_true (m->is_request);
+  g_assert_cmpstr (m->method, ==, "SEND");
+  g_assert_cmpstr (m->tid, ==, "a786hjs2");
+  g_assert_cmpint (m->flag, ==, '$');
+  g_assert_cmpstr (cpm_msrp_message_get_header (m, "message-id"), ==, "m1");
+  g_assert_cmpmem (g_bytes_get_data (m->body, NULL), g_bytes_get_size (m->body), "Hello\r\n-----", 12);
+  cpm_msrp_message_free (m);
+  m = parse (ok);
+  g_assert_false (m->is_request);
+  g_assert_cmpuint (m->status, ==, 200);
+  g_assert_null (m->body);
+  g_assert_cmpstr (cpm_msrp_message_get_header (m, "From-Path"), ==, "msrp://b:2/bs;tcp");
+  cpm_msrp_message_free (m);
+}
+
+static void
+test_byte_range (void)
+{
+  guint64 s, e, t;
+
+  g_assert_true (cpm_msrp_parse_byte_range ("1-25/100", &s, &e, &t));
+  g_assert_true (s == 1 && e == 25 && t == 100);
+  g_assert_true (cpm_msrp_parse_byte_range ("26-*/*", &s, &e, &t));
+  g_assert_true (s == 26 && e == 0 && t == 0);
+  g_assert_false (cpm_msrp_parse_byte_range ("0-5/5", &s, &e, &t));
+  g_assert_false (cpm_msrp_parse_byte_range ("1-6/5", &s, &e, &t));
+  g_assert_false (cpm_msrp_parse_byte_range ("1-5", &s, &e, &t));
+  g_assert_false (cpm_msrp_parse_byte_range (NULL, &s, &e, &t));
+  g_autofree char *id = cpm_msrp_uri_session ("msrp://10.0.0.1:7654/abc123;tcp");
+  g_assert_cmpstr (id, ==, "abc123");
+  g_autofree char *id6 = cpm_msrp_uri_session ("msrps://[2001:db8::a]:7654/x-y;tcp");
+  g_assert_cmpstr (id6, ==, "x-y");
+  g_assert_null (cpm_msrp_uri_session ("sip:bob@example.com"));
+}
+
+static CpmMsrpAssembled *
+add (CpmMsrpAssembler *as, const char *text, const char *frames)
+{
+  CpmMsrpMessage *m = parse (text);
+  CpmMsrpAssembled *a = cpm_msrp_assembler_add (as, m, frames, 1000);
+
+  cpm_msrp_message_free (m);
+  return a;
+}
+
+static void
+test_reassembly (void)
+{
+  CpmMsrpAssembler *as = cpm_msrp_assembler_new (0);
+  g_autofree char *c1 = chunk ("tid1", "m1", "1-5/15", "Hello", '+');
+  g_autofree char *c2 = chunk ("tid2", "m1", "6-10/15", ", wor", '+');
+  g_autofree char *c3 = chunk ("tid3", "m1", "11-15/15", "ld!!!", '$');
+  g_autofree char *o = chunk ("tid4", "m1", "4-8/15", "lo, w", '+');
+  CpmMsrpAssembled *a;
+
+  /* the last chunk first, an overlapping resent piece in between */
+  g_assert_null (add (as, c3, "9"));
+  g_assert_null (add (as, c1, "5"));
+  g_assert_null (add (as, o, "6"));
+  a = add (as, c2, "7");
+  g_assert_nonnull (a);
+  g_assert_null (a->problem);
+  g_assert_cmpmem (g_bytes_get_data (a->content, NULL), g_bytes_get_size (a->content),
+                   "Hello, world!!!", 15);
+  g_assert_cmpuint (a->chunks, ==, 4);
+  g_assert_cmpuint (a->interrupted, ==, 3);
+  g_assert_cmpstr (a->frames, ==, "9,5,6,7");
+  g_assert_cmpstr (a->content_type, ==, "text/plain");
+  g_assert_cmpstr (a->to_path, ==, "msrp://b:2/bs;tcp");
+  cpm_msrp_assembled_free (a);
+  cpm_msrp_assembler_free (as);
+}
+
+static void
+test_aborted_and_incomplete (void)
+{
+  CpmMsrpAssembler *as = cpm_msrp_assembler_new (0);
+  g_autofree char *a1 = chunk ("tid1", "ab", "1-5/10", "Hello", '+');
+  g_autofree char *a2 = chunk ("tid2", "ab", "6-7/10", "xy", '#');
+  g_autofree char *i1 = chunk ("tid3", "in", "1-5/10", "Hello", '+');
+  g_autofree char *i2 = chunk ("tid4", "gap", "6-10/10", "world", '$');
+  GPtrArray *open;
+  CpmMsrpAssembled *a;
+
+  g_assert_null (add (as, a1, "1"));
+  a = add (as, a2, "2");
+  g_assert_nonnull (a);
+  g_assert_true (g_str_has_prefix (a->problem, "aborted"));
+  cpm_msrp_assembled_free (a);
+  g_assert_null (add (as, i1, "3"));
+  g_assert_null (add (as, i2, "4"));
+  open = cpm_msrp_assembler_drain (as);
+  g_assert_cmpuint (open->len, ==, 2);
+  a = open->pdata[0]; /* "gap": the last chunk came, bytes 1-5 never */
+  g_assert_cmpstr (a->message_id, ==, "gap");
+  g_assert_cmpstr (a->problem, ==, "incomplete: bytes 1-10 of 10 missing");
+  a = open->pdata[1];
+  g_assert_cmpstr (a->message_id, ==, "in");
+  g_assert_nonnull (strstr (a->problem, "ended after 5 bytes"));
+  g_ptr_array_unref (open);
+  cpm_msrp_assembler_free (as);
+}
+
+int
+main (int argc, char **argv)
+{
+  cpm_test_init (&argc, &argv);
+  g_test_add_func ("/msrp/framing", test_framing_and_parse);
+  g_test_add_func ("/msrp/byte-range", test_byte_range);
+  g_test_add_func ("/msrp/reassembly", test_reassembly);
+  g_test_add_func ("/msrp/aborted-incomplete", test_aborted_and_incomplete);
+  return g_test_run ();
+}
