@@ -88,8 +88,20 @@ atomic_open (AtomicFile *f, const char *path, GError **error)
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *tmpl = g_strdup_printf ("%s/.%s.XXXXXX", dir, base);
-  int fd = g_mkstemp (tmpl);
+  int fd;
 
+  /* A pipe or a device (/dev/null, >(imap ...)) cannot be replaced by
+   * rename: it is written directly. */
+  if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
+    f->fp = fopen (path, "wb");
+    if (!f->fp) {
+      g_set_error (error, CPM_ERROR, CPM_ERROR_IO, "%s: %s", path, g_strerror (errno));
+      return FALSE;
+    }
+    f->path = g_strdup (path);
+    return TRUE;
+  }
+  fd = g_mkstemp (tmpl);
   if (fd < 0) {
     g_set_error (error, CPM_ERROR, CPM_ERROR_IO, "%s: %s", path, g_strerror (errno));
     return FALSE;
@@ -112,11 +124,11 @@ atomic_commit (AtomicFile *f, gboolean keep, GError **error)
   if (fclose (f->fp) != 0)
     keep = ok = FALSE;
   f->fp = NULL;
-  if (keep && g_rename (f->tmp, f->path) != 0)
+  if (keep && f->tmp && g_rename (f->tmp, f->path) != 0)
     ok = FALSE;
   if (!ok)
     g_set_error (error, CPM_ERROR, CPM_ERROR_IO, "%s: %s", f->path, g_strerror (errno));
-  if (!keep || !ok)
+  if ((!keep || !ok) && f->tmp)
     g_unlink (f->tmp);
   g_clear_pointer (&f->path, g_free);
   g_clear_pointer (&f->tmp, g_free);

@@ -126,6 +126,9 @@ EOF
 rc "the mbox validates" 0 "$CPMOBJ" validate "$T/s.mbox"
 check "  ... nine objects" test "$(grep -c ': valid (' "$T/out")" -eq 9
 
+rc "outputs to a device are written directly" 0 "$CPMOBJ" convert --mbox /dev/null \
+  --append-script /dev/null "$S/export-sample.xml"
+
 # ---- usage ----
 rc "--help" 0 "$CPMOBJ" convert --help
 rc "no input" 2 "$CPMOBJ" convert -o "$T/u"

@@ -179,8 +179,9 @@ CPM_EXPORT void cpm_legacy_reader_unref (CpmLegacyReader *reader);
 
 /**
  * cpm_legacy_reader_next:
- * @error: set when the input cannot be read on (I/O error, XML that is not
- *   well-formed); records before it were returned
+ * @error: set when the input cannot be read on (an I/O error); records
+ *   before it were returned. Damaged records are not errors: they come
+ *   back with a skip reason.
  *
  * Every record of the export comes back once: convertible, or with
  * #CpmLegacyMessage.skip_reason set (so nothing disappears silently).
