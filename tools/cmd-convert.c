@@ -608,7 +608,10 @@ convert_legacy_record (Sink *s, CpmLegacyMessage *m, GError **error)
     sink_skip (s, m->source, local->message, TRUE);
     return TRUE;
   }
-  folder = cpm_legacy_folder_name (m, lo);
+  /* The object already carries its Conversation-ID: no second derivation. */
+  folder = lo->folder_by == CPM_LEGACY_FOLDER_BY_CONVERSATION
+             ? g_strdup (cpm_object_get_header (object, "Conversation-ID"))
+             : cpm_legacy_folder_name (m, lo);
   date = g_date_time_new_from_unix_utc (m->date_ms / 1000);
   item = (ConvertItem) { object, folder, cpm_legacy_flags (m), date,
                          m->source ? m->source : "-" };
