@@ -1016,7 +1016,8 @@ static CpmImapResponse *
 run_command (CpmImapClient *c, Cmd *cmd, UntaggedFunc fn, gpointer data, GError **error)
 {
   g_autofree char *tag = g_strdup_printf ("C%u", ++c->next_tag);
-  gboolean plus = cpm_imap_client_has_capability (c, "LITERAL+");
+  gboolean plus_any = cpm_imap_client_has_capability (c, "LITERAL+");
+  gboolean plus_small = cpm_imap_client_has_capability (c, "LITERAL-");
   g_autoptr(GByteArray) wire = g_byte_array_new ();
   cmd_flush_text (cmd);
   g_byte_array_append (wire, (const guint8 *) tag, (guint) strlen (tag));
@@ -1028,6 +1029,8 @@ run_command (CpmImapClient *c, Cmd *cmd, UntaggedFunc fn, gpointer data, GError 
       g_byte_array_append (wire, bytes, (guint) len);
       continue;
     }
+    /* LITERAL- allows non-synchronizing literals up to 4096 bytes. */
+    gboolean plus = plus_any || (plus_small && len <= 4096);
     /* literal8 (RFC 3516) for bytes an IMAP literal must not hold. */
     gboolean binary = len > 0 && memchr (bytes, '\0', len) != NULL;
     g_autofree char *head = g_strdup_printf ("%s{%" G_GSIZE_FORMAT "%s}\r\n", binary ? "~" : "",

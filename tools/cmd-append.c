@@ -21,7 +21,7 @@ typedef enum {
   ENTRY_FAILED,
 } EntryState;
 
-typedef struct {
+typedef struct _Entry {
   guint line;        /* manifest line, 0 for a walked directory */
   json_object *json; /* the manifest line (owned); NULL in directory mode */
   char *raw;         /* a manifest line that is not a JSON object, kept as is */
@@ -35,6 +35,7 @@ typedef struct {
   guint32 uidvalidity, uid;
   EntryState state;
   char *error;
+  struct _Entry *same_as; /* an earlier line of the same object */
 } Entry;
 
 typedef struct {
@@ -529,64 +530,108 @@ append_batch (Run *run, const char *folder, GPtrArray *batch)
     recover (run);
 }
 
+static gboolean
+create_folder (Run *run, const char *folder, GPtrArray *entries)
+{
+  g_autoptr(GError) error = NULL;
+  if (cpm_imap_client_create (run->client, folder, &error))
+    return TRUE;
+  if (is_closed (error) && recover (run)) {
+    g_clear_error (&error);
+    if (cpm_imap_client_create (run->client, folder, &error))
+      return TRUE;
+  }
+  for (guint i = 0; i < entries->len; i++)
+    entry_fail (entries->pdata[i], "cannot create the folder: %s", error->message);
+  return FALSE;
+}
+
+/* TRUE when @e is to be stored; else it is present, failed, or the same
+ * object (IMDN-Message-ID) as one before it in the folder. */
+static gboolean
+needs_store (Run *run, Entry *e, gboolean folder_was_empty, GHashTable *seen)
+{
+  if (e->imdn) {
+    Entry *first = g_hash_table_lookup (seen, e->imdn);
+    if (first) {
+      e->same_as = first;
+      return FALSE;
+    }
+    g_hash_table_insert (seen, e->imdn, e);
+  }
+  if (folder_was_empty)
+    return TRUE;
+  g_autoptr(GError) error = NULL;
+  guint32 validity = 0, uid = 0;
+  gboolean ok = find_stored (run, e, &validity, &uid, &error);
+  if (!ok && is_closed (error) && recover (run)) {
+    g_clear_error (&error);
+    ok = find_stored (run, e, &validity, &uid, &error);
+  }
+  if (!ok) {
+    entry_fail (e, "cannot tell whether it is stored: %s", error->message);
+    return FALSE;
+  }
+  if (uid) {
+    record_uid (run, e, validity, uid, ENTRY_PRESENT);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+flush_batch (Run *run, const char *folder, GPtrArray *batch)
+{
+  if (batch->len == 0)
+    return;
+  if (run->connection_dead)
+    for (guint i = 0; i < batch->len; i++)
+      entry_fail (batch->pdata[i], "not attempted: the connection to the server is lost");
+  else
+    append_batch (run, folder, batch);
+  write_manifest (run);
+  g_ptr_array_set_size (batch, 0);
+}
+
 static void
 store_folder (Run *run, const char *folder, GPtrArray *entries)
 {
-  g_autoptr(GError) error = NULL;
-  if (!cpm_imap_client_create (run->client, folder, &error)) {
-    if (is_closed (error) && recover (run)) {
-      g_clear_error (&error);
-      if (cpm_imap_client_create (run->client, folder, &error))
-        goto created;
-    }
-    for (guint i = 0; i < entries->len; i++)
-      entry_fail (entries->pdata[i], "cannot create the folder: %s", error->message);
+  if (!create_folder (run, folder, entries))
     return;
-  }
-created:;
   /* An empty folder holds none of them: no need to look each one up. */
   gboolean empty = FALSE;
-  guint32 folder_validity = 0;
-  if (cpm_imap_client_select (run->client, folder, &folder_validity, NULL))
+  if (cpm_imap_client_select (run->client, folder, NULL, NULL))
     empty = cpm_imap_client_get_message_count (run->client) == 0;
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GPtrArray) batch = g_ptr_array_new ();
   gsize batch_bytes = 0;
-  for (guint i = 0; i <= entries->len; i++) {
-    Entry *e = i < entries->len ? entries->pdata[i] : NULL;
-    if (e && !run->connection_dead && !empty) {
-      guint32 validity = 0, uid = 0;
-      g_clear_error (&error);
-      gboolean ok = find_stored (run, e, &validity, &uid, &error);
-      if (!ok && is_closed (error) && recover (run)) {
-        g_clear_error (&error);
-        ok = find_stored (run, e, &validity, &uid, &error);
-      }
-      if (!ok) {
-        entry_fail (e, "cannot tell whether it is stored: %s", error->message);
-        continue;
-      }
-      if (uid) {
-        record_uid (run, e, validity, uid, ENTRY_PRESENT);
-        continue;
-      }
-    }
-    gsize size = e ? g_bytes_get_size (e->data) : 0;
-    if (batch->len > 0 && (e == NULL || batch->len >= BATCH_OBJECTS ||
-                           batch_bytes + size > BATCH_BYTES)) {
-      if (!run->connection_dead)
-        append_batch (run, folder, batch);
-      write_manifest (run);
-      g_ptr_array_set_size (batch, 0);
-      batch_bytes = 0;
-    }
-    if (e == NULL)
-      break;
+  for (guint i = 0; i < entries->len; i++) {
+    Entry *e = entries->pdata[i];
     if (run->connection_dead) {
       entry_fail (e, "not attempted: the connection to the server is lost");
       continue;
     }
+    if (!needs_store (run, e, empty, seen))
+      continue;
+    gsize size = g_bytes_get_size (e->data);
+    if (batch->len >= BATCH_OBJECTS || (batch->len && batch_bytes + size > BATCH_BYTES)) {
+      flush_batch (run, folder, batch);
+      batch_bytes = 0;
+    }
     g_ptr_array_add (batch, e);
     batch_bytes += size;
+  }
+  flush_batch (run, folder, batch);
+  /* Two lines for one object (same IMDN-Message-ID) share its UID. */
+  for (guint i = 0; i < entries->len; i++) {
+    Entry *e = entries->pdata[i];
+    if (e->same_as == NULL || e->state != ENTRY_PENDING)
+      continue;
+    if (e->same_as->state == ENTRY_STORED || e->same_as->state == ENTRY_PRESENT)
+      record_uid (run, e, e->same_as->uidvalidity, e->same_as->uid, ENTRY_PRESENT);
+    else
+      entry_fail (e, "the same object (IMDN-Message-ID %s) as %s, which is not stored", e->imdn,
+                  e->same_as->name);
   }
   write_manifest (run);
 }

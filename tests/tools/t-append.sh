@@ -145,6 +145,19 @@ rc "over quota" 1 append cpmfull "$S"
 check "every object is reported with NO [OVERQUOTA]" \
   test "$(count_lines 'not stored.*OVERQUOTA.*Quota exceeded' "$T/err")" -eq "$TOTAL"
 
+# ---- two manifest lines for one object -----------------------------------------
+W="$T/twice"
+mkdir -p "$W"
+cp "$N/message.eml" "$W/m.eml"
+cp "$N/message.eml" "$W/m-copy.eml"
+{
+  echo '{"file":"m.eml","folder":"cpm/twice","flags":[]}'
+  echo '{"file":"m-copy.eml","folder":"cpm/twice","flags":[]}'
+} >"$W/manifest.jsonl"
+rc "a manifest naming one object twice" 0 append cpmtest --json "$W"
+check "it is stored once" test "$(count_lines '"status":"stored"' "$T/out")" -eq 1
+check "and both lines record its UID" test "$(count_lines '"uidvalidity":[0-9]*,"uid":1}' "$W/manifest.jsonl")" -eq 2
+
 # ---- a directory without manifest: folders are sub-directories -------------
 D="$T/tree"
 mkdir -p "$D/conv-a/session-1" "$D/conv-b"
