@@ -208,9 +208,23 @@ deliver (Reader *r, Stream *s, CpmCaptureProtocol proto, gsize n, gboolean trunc
 
 /* Text logs often omit Content-Length: the body then runs to the next
  * start line that follows an empty line. */
+static gboolean
+start_line_at (const guint8 *d, gsize len, gsize at)
+{
+  const guint8 *nl = memchr (d + at, '\n', len - at);
+  gsize n = nl ? (gsize) (nl - d) - at : len - at;
+
+  if (n && d[at + n - 1] == '\r')
+    n--;
+  return cpm_sip_is_start_line ((const char *) d + at, n) ||
+         cpm_msrp_is_start_line ((const char *) d + at, n);
+}
+
 static gsize
 text_body_end (const guint8 *d, gsize len, gsize from)
 {
+  if (from < len && start_line_at (d, len, from))
+    return from; /* no body: the next message follows the header block */
   for (gsize i = from; i + 4 <= len; i++) {
     if (d[i] == '\r' && d[i + 1] == '\n' && i + 2 < len && d[i + 2] == '\r' && d[i + 3] == '\n') {
       gsize at = i + 4;
@@ -247,6 +261,8 @@ sip_length (Stream *s, gboolean final)
       g_autofree char *head = g_strndup ((const char *) d, (gsize) (hend - d));
       gboolean has_cl = strstr (head, "\nContent-Length:") || strstr (head, "\nl:") ||
                         strstr (head, "\ncontent-length:");
+      if (has_cl && n == 0 && body_end == len)
+        return 0; /* the Content-Length runs past the end: cut off */
       if (!has_cl || n == 0 || (gsize) n > body_end)
         return (gssize) body_end;
     }
