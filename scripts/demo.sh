@@ -11,8 +11,9 @@ builddir=${1:-build}
 
 scripts/setup.sh "$builddir"
 cpmobj="$builddir/tools/cpmobj"
-out="$builddir/demo"
-rm -rf "$out"
+demo="$builddir/demo"
+out="$demo/objects"
+rm -rf "$demo"
 mkdir -p "$out"
 
 # Shows a command the way one would type it, then runs it.
@@ -59,10 +60,14 @@ run "$cpmobj" build --kind mms \
 echo
 echo "== Validating the built objects and testdata/samples/"
 set +e
-run "$cpmobj" validate "$out" testdata/samples
-status=$?
+run "$cpmobj" validate "$out" testdata/samples | tee "$demo/report.txt"
+status=${PIPESTATUS[0]}
 set -e
+valid=$(grep -c '^[^ ].*: valid (' "$demo/report.txt" || true)
+invalid=$(grep -c '^[^ ].*: invalid (' "$demo/report.txt" || true)
 echo
+echo "demo: $((valid + invalid)) objects checked, $valid valid, $invalid invalid" \
+     "(report in $demo/report.txt)"
 case $status in
   0) echo "demo: every object is valid" ;;
   1) echo "demo: some objects are invalid (expected: the verbatim Appendix D sample" \
