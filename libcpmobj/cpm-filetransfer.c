@@ -131,6 +131,7 @@ typedef struct {
   CpmReport *report;
   CpmMimeBody mb;
   GPtrArray *parts; /* FtPart, in body order */
+  GHashTable *by_id; /* Content-ID -> first FtPart carrying it */
   FtPart *root;
   CpmXmlPlace place;
 } FtCheck;
@@ -207,31 +208,31 @@ collect_parts (FtCheck *c)
     c->root->is_root = TRUE;
 }
 
-/* RFC 2392: a Content-ID names one body part. */
+/* RFC 2392: a Content-ID names one body part. Indexes the parts by id
+ * (hostile input may hold many parts: no pairwise comparison). */
 static void
-check_duplicate_ids (FtCheck *c)
+index_ids (FtCheck *c)
 {
   for (guint i = 0; i < c->parts->len; i++) {
-    FtPart *a = c->parts->pdata[i];
-    for (guint j = i + 1; a->content_id && j < c->parts->len; j++) {
-      FtPart *b = c->parts->pdata[j];
-      if (b->content_id && strcmp (a->content_id, b->content_id) == 0)
-        cpm_report_add (c->report, "ft.cid-duplicate", CPM_SEVERITY_ERROR, "RFC 2392 2",
-                        "Content-ID", b->line, "Content-ID <%s> names two body parts (also line %u)",
-                        b->content_id, a->line);
-    }
+    FtPart *b = c->parts->pdata[i];
+    if (!b->content_id)
+      continue;
+    FtPart *a = g_hash_table_lookup (c->by_id, b->content_id);
+    if (a)
+      cpm_report_add (c->report, "ft.cid-duplicate", CPM_SEVERITY_ERROR, "RFC 2392 2",
+                      "Content-ID", b->line, "Content-ID <%s> names two body parts (also line %u)",
+                      b->content_id, a->line);
+    else
+      g_hash_table_insert (c->by_id, b->content_id, b);
   }
 }
 
+/* The part a cid: URL names (see cpm_cid_url_matches()). */
 static FtPart *
 find_part (FtCheck *c, const char *reference)
 {
-  for (guint i = 0; i < c->parts->len; i++) {
-    FtPart *p = c->parts->pdata[i];
-    if (p->content_id && cpm_cid_url_matches (reference, p->content_id))
-      return p;
-  }
-  return NULL;
+  g_autofree char *target = cid_url_target (reference);
+  return target ? g_hash_table_lookup (c->by_id, target) : NULL;
 }
 
 /* Line of the first content byte of a part, when its content is stored
@@ -324,7 +325,7 @@ static void
 scan_sdp (FtCheck *c, xmlNodePtr sdp, Sdp *out)
 {
   g_autofree char *text = cpm_xml_get_text (sdp);
-  g_auto(GStrv) lines = g_strsplit (text ? text : "", "\n", -1);
+  g_auto(GStrv) lines = cpm_text_split (text ? text : "", '\n');
   guint first = node_line (c, sdp);
   for (guint i = 0; lines[i]; i++) {
     char *l = g_strstrip (lines[i]);
@@ -387,15 +388,12 @@ check_file_object (FtCheck *c, xmlNodePtr fo)
 /* A file part a selector describes: the one its file name names, else the
  * one at the same position when selectors and files pair up one to one. */
 static FtPart *
-selector_part (GPtrArray *files, GPtrArray *selectors, guint index)
+selector_part (GPtrArray *files, GHashTable *by_name, GPtrArray *selectors, guint index)
 {
   Selector *s = selectors->pdata[index];
-  for (guint i = 0; s->name && i < files->len; i++) {
-    FtPart *f = files->pdata[i];
-    const char *fn = GMIME_IS_PART (f->part) ? g_mime_part_get_filename (GMIME_PART (f->part)) : NULL;
-    if (fn && strcmp (fn, s->name) == 0)
-      return f;
-  }
+  FtPart *named = s->name ? g_hash_table_lookup (by_name, s->name) : NULL;
+  if (named)
+    return named;
   return files->len == selectors->len ? files->pdata[index] : NULL;
 }
 
@@ -428,10 +426,15 @@ static void
 check_files (FtCheck *c, Sdp *sdp)
 {
   g_autoptr(GPtrArray) files = g_ptr_array_new ();
+  g_autoptr(GHashTable) by_name = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < c->parts->len; i++) {
     FtPart *p = c->parts->pdata[i];
-    if (!p->is_root && !p->is_icon)
-      g_ptr_array_add (files, p);
+    if (p->is_root || p->is_icon)
+      continue;
+    g_ptr_array_add (files, p);
+    const char *fn = GMIME_IS_PART (p->part) ? g_mime_part_get_filename (GMIME_PART (p->part)) : NULL;
+    if (fn && !g_hash_table_contains (by_name, fn))
+      g_hash_table_insert (by_name, (gpointer) fn, p);
   }
   /* Table 2: "The other MIME entities are the file/s that were exchanged".
    * A history object of a transfer whose file was not kept is conceivable,
@@ -444,7 +447,7 @@ check_files (FtCheck *c, Sdp *sdp)
                     c->root ? c->root->line : 0,
                     "<sdp> has no a=file-selector: the stored files cannot be checked");
   for (guint i = 0; i < sdp->selectors->len; i++)
-    check_selector (c, sdp->selectors->pdata[i], selector_part (files, sdp->selectors, i));
+    check_selector (c, sdp->selectors->pdata[i], selector_part (files, by_name, sdp->selectors, i));
 }
 
 /* 5.2.2.1 <imdn>: "the CPIM headers" requesting IMDNs, one per line. */
@@ -452,7 +455,7 @@ static void
 check_imdn (FtCheck *c, xmlNodePtr imdn)
 {
   g_autofree char *text = cpm_xml_get_text (imdn);
-  g_auto(GStrv) lines = g_strsplit (text ? text : "", "\n", -1);
+  g_auto(GStrv) lines = cpm_text_split (text ? text : "", '\n');
   for (guint i = 0; lines[i]; i++) {
     char *l = g_strstrip (lines[i]);
     const char *colon = strchr (l, ':');
@@ -468,7 +471,7 @@ static void
 check_participants (FtCheck *c, xmlNodePtr node, const char *rule, const char *section)
 {
   g_autofree char *text = cpm_xml_get_text (node);
-  g_auto(GStrv) items = g_strsplit (text ? text : "", ";", -1);
+  g_auto(GStrv) items = cpm_text_split (text ? text : "", ';');
   guint n = 0;
   gboolean empty = FALSE;
   for (guint i = 0; items[i]; i++) {
@@ -612,10 +615,12 @@ cpm_validate_body_file_transfer (const CpmObject *object, CpmProfile profile, Cp
   if (c.mb.entity && GMIME_IS_MULTIPART (c.mb.entity)) {
     cpm_mime_body_check_encodings (&c.mb, report, "ft.encoding", SEC_TABLE2);
     c.parts = g_ptr_array_new_with_free_func (ft_part_free);
+    c.by_id = g_hash_table_new (g_str_hash, g_str_equal);
     collect_parts (&c);
-    check_duplicate_ids (&c);
+    index_ids (&c);
     if (c.root)
       check_root_part (&c);
+    g_hash_table_unref (c.by_id);
     g_ptr_array_unref (c.parts);
   }
   cpm_mime_body_clear (&c.mb);

@@ -129,6 +129,7 @@ cpm_mime_body_clear (CpmMimeBody *mb)
 {
   g_clear_object (&mb->entity);
   g_clear_pointer (&mb->body, g_bytes_unref);
+  g_clear_pointer (&mb->newlines, g_array_unref);
 }
 
 guint
@@ -140,12 +141,26 @@ cpm_mime_body_offset_line (const CpmMimeBody *mb, gint64 offset)
     return mb->body_line;
   gsize len = 0;
   const char *data = g_bytes_get_data (mb->body, &len);
+  if (!mb->newlines) {
+    CpmMimeBody *m = (CpmMimeBody *) mb; /* a cache, not a change */
+    m->newlines = g_array_new (FALSE, FALSE, sizeof (gsize));
+    for (const char *p = data; p && (p = memchr (p, '\n', data + len - p)); p++) {
+      gsize at = (gsize) (p - data);
+      g_array_append_val (m->newlines, at);
+    }
+  }
   /* GMime gives no offset (-1) for findings at the end of the input. */
   gsize end = offset < 0 ? len : MIN ((gsize) offset - mb->prefix_len, len);
-  guint line = mb->body_line;
-  for (const char *p = data; p && (p = memchr (p, '\n', data + end - p)); p++)
-    line++;
-  return line;
+  /* Lines before @end: the number of LFs at offsets below it. */
+  guint lo = 0, hi = mb->newlines->len;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    if (g_array_index (mb->newlines, gsize, mid) < end)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return mb->body_line + lo;
 }
 
 guint
@@ -155,6 +170,24 @@ cpm_mime_body_part_line (const CpmMimeBody *mb, GMimeObject *part)
   if (!headers || g_mime_header_list_get_count (headers) == 0)
     return 0;
   return cpm_mime_body_offset_line (mb, g_mime_header_get_offset (g_mime_header_list_get_header_at (headers, 0)));
+}
+
+GStrv
+cpm_text_split (const char *text, char sep)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  const char *p = text ? text : "";
+  for (;;) {
+    const char *q = strchr (p, sep);
+    if (!q) {
+      g_ptr_array_add (out, g_strdup (p));
+      break;
+    }
+    g_ptr_array_add (out, g_strndup (p, (gsize) (q - p)));
+    p = q + 1;
+  }
+  g_ptr_array_add (out, NULL);
+  return (GStrv) g_ptr_array_free (out, FALSE);
 }
 
 /* ---- content and its transfer encoding ---- */

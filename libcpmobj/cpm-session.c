@@ -8,6 +8,7 @@
 
 #include "cpm-object-private.h"
 #include "cpm-validate-private.h"
+#include "cpm-media-private.h"
 #include "cpm-xml-private.h"
 
 #include <string.h>
@@ -107,7 +108,7 @@ static void
 check_participants (SessionCheck *c, xmlNodePtr node)
 {
   g_autofree char *text = cpm_xml_get_text (node);
-  g_auto(GStrv) items = g_strsplit (text ? text : "", ";", -1);
+  g_auto(GStrv) items = cpm_text_split (text ? text : "", ';');
   guint n = 0;
   gboolean empty = FALSE;
   for (guint i = 0; items[i]; i++) {

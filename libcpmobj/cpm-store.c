@@ -7,6 +7,7 @@
 #include <cpmobj/cpm-imdn.h>
 #include <cpmobj/cpm-store.h>
 
+#include "cpm-media-private.h"
 #include "cpm-xml-private.h"
 
 #include <json-c/json.h>
@@ -223,7 +224,7 @@ cpm_store_check_set_root (CpmStoreCheck *check, const char *root, GError **error
     g_set_error (error, CPM_ERROR, CPM_ERROR_IO, "%s", local->message);
     return FALSE;
   }
-  g_auto(GStrv) lines = g_strsplit (data, "\n", -1);
+  g_auto(GStrv) lines = cpm_text_split (data, '\n');
   for (guint i = 0; lines[i]; i++)
     if (*g_strstrip (lines[i]))
       manifest_line (check, lines[i], i + 1);
@@ -334,6 +335,7 @@ typedef struct {
   char *path;          /* folder path in the dump */
   GPtrArray *direct;   /* Entry, objects directly in it */
   GPtrArray *subtree;  /* Entry, objects in it and below */
+  GPtrArray *children; /* Folder, the session folders of a conversation */
 } Folder;
 
 static void
@@ -343,6 +345,7 @@ folder_free (gpointer p)
   g_free (f->path);
   g_ptr_array_unref (f->direct);
   g_ptr_array_unref (f->subtree);
+  g_ptr_array_unref (f->children);
   g_free (f);
 }
 
@@ -355,6 +358,7 @@ folder_get (GHashTable *table, GPtrArray *order, const char *path)
     f->path = g_strdup (path);
     f->direct = g_ptr_array_new ();
     f->subtree = g_ptr_array_new ();
+    f->children = g_ptr_array_new ();
     g_hash_table_insert (table, f->path, f);
     g_ptr_array_add (order, f);
   }
@@ -408,7 +412,10 @@ tree_build (const CpmStoreCheck *c, Tree *t)
       continue;
     }
     g_autofree char *sess_path = g_strconcat (conv_path, "/", parts[1], NULL);
+    guint n_sessions = t->sessions->len;
     Folder *sess = folder_get (t->table, t->sessions, sess_path);
+    if (t->sessions->len > n_sessions)
+      g_ptr_array_add (conv->children, sess);
     g_ptr_array_add (sess->subtree, e);
     if (!parts[2])
       g_ptr_array_add (sess->direct, e);
@@ -436,10 +443,10 @@ static char *
 foreign_ids (GPtrArray *entries, const char *name, const char *(*id_of) (const Entry *))
 {
   g_autoptr(GPtrArray) seen = g_ptr_array_new ();
+  g_autoptr(GHashTable) set = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < entries->len; i++) {
     const char *id = id_of (entries->pdata[i]);
-    if (id && strcmp (id, name) != 0 &&
-        !g_ptr_array_find_with_equal_func (seen, id, g_str_equal, NULL))
+    if (id && strcmp (id, name) != 0 && g_hash_table_add (set, (gpointer) id))
       g_ptr_array_add (seen, (gpointer) id);
   }
   if (!seen->len)
@@ -625,12 +632,8 @@ cpm_store_check_finish (CpmStoreCheck *check)
     if (check_non_cpm (check, conv))
       continue;
     gboolean misnamed = check_conversation (check, conv);
-    g_autofree char *prefix = g_strconcat (conv->path, "/", NULL);
-    for (guint j = 0; j < t.sessions->len; j++) {
-      Folder *sess = t.sessions->pdata[j];
-      if (g_str_has_prefix (sess->path, prefix))
-        check_session (check, sess, misnamed);
-    }
+    for (guint j = 0; j < conv->children->len; j++)
+      check_session (check, conv->children->pdata[j], misnamed);
   }
   for (guint i = 0; i < check->entries->len; i++) {
     const Entry *e = check->entries->pdata[i];
