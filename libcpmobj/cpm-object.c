@@ -744,6 +744,15 @@ write_folded (GString *out, const char *name, const char *value, const char *eol
   g_string_append (out, eol);
 }
 
+static guint
+n_parsed_fields (const CpmObject *object)
+{
+  guint n = 0;
+  for (guint i = 0; i < object->fields->len; i++)
+    n += g_array_index (object->fields, Field, i).raw != NULL;
+  return n;
+}
+
 void
 cpm_object_write_to (const CpmObject *object, GString *out)
 {
@@ -752,7 +761,10 @@ cpm_object_write_to (const CpmObject *object, GString *out)
     const Field *f = &g_array_index (object->fields, Field, i);
     if (f->raw) {
       g_string_append_len (out, f->raw, (gssize) f->raw_len);
-      if (f->raw_len && f->raw[f->raw_len - 1] != '\n')
+      /* Input cut inside its last field: complete the line only when
+       * something follows, so a truncated object still round-trips. */
+      gboolean more = i + 1 < object->fields->len || object->separator || object->body;
+      if (more && f->raw_len && f->raw[f->raw_len - 1] != '\n')
         g_string_append (out, eol);
       continue;
     }
@@ -761,7 +773,7 @@ cpm_object_write_to (const CpmObject *object, GString *out)
   }
   if (object->separator)
     g_string_append_len (out, object->separator, (gssize) object->separator_len);
-  else if (object->body || !object->input)
+  else if (object->body || !object->input || object->fields->len > n_parsed_fields (object))
     g_string_append (out, eol);
   if (object->body) {
     gsize len = 0;
@@ -778,11 +790,60 @@ cpm_object_serialize (const CpmObject *object)
   return g_string_free_to_bytes (out);
 }
 
-/* ---- Content-Type helpers ---- */
+/* ---- Content-Type helpers ----
+ * Every object's kind is told from its Content-Type, so this runs once or
+ * twice per object: a scanner over the value for the common form (token /
+ * token, token or quoted-string parameters), and GMime's full parser for
+ * the rest (comments, RFC 2231 parameter continuations). */
+
+static gboolean
+is_ct_token_char (char c)
+{
+  return (guchar) c > 32 && (guchar) c < 127 && !strchr ("()<>@,;:\\\"/[]?=", c);
+}
+
+static const char *
+skip_wsp (const char *p)
+{
+  while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+    p++;
+  return p;
+}
+
+/* FALSE when the value needs GMime (comment, RFC 2231, odd syntax). */
+static gboolean
+fast_content_type (const char *value, const char **type, gsize *type_len, const char **params)
+{
+  if (strchr (value, '(') || strchr (value, '*'))
+    return FALSE;
+  const char *p = skip_wsp (value);
+  const char *t = p;
+  while (is_ct_token_char (*p))
+    p++;
+  if (p == t || *p != '/')
+    return FALSE;
+  p++;
+  const char *sub = p;
+  while (is_ct_token_char (*p))
+    p++;
+  if (p == sub)
+    return FALSE;
+  *type = t;
+  *type_len = (gsize) (p - t);
+  p = skip_wsp (p);
+  if (*p != '\0' && *p != ';')
+    return FALSE;
+  *params = p;
+  return TRUE;
+}
 
 char *
 cpm_content_type_mime (const char *value)
 {
+  const char *type, *params;
+  gsize len;
+  if (fast_content_type (value, &type, &len, &params))
+    return g_ascii_strdown (type, (gssize) len);
   cpm_gmime_ensure ();
   GMimeContentType *ct = g_mime_content_type_parse (NULL, value);
   if (!ct)
@@ -794,9 +855,67 @@ cpm_content_type_mime (const char *value)
   return lower;
 }
 
+/* Reads one parameter value (token or quoted-string) at @p into @out. */
+static const char *
+read_param_value (const char *p, GString *out)
+{
+  if (*p != '"') {
+    while (is_ct_token_char (*p))
+      g_string_append_c (out, *p++);
+    return p;
+  }
+  for (p++; *p && *p != '"'; p++) {
+    if (*p == '\\' && p[1])
+      p++;
+    g_string_append_c (out, *p);
+  }
+  return *p == '"' ? p + 1 : NULL;
+}
+
+/* Finds @name among the parameters at @p; FALSE when the syntax is odd. */
+static gboolean
+fast_param (const char *p, const char *name, char **result)
+{
+  gsize name_len = strlen (name);
+  *result = NULL;
+  while (*p == ';') {
+    p = skip_wsp (p + 1);
+    const char *attr = p;
+    while (is_ct_token_char (*p))
+      p++;
+    gsize attr_len = (gsize) (p - attr);
+    p = skip_wsp (p);
+    if (attr_len == 0 && *p == '\0')
+      return TRUE; /* a trailing ";" */
+    if (attr_len == 0 || *p != '=')
+      return FALSE;
+    p = skip_wsp (p + 1);
+    GString *v = g_string_new (NULL);
+    p = read_param_value (p, v);
+    if (!p) {
+      g_string_free (v, TRUE);
+      return FALSE;
+    }
+    if (!*result && attr_len == name_len && g_ascii_strncasecmp (attr, name, name_len) == 0)
+      *result = g_string_free (v, FALSE);
+    else
+      g_string_free (v, TRUE);
+    p = skip_wsp (p);
+  }
+  if (*p == '\0')
+    return TRUE;
+  g_clear_pointer (result, g_free);
+  return FALSE;
+}
+
 char *
 cpm_content_type_param (const char *value, const char *name)
 {
+  const char *type, *params;
+  gsize len;
+  char *result;
+  if (fast_content_type (value, &type, &len, &params) && fast_param (params, name, &result))
+    return result;
   cpm_gmime_ensure ();
   GMimeContentType *ct = g_mime_content_type_parse (NULL, value);
   if (!ct)

@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 /* Each checks the body of one kind and adds diagnostics to @report, with
  * lines counted in the whole object (cpm_object_get_body_line() is the
  * body's first line). Defined by the module that owns the kind; the engine
- * calls them by kind (declared weak there so a module may arrive later). */
+ * calls them by kind. */
 void cpm_validate_body_cpim (const CpmObject *object, CpmProfile profile, CpmReport *report);
 void cpm_validate_body_imdn (const CpmObject *object, CpmProfile profile, CpmReport *report);
 void cpm_validate_body_file_transfer (const CpmObject *object, CpmProfile profile, CpmReport *report);

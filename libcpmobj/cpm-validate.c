@@ -9,17 +9,6 @@
 #include <cpmobj/cpm-validate.h>
 #include <string.h>
 
-/* Body modules may be absent from a partial build; the engine skips a hook
- * that is not linked in rather than failing to link. */
-#pragma weak cpm_validate_body_cpim
-#pragma weak cpm_validate_body_imdn
-#pragma weak cpm_validate_body_file_transfer
-#pragma weak cpm_validate_body_session_info
-#pragma weak cpm_validate_body_group_state
-#pragma weak cpm_validate_body_conference_info
-#pragma weak cpm_validate_body_media
-#pragma weak cpm_validate_body_session_history
-
 typedef void (*BodyHook) (const CpmObject *, CpmProfile, CpmReport *);
 
 /* The table that says which header statuses apply: Table 1 for message
@@ -192,7 +181,7 @@ check_body (const CpmObject *object, CpmKind kind, CpmProfile profile, CpmReport
     hook (object, profile, report);
   /* The IMDN notification is a CPIM message too: its wrapper is checked
    * like every other message's. */
-  if (kind == CPM_KIND_IMDN && cpm_validate_body_cpim)
+  if (kind == CPM_KIND_IMDN)
     cpm_validate_body_cpim (object, profile, report);
 }
 
