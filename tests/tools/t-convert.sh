@@ -1,0 +1,100 @@
+#!/bin/bash
+# TAP tests of `cpmobj convert` on SIP/MSRP/CPIM captures (testdata/capture,
+# made by testdata/capture/gen-captures.py). Env: CPMOBJ, CPM_TESTDATA.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+set -u
+: "${CPMOBJ:?}" "${CPM_TESTDATA:?}"
+C="$CPM_TESTDATA/capture"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+n=0
+ok () { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok () { n=$((n + 1)); echo "not ok $n - $1"; }
+check () { # check "description" command...
+  local what=$1; shift
+  if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+# rc "description" expected-exit command...: output in $T/out and $T/err
+rc () {
+  local what=$1 want=$2; shift 2
+  "$@" >"$T/out" 2>"$T/err"
+  local got=$?
+  if [ "$got" -eq "$want" ]; then ok "$what (exit $want)"; else
+    not_ok "$what: exit $got, want $want"; sed 's/^/# /' "$T/out" "$T/err" | head -40; fi
+}
+err_has () { grep -qE -- "$1" "$T/err"; }
+out_has () { grep -qE -- "$1" "$T/out"; }
+objects () { find "$1" -name '*.eml' | wc -l; }
+
+GROUP=0b5d2e4c-6a1f-4c3e-9b7a-2d8e1f0c3a55
+GROUP_SESSION=$GROUP/c0a80001-0003-4000-8000-000000000003
+CONV=f81d4fae-7dec-11d0-a765-00a0c91e6bf6
+
+# ---- every capture converts, and every object validates clean ----
+for f in pager-udp.pcap pager-loopback.pcap chat-1to1.pcap chat-1to1-vlan.pcap \
+         chat-1to1-ipv6-sll.pcap chat-1to1-ipv6-sll2.pcapng group-chat.pcap \
+         group-chat.pcapng group-chat-shuffled.pcap ft-1to1.pcap pager-lf.txt \
+         pager-plain.txt chat-crlf.txt message.cpim; do
+  rc "convert $f" 0 "$CPMOBJ" convert -o "$T/$f" "$C/$f"
+  check "$f: 0 invalid in the summary" err_has ' objects written \(0 invalid\)'
+  rc "$f: every object valid, store rules hold" 0 "$CPMOBJ" validate -q --store "$T/$f"
+  check "$f: one manifest line per object" \
+    test "$(wc -l <"$T/$f/manifest.jsonl")" -eq "$(objects "$T/$f")"
+done
+
+# ---- the group chat of Appendix I.2 ----
+G="$T/group-chat.pcap"
+check "group: only the session history folder under the conversation folder" \
+  test "$(cd "$G" && find . -mindepth 1 -type d | sort | tr '\n' ' ')" = "./$GROUP ./$GROUP_SESSION "
+check "group: 8 objects in the session history folder" test "$(objects "$G/$GROUP_SESSION")" -eq 8
+for k in session-info chat conference-info group-state file-transfer; do
+  check "group: manifest has $k" grep -q "\"kind\":\"$k\"" "$G/manifest.jsonl"
+done
+check "group: manifest names the frames" grep -q '"source":"[^"]*group-chat.pcap:frames [0-9,]* (MSRP SEND' "$G/manifest.jsonl"
+"$CPMOBJ" convert -o "$T/g2" "$C/group-chat.pcap" 2>/dev/null
+check "a second run gives the same bytes" diff -r "$G" "$T/g2"
+check "shuffled TCP segments give the same objects" \
+  diff -r -x manifest.jsonl "$G" "$T/group-chat-shuffled.pcap"
+check "pcapng gives the same objects" diff -r -x manifest.jsonl "$G" "$T/group-chat.pcapng"
+
+# ---- 1-1 chat: conversation folder, accounting ----
+rc "chat accounting" 0 "$CPMOBJ" convert -o "$T/c" "$C/chat-1to1.pcap"
+check "chat: 7 records, 5 objects, 2 skipped" \
+  err_has '7 records read, 5 objects written \(0 invalid\), 2 skipped'
+check "chat: ACK named as skipped" err_has 'chat-1to1.pcap:frame 3: skipped: not CPM \(ACK\)$'
+check "chat: everything in the conversation folder" test "$(objects "$T/c/$CONV")" -eq 5
+check "chat: the IMDN beside its message" test -f "$T/c/$CONV/imdn-0001.eml"
+
+# ---- pager: duplicate retransmission ----
+rc "pager" 0 "$CPMOBJ" convert -o "$T/p" "$C/pager-udp.pcap"
+check "pager: the retransmission is named" \
+  err_has 'pager-udp.pcap:frame 2: skipped: duplicate retransmission \(MESSAGE\)'
+check "pager: object named by its imdn.Message-ID" test -f "$T/p/$CONV/pager-0001.eml"
+
+# ---- a cut capture: the incomplete message reported, the rest written ----
+rc "cut capture: exit 1" 1 "$CPMOBJ" convert -o "$T/cut" "$C/chat-1to1-cut.pcap"
+check "cut: the incomplete message named" err_has 'Message-ID msrp-m2, 1 chunk\): skipped: incomplete'
+check "cut: the cut file named with its rule" err_has 'truncated dump file.*\[capture.truncated-file\]'
+check "cut: the complete objects written" test "$(objects "$T/cut")" -eq 2
+rc "cut: what is written is valid" 0 "$CPMOBJ" validate -q "$T/cut/$CONV"
+
+# ---- --json accounting, --append-script, stdin, --from ----
+rc "--json" 0 "$CPMOBJ" convert --json -o "$T/j" "$C/chat-1to1.pcap"
+check "--json: 5 converted lines" test "$(grep -c '"status":"converted"' "$T/out")" -eq 5
+check "--json: 2 skipped lines with reasons" test "$(grep -c '"status":"skipped".*"reason":"not CPM' "$T/out")" -eq 2
+rc "--append-script" 0 "$CPMOBJ" convert -o "$T/a" --append-script "$T/a.imap" "$C/group-chat.pcap"
+check "append script: CREATE of the session folder" grep -q "^C1 CREATE \"$GROUP_SESSION\"" "$T/a.imap"
+check "append script: 8 APPENDs with LITERAL+" test "$(grep -ac '^A[0-9]* APPEND .* {[0-9]*+}' "$T/a.imap")" -eq 8
+rc "pcap on stdin" 0 "$CPMOBJ" convert -o "$T/s" - <"$C/chat-1to1.pcap"
+check "stdin: same objects as from the file" diff -r -x manifest.jsonl "$T/s" "$T/c"
+rc "mbox on stdout validates" 0 bash -c "'$CPMOBJ' convert -o - '$C/group-chat.pcap' 2>/dev/null | '$CPMOBJ' validate -q -"
+rc "--from pcap" 0 "$CPMOBJ" convert --from pcap -o "$T/f" "$C/ft-1to1.pcap"
+rc "--from cpim on a pcap: nothing readable, exit 1" 1 "$CPMOBJ" convert --from cpim -o "$T/x" "$C/ft-1to1.pcap"
+printf 'not a capture at all\n' >"$T/junk.bin"
+rc "unknown input: exit 2" 2 "$CPMOBJ" convert -o "$T/y" "$T/junk.bin"
+check "unknown input: named" err_has 'junk.bin: input format not recognised'
+printf 'MESSAGE sip:b@x SIP/2.0\r\nCall-ID: 2\r\nCSeq: 1 MESSAGE\r\nContent-Length: 500\r\n\r\ncut' >"$T/cut.txt"
+rc "a text capture cut inside a request: exit 1" 1 "$CPMOBJ" convert -o "$T/z" "$T/cut.txt"
+check "the cut request named" err_has 'cut.txt:line 1: skipped: incomplete: the input ends inside the SIP request'
+echo "1..$n"
