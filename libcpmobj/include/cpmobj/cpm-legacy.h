@@ -106,7 +106,9 @@ typedef struct {
  * Returns: (transfer full): an empty record (date_ms -1, empty arrays)
  */
 CPM_EXPORT CpmLegacyMessage *cpm_legacy_message_new (CpmKind kind);
+/** cpm_legacy_message_ref: Returns: (transfer full): @message, one more reference */
 CPM_EXPORT CpmLegacyMessage *cpm_legacy_message_ref (CpmLegacyMessage *message);
+/** cpm_legacy_message_unref: drops a reference; the last frees every field (%NULL is fine). */
 CPM_EXPORT void cpm_legacy_message_unref (CpmLegacyMessage *message);
 
 /**
@@ -174,7 +176,10 @@ typedef struct _CpmLegacyReader CpmLegacyReader;
  */
 CPM_EXPORT CpmLegacyReader *cpm_legacy_reader_new (CpmLegacyFormat format, GInputStream *input,
                                                    const char *name);
+/** cpm_legacy_reader_ref: Returns: (transfer full): @reader, one more reference */
 CPM_EXPORT CpmLegacyReader *cpm_legacy_reader_ref (CpmLegacyReader *reader);
+/** cpm_legacy_reader_unref: drops a reference; the last closes nothing but
+ * releases the reader's reference to its stream (%NULL is fine). */
 CPM_EXPORT void cpm_legacy_reader_unref (CpmLegacyReader *reader);
 
 /**
