@@ -77,7 +77,9 @@ CPM_EXPORT CpmSource *cpm_source_new (const char *path, GError **error);
  */
 CPM_EXPORT CpmSource *cpm_source_new_for_stream (GInputStream *stream, const char *name);
 
+/** cpm_source_ref: Returns: (transfer full): @source, one more reference */
 CPM_EXPORT CpmSource *cpm_source_ref (CpmSource *source);
+/** cpm_source_unref: drops a reference; the last one closes the input. */
 CPM_EXPORT void cpm_source_unref (CpmSource *source);
 
 /**
@@ -95,17 +97,20 @@ CPM_EXPORT void cpm_source_set_limits (CpmSource *source, const CpmLimits *limit
  * @item: (out) (transfer full): the next item, set only when %TRUE is returned
  * @error: return location for a #GError
  *
- * Reads the next object. A problem with one object (a file that cannot be
- * read, an object over the size limit) does not stop the iteration: the item
- * is returned with cpm_source_item_get_error() set and no bytes. %FALSE with
- * @error set means reading cannot go on (e.g. an mbox read error); calling
- * again then returns %FALSE without error.
+ * Reads the next object. A problem with one object or one container (a file
+ * or directory that cannot be read, a read error inside an mbox, an object
+ * over the size limit) does not stop the iteration: it comes as an item
+ * with cpm_source_item_get_error() set and no bytes, and the next call goes
+ * on with what follows. @error is reserved for failures that end the whole
+ * iteration; none does today.
  *
- * Returns: %TRUE when @item was set, %FALSE at the end or on error
+ * Returns: %TRUE when @item was set, %FALSE at the end
  */
 CPM_EXPORT gboolean cpm_source_next (CpmSource *source, CpmSourceItem **item, GError **error);
 
+/** cpm_source_item_ref: Returns: (transfer full): @item, one more reference */
 CPM_EXPORT CpmSourceItem *cpm_source_item_ref (CpmSourceItem *item);
+/** cpm_source_item_unref: drops a reference (items outlive their source). */
 CPM_EXPORT void cpm_source_item_unref (CpmSourceItem *item);
 
 /**
