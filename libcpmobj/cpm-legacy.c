@@ -342,6 +342,11 @@ json_date (CpmLegacyMessage *m, json_object *o)
   }
   if (json_object_is_type (v, json_type_int)) {
     m->date_ms = json_object_get_int64 (v);
+  } else if (json_object_is_type (v, json_type_double)) {
+    /* jq turns large integers into doubles: 1.7145648e+12 */
+    double d = json_object_get_double (v);
+    if (d > 0 && d < 1e15)
+      m->date_ms = (gint64) d;
   } else if ((s = json_object_get_string (v)) && json_object_is_type (v, json_type_string)) {
     g_autoptr (GDateTime) dt = g_date_time_new_from_iso8601 (s, NULL);
     gint64 ms = 0;

@@ -303,6 +303,31 @@ test_jsonl (void)
 }
 
 static void
+test_jsonl_dates (void)
+{
+  static const char lines[] =
+    "{\"kind\":\"sms\",\"direction\":\"in\",\"date\":1.7145648e+12}\n"
+    "{\"kind\":\"sms\",\"direction\":\"out\",\"date\":\"2024-05-01T14:00:00+02:00\"}\n"
+    "{\"kind\":\"sms\",\"direction\":\"in\",\"date\":\"1714564800000\"}\n"
+    "{\"kind\":\"sms\",\"direction\":\"in\",\"date\":\"yesterday\"}\n"
+    "{\"kind\":\"sms\",\"direction\":\"in\",\"date\":12}\n"
+    "{\"kind\":\"sms\",\"direction\":\"sideways\",\"date\":1714564800000}\n";
+  g_autoptr (GInputStream) in = g_memory_input_stream_new_from_data (lines, -1, NULL);
+  g_autoptr (CpmLegacyReader) reader = cpm_legacy_reader_new (CPM_LEGACY_FORMAT_JSONL, in, "d");
+  const char *want_skip[] = { NULL, NULL, NULL, "unreadable date 'yesterday'",
+                              "unreadable date '12'", "unknown direction 'sideways'" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (want_skip); i++) {
+    g_autoptr (CpmLegacyMessage) m = cpm_legacy_reader_next (reader, NULL);
+    g_assert_nonnull (m);
+    g_assert_cmpstr (m->skip_reason, ==, want_skip[i]);
+    if (!want_skip[i])
+      g_assert_cmpint (m->date_ms, ==, G_GINT64_CONSTANT (1714564800000));
+  }
+  g_assert_null (cpm_legacy_reader_next (reader, NULL));
+}
+
+static void
 test_part_path (void)
 {
   g_autoptr (CpmLegacyMessage) m = cpm_legacy_message_new (CPM_KIND_MMS);
@@ -397,6 +422,7 @@ main (int argc, char **argv)
   g_test_add_func ("/legacy/mms-pdu-object", test_mms_pdu_object);
   g_test_add_func ("/legacy/jsonl", test_jsonl);
   g_test_add_func ("/legacy/part-path", test_part_path);
+  g_test_add_func ("/legacy/jsonl-dates", test_jsonl_dates);
   g_test_add_func ("/legacy/jsonl-hostile", test_jsonl_hostile);
   g_test_add_func ("/legacy/jsonl-long-line", test_jsonl_long_line);
   return g_test_run ();
