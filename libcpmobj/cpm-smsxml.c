@@ -281,9 +281,15 @@ set_date (CpmLegacyMessage *m, const char *value)
 {
   gint64 t = 0;
 
-  /* The app writes epoch milliseconds for both <sms> and <mms>. A value
-   * before 1980 or after 9999 is a broken record, not a date. */
-  if (!parse_int64 (value, &t) || t < 315532800000 || t > G_GINT64_CONSTANT (253402300799000))
+  /* The app writes epoch milliseconds for both <sms> and <mms>; other
+   * exporters write MMS dates in seconds, as Android's database keeps them.
+   * The two ranges (1980 to 9999) do not overlap, so both are read; a
+   * value outside them is a broken record, not a date. */
+  if (!parse_int64 (value, &t))
+    t = 0;
+  else if (t >= 315532800 && t <= G_GINT64_CONSTANT (253402300799))
+    t *= 1000;
+  if (t < 315532800000 || t > G_GINT64_CONSTANT (253402300799000))
     cpm_legacy_message_set_skip (m, "unreadable date '%s'", value ? value : "(absent)");
   else
     m->date_ms = t;

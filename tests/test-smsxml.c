@@ -224,10 +224,12 @@ test_lone_and_hex (void)
                       "<sms address='1' date='1714564800000' type='1' body='low &#56832;' />"
                       "<sms address='1' date='1714564800000' type='1' body='&#55357;' />"
                       "<sms address='1' date='1714564800000' type='1' body='&#233;&amp;&#65;' />"
+                      "<mms address='1' date='1714564800' msg_box='1' />"
                       "</smses>");
 
   g_assert_no_error (r.error);
-  g_assert_cmpuint (r.records->len, ==, 5);
+  g_assert_cmpuint (r.records->len, ==, 6);
+  g_assert_cmpint (rec (&r, 5)->date_ms, ==, G_GINT64_CONSTANT (1714564800000)); /* seconds */
   g_assert_cmpstr (rec (&r, 0)->text, ==, "a\xf0\x9f\x98\x80" "b");
   g_assert_cmpstr (rec (&r, 1)->text, ==, "lone \xef\xbf\xbd x");
   g_assert_cmpstr (rec (&r, 2)->text, ==, "low \xef\xbf\xbd");
