@@ -4,6 +4,8 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Collects every item of @src. */
 static GPtrArray *
@@ -210,7 +212,7 @@ remove_tree (const char *path)
   g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
   for (const char *n; d && (n = g_dir_read_name (d));) {
     g_autofree char *sub = g_build_filename (path, n, NULL);
-    if (g_file_test (sub, G_FILE_TEST_IS_DIR))
+    if (!g_file_test (sub, G_FILE_TEST_IS_SYMLINK) && g_file_test (sub, G_FILE_TEST_IS_DIR))
       remove_tree (sub);
     else
       g_unlink (sub);
@@ -261,6 +263,31 @@ test_maildir (void)
   remove_tree (md);
 }
 
+/* A link back up the tree is not followed, a FIFO is not opened (reading it
+ * would block), a link to a file is read like the file. */
+static void
+test_directory_links (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("cpm-links-XXXXXX", &error);
+  g_assert_no_error (error);
+  write_file (dir, "sub/a.eml", "Subject: a\n\nx\n");
+  g_autofree char *loop = g_build_filename (dir, "sub", "loop", NULL);
+  g_autofree char *link = g_build_filename (dir, "z-link.eml", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "fifo", NULL);
+  g_assert_cmpint (symlink ("..", loop), ==, 0);
+  g_assert_cmpint (symlink ("sub/a.eml", link), ==, 0);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+
+  g_autoptr(GPtrArray) items = drain_path (dir);
+  g_assert_cmpuint (items->len, ==, 2);
+  assert_item_text (item_at (items, 0), "Subject: a\n\nx\n");
+  g_assert_cmpstr (cpm_source_item_get_folder (item_at (items, 0)), ==, "sub");
+  assert_item_text (item_at (items, 1), "Subject: a\n\nx\n");
+  g_assert_cmpstr (cpm_source_item_get_location (item_at (items, 1)), ==, link);
+  remove_tree (dir);
+}
+
 static void
 test_missing_path (void)
 {
@@ -281,6 +308,7 @@ main (int argc, char **argv)
   g_test_add_func ("/source/stream/single-object", test_stream_single_object);
   g_test_add_func ("/source/directory", test_directory);
   g_test_add_func ("/source/maildir", test_maildir);
+  g_test_add_func ("/source/directory/links", test_directory_links);
   g_test_add_func ("/source/missing-path", test_missing_path);
   return g_test_run ();
 }
