@@ -108,6 +108,7 @@ typedef struct {
   guint first_line;
   CpmReport *report;
   CpmCpim *cpim;
+  gboolean malformed_seen; /* one diagnostic, not one per line of garbage */
 } Scan;
 
 /* Length of the line at @p without its terminator; *next = the next line. */
@@ -239,9 +240,11 @@ parse_block (Scan *s, GArray *fields, gboolean cpim_block, CpimSep *sep, gboolea
       return FALSE;
     } else if (fields->len == 0) {
       return FALSE; /* not a CPIM body at all */
-    } else {
+    } else if (!s->malformed_seen) {
+      s->malformed_seen = TRUE;
       report (s, "cpim.malformed-line", CPM_SEVERITY_ERROR, "RFC 3862 3.6", NULL,
-              "line in the CPIM header block is not a \"Name: value\" header");
+              "line in the CPIM header block is not a \"Name: value\" header "
+              "(later ones are not reported)");
     }
     s->p = next;
     s->line++;
@@ -369,7 +372,7 @@ cpm_cpim_parse (GBytes *bytes, CpmReport *report, guint first_line, GError **err
   cpim->input = g_bytes_ref (bytes);
   if (!data)
     data = "";
-  Scan s = { data, data + len, data, data, 0, first_line, report, cpim };
+  Scan s = { data, data + len, data, data, 0, first_line, report, cpim, FALSE };
   if (!parse_cpim_block (&s, error))
     return NULL;
   parse_entity (&s);

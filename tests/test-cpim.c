@@ -401,6 +401,10 @@ test_hostile (void)
     g_ptr_array_add (inputs, g_bytes_new_take (junk, len));
   }
   g_rand_free (rand);
+  GString *garbage = g_string_new ("From: <sip:a@b>\n");
+  for (guint i = 0; i < 50000; i++)
+    g_string_append (garbage, "no header here\n");
+  g_ptr_array_add (inputs, g_string_free_to_bytes (garbage));
 
   for (guint i = 0; i < inputs->len; i++) {
     GBytes *in = inputs->pdata[i];
@@ -423,6 +427,7 @@ test_hostile (void)
       if (!g_str_has_prefix (d->rule, "cpim."))
         continue;
       g_assert_true (g_utf8_validate (d->message, -1, NULL));
+      g_assert_cmpuint (cpm_report_get_count (all), <, 50);
       g_assert_cmpuint (strlen (d->message), <, 1024);
     }
   }
