@@ -205,14 +205,22 @@ running () {
   [ -f "$dir/run/master.pid" ] && kill -0 "$(cat "$dir/run/master.pid")" 2>/dev/null
 }
 
+listening () {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
 launch () {
   /usr/sbin/dovecot -c "$dir/dovecot.conf" \
     || { tail -n 20 "$dir/dovecot.log" >&2 2>/dev/null; die "dovecot did not start"; }
-  local port i=0
-  port=$(sed -n 's|^CPM_IMAP_URL=imap://127.0.0.1:||p' "$dir/env")
-  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+  local imap imaps i=0
+  imap=$(sed -n 's|^CPM_IMAP_URL=imap://127.0.0.1:||p' "$dir/env")
+  imaps=$(sed -n 's|^CPM_IMAPS_URL=imaps://127.0.0.1:||p' "$dir/env")
+  until listening "$imap" && listening "$imaps" && running; do
     i=$((i + 1))
-    [ $i -gt 100 ] && { tail -n 20 "$dir/dovecot.log" >&2; die "dovecot does not listen on $port"; }
+    if [ $i -gt 100 ]; then
+      tail -n 20 "$dir/dovecot.log" >&2
+      die "dovecot does not listen on $imap and $imaps"
+    fi
     sleep 0.1
   done
 }
@@ -226,6 +234,8 @@ start () {
     print_env
     return 0
   fi
+  # base_dir holds unix sockets, whose paths may not exceed 107 bytes.
+  [ ${#dir} -le 64 ] || die "DIR is too long for Dovecot's sockets (64 characters at most): $dir"
   rm -rf "$dir"
   mkdir -p "$dir/mail" "$dir/state"
   # The login processes (dovenull) must reach the sockets under base_dir.
@@ -262,9 +272,21 @@ halt () {
   kill "$pid" 2>/dev/null || true
   local c
   for c in $children; do kill "$c" 2>/dev/null || true; done
-  while kill -0 "$pid" 2>/dev/null; do
+  # Until all are gone: a child still holding the listening sockets would
+  # make the next start fail to bind them.
+  local left
+  while :; do
+    left=""
+    for c in "$pid" $children; do
+      # still ours (a pid may be reused once its process is gone)
+      grep -q dovecot "/proc/$c/cmdline" 2>/dev/null && left="$left $c"
+    done
+    [ -z "$left" ] && break
     i=$((i + 1))
-    [ $i -gt 50 ] && { kill -9 "$pid" 2>/dev/null || true; break; }
+    if [ $i -gt 50 ]; then
+      for c in $left; do kill -9 "$c" 2>/dev/null || true; done
+      break
+    fi
     sleep 0.1
   done
 }

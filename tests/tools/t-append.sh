@@ -6,10 +6,11 @@
 set -u
 : "${CPMOBJ:?}" "${CPM_TESTDATA:?}" "${CPM_SRCDIR:?}"
 T=$(mktemp -d)
-DV=${CPM_BUILDDIR:-$T}/dovecot-t-append
+# short: Dovecot's unix sockets live under it
+DV=$(mktemp -d /tmp/cpm-dv.XXXXXX)
 DOVECOT="$CPM_SRCDIR/scripts/dovecot.sh"
 CHECK="python3 $CPM_SRCDIR/tests/tools/imap-check.py"
-trap '"$DOVECOT" stop "$DV" >/dev/null 2>&1; rm -rf "$T"' EXIT
+trap '"$DOVECOT" stop "$DV" >/dev/null 2>&1; rm -rf "$T" "$DV"' EXIT
 
 n=0
 fails=0
@@ -203,7 +204,13 @@ else
   check "a run cut by the server stopping exits 1" test "$frc" -eq 1
   check "and names the lost connection" grep -q 'connection' "$T/fault.err"
 fi
-"$DOVECOT" start "$DV" >/dev/null 2>&1
+if "$DOVECOT" start "$DV" >/dev/null 2>"$T/restart.err"; then
+  ok "the server starts again with its mail"
+else
+  not_ok "the server starts again with its mail"
+  sed 's/^/# /' "$T/restart.err"
+  tail -n 20 "$DV/dovecot.log" | sed 's/^/# /'
+fi
 rc "the run after the server is back" 0 append cpmtest --json "$M"
 check "it completes the store" test "$(count_lines '"status":"\(stored\|present\)"' "$T/out")" -eq 800
 check "every object has its UID in the manifest" test "$(count_lines '"uid":[1-9]' "$M/manifest.jsonl")" -eq 800
