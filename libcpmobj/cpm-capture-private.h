@@ -16,7 +16,8 @@ G_BEGIN_DECLS
 typedef struct _CpmTcpFlows CpmTcpFlows;
 
 /* In-order bytes of one flow. @data NULL means a gap of @len bytes that
- * will never be filled: the consumer drops what it was assembling. */
+ * will never be filled: the consumer drops what it was assembling; with
+ * @len 0 it means the flow ended (FIN, every byte before it delivered). */
 typedef void (*CpmTcpDataFunc) (const char *flow, const guint8 *data, gsize len,
                                 guint frame, gint64 time_us, gpointer user_data);
 

@@ -360,6 +360,17 @@ stream_get (Reader *r, const char *flow, const char *transport)
   return s;
 }
 
+/* A flow that carried SIP or MSRP and other bytes too: the other bytes
+ * are named (a flow of other traffic only is not). */
+static void
+stream_report_junk (Reader *r, Stream *s)
+{
+  if (s->junk && s->messages && strcmp (s->transport, "text") != 0)
+    cpm_report_add (r->report, "capture.not-a-message", CPM_SEVERITY_WARNING, SECTION_CAPTURE,
+                    NULL, 0, "%s: %" G_GUINT64_FORMAT " bytes between messages are no SIP or "
+                    "MSRP message", s->flow, s->junk);
+}
+
 static void
 on_tcp_data (const char *flow, const guint8 *data, gsize len, guint frame, gint64 time_us,
              gpointer user_data)
@@ -368,8 +379,13 @@ on_tcp_data (const char *flow, const guint8 *data, gsize len, guint frame, gint6
   Stream *s = stream_get (r, flow, "tcp");
 
   if (!data) {
-    /* a gap: the message being assembled can never be completed */
+    /* a gap or the end: the message being assembled can never be completed */
     stream_extract (r, s, TRUE);
+    if (len == 0) {
+      stream_report_junk (r, s);
+      g_hash_table_remove (r->streams, s->flow);
+      g_ptr_array_remove (r->order, s);
+    }
     return;
   }
   stream_append (s, data, len, frame, time_us);
@@ -392,10 +408,7 @@ reader_finish_streams (Reader *r)
   for (guint i = 0; i < r->order->len; i++) {
     Stream *s = r->order->pdata[i];
     stream_extract (r, s, TRUE);
-    if (s->junk && s->messages && strcmp (s->transport, "text") != 0)
-      cpm_report_add (r->report, "capture.not-a-message", CPM_SEVERITY_WARNING, SECTION_CAPTURE,
-                      NULL, 0, "%s: %" G_GUINT64_FORMAT " bytes between messages are no SIP or "
-                      "MSRP message", s->flow, s->junk);
+    stream_report_junk (r, s);
   }
 }
 

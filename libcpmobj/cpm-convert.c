@@ -52,6 +52,8 @@ struct _CpmConverter {
   CpmMsrpAssembler *msrp;
   GPtrArray *waiting;      /* CpmMsrpAssembled* without a session yet */
   char *input;             /* the input's name, from the messages' sources */
+  GHashTable *folder_of;   /* IMDN-Message-ID of a stored message -> its folder */
+  GPtrArray *deferred;     /* Deferred*: IMDNs waiting for their message */
 };
 
 /* ------------------------------------------------------------------------
@@ -213,12 +215,73 @@ add_cpm_ids (CpmBuilder *b, const CpmSipMessage *m, gboolean with_reply_to)
     cpm_builder_set_header (b, "InReplyTo-Contribution-ID", v);
 }
 
+/* An IMDN whose message has not been stored (yet). */
+typedef struct {
+  CpmObject *object;
+  char *folder;
+  GDateTime *date;
+  char *source;
+} Deferred;
+
+static void
+deferred_free (Deferred *d)
+{
+  cpm_object_unref (d->object);
+  g_free (d->folder);
+  g_date_time_unref (d->date);
+  g_free (d->source);
+  g_free (d);
+}
+
+static gboolean
+hand_out (CpmConverter *c, CpmObject *object, const char *folder, GDateTime *date,
+          const char *source)
+{
+  CpmConvertItem item = { object, folder, FLAGS, date, source };
+
+  if (cpm_object_get_kind (object) != CPM_KIND_IMDN &&
+      cpm_object_get_kind (object) != CPM_KIND_SESSION_INFO &&
+      cpm_object_get_header (object, "IMDN-Message-ID"))
+    g_hash_table_replace (c->folder_of, g_strdup (cpm_object_get_header (object, "IMDN-Message-ID")),
+                          g_strdup (folder));
+  return c->on_object (&item, c->user_data, &c->error);
+}
+
+/* 5.2.1: an IMDN is stored in the folder of the message it is about, when
+ * that message is stored from the same input (a delivery notification
+ * sent by SIP MESSAGE for a group chat message goes to the session
+ * history folder). The message may complete later than its IMDN (TCP
+ * segments captured out of order, chunks still open): an IMDN whose
+ * message is not known yet waits for the end of the input, so the result
+ * does not depend on the order of delivery. */
+static gboolean
+place (CpmConverter *c, CpmObject *object, const char *folder, GDateTime *date,
+       const char *source, gboolean at_end)
+{
+  g_autofree char *original = NULL;
+  const char *there;
+  Deferred *d;
+
+  if (cpm_object_get_kind (object) != CPM_KIND_IMDN)
+    return hand_out (c, object, folder, date, source);
+  original = cpm_imdn_dup_original_message_id (object, NULL);
+  there = original ? g_hash_table_lookup (c->folder_of, original) : NULL;
+  if (there || at_end || !original)
+    return hand_out (c, object, there ? there : folder, date, source);
+  d = g_new0 (Deferred, 1);
+  d->object = cpm_object_ref (object);
+  d->folder = g_strdup (folder);
+  d->date = g_date_time_ref (date);
+  d->source = g_strdup (source);
+  g_ptr_array_add (c->deferred, d);
+  return TRUE;
+}
+
 static gboolean
 emit (CpmConverter *c, CpmBuilder *b, const char *folder, GDateTime *date, const char *source)
 {
   g_autoptr (GError) local = NULL;
   g_autoptr (CpmObject) object = NULL;
-  CpmConvertItem item;
 
   if (c->error)
     return FALSE;
@@ -228,10 +291,7 @@ emit (CpmConverter *c, CpmBuilder *b, const char *folder, GDateTime *date, const
     skip (c, source, TRUE, "cannot be stored: %s", local->message);
     return FALSE;
   }
-  item = (CpmConvertItem) { object, folder, FLAGS, date, source };
-  if (!c->on_object (&item, c->user_data, &c->error))
-    return FALSE;
-  return TRUE;
+  return place (c, object, folder, date, source, FALSE);
 }
 
 static CpmCpim *
@@ -1242,6 +1302,11 @@ cpm_converter_finish (CpmConverter *c, GError **error)
       skip (c, source, TRUE, "incomplete: the file of this transfer never arrived whole");
     }
   }
+  for (guint i = 0; i < c->deferred->len && !c->error; i++) {
+    Deferred *d = c->deferred->pdata[i];
+    place (c, d->object, d->folder, d->date, d->source, TRUE);
+  }
+  g_ptr_array_set_size (c->deferred, 0);
   if (c->error) {
     g_propagate_error (error, g_steal_pointer (&c->error));
     return FALSE;
@@ -1272,6 +1337,8 @@ cpm_converter_new (CpmProfile profile, CpmConvertObjectFunc on_object, CpmConver
   c->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   c->msrp = cpm_msrp_assembler_new (0);
   c->waiting = g_ptr_array_new_with_free_func ((GDestroyNotify) cpm_msrp_assembled_free);
+  c->folder_of = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  c->deferred = g_ptr_array_new_with_free_func ((GDestroyNotify) deferred_free);
   return c;
 }
 
@@ -1294,6 +1361,8 @@ cpm_converter_unref (CpmConverter *c)
   cpm_msrp_assembler_free (c->msrp);
   g_ptr_array_unref (c->waiting);
   g_free (c->input);
+  g_hash_table_unref (c->folder_of);
+  g_ptr_array_unref (c->deferred);
   g_clear_error (&c->error);
   g_free (c);
 }

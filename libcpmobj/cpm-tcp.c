@@ -21,6 +21,8 @@ typedef struct {
   guint32 next;       /* next expected sequence number */
   GList *pending;     /* Segment*, sorted by seq (relative to next) */
   gsize pending_bytes;
+  gboolean fin_seen;
+  guint32 fin_seq;    /* sequence number just after the last byte */
 } Flow;
 
 struct _CpmTcpFlows {
@@ -154,6 +156,18 @@ flow_skip_gap (CpmTcpFlows *t, Flow *f)
   f->next = s->seq;
 }
 
+/* Every byte up to the FIN has been handed over: the flow ends, and its
+ * place counts no more against the flow limit (a long capture opens and
+ * closes many connections). A later segment of the same flow (a
+ * retransmitted FIN, data resent late) starts a new flow without SYN. */
+static void
+flow_close (CpmTcpFlows *t, Flow *f, guint frame, gint64 time_us)
+{
+  t->func (f->name, NULL, 0, frame, time_us, t->user_data);
+  g_hash_table_remove (t->flows, f->name);
+  g_ptr_array_remove (t->order, f);
+}
+
 static Flow *
 flow_get (CpmTcpFlows *t, const char *name)
 {
@@ -205,7 +219,6 @@ cpm_tcp_flows_segment (CpmTcpFlows *t, const char *name, guint32 seq, gboolean s
   Flow *f = flow_get (t, name);
   Segment *s;
 
-  (void) fin;
   if (!f)
     return;
   if (syn && !f->saw_syn) {
@@ -214,6 +227,10 @@ cpm_tcp_flows_segment (CpmTcpFlows *t, const char *name, guint32 seq, gboolean s
     seq++;
   } else if (syn) {
     seq++; /* a retransmitted SYN carries no stream bytes */
+  }
+  if (fin) {
+    f->fin_seen = TRUE;
+    f->fin_seq = seq + (guint32) len;
   }
   if (len == 0)
     goto deliver;
@@ -232,6 +249,8 @@ cpm_tcp_flows_segment (CpmTcpFlows *t, const char *name, guint32 seq, gboolean s
 deliver:
   if (f->started)
     flow_deliver (t, f);
+  if (f->started && f->fin_seen && !f->pending && f->next == f->fin_seq)
+    flow_close (t, f, frame, time_us);
   enforce_limit (t);
 }
 

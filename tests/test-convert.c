@@ -279,9 +279,12 @@ test_group_chat (void)
   const Out *info, *ft = NULL, *gso_last = NULL;
 
   assert_all_valid (r);
-  g_assert_cmpuint (r->objects->len, ==, 8);
+  g_assert_cmpuint (r->objects->len, ==, 9);
   g_assert_cmpuint (count_kind (r, CPM_KIND_SESSION_INFO), ==, 1);
   g_assert_cmpuint (count_kind (r, CPM_KIND_CHAT), ==, 2);
+  /* the IMDN came by SIP MESSAGE, and is stored beside its message */
+  g_assert_cmpuint (count_kind (r, CPM_KIND_IMDN), ==, 1);
+  g_assert_cmpstr (find (r, "grp-imdn-0001")->folder, ==, GROUP_FOLDER);
   g_assert_cmpuint (count_kind (r, CPM_KIND_CONFERENCE_INFO), ==, 2);
   g_assert_cmpuint (count_kind (r, CPM_KIND_GROUP_STATE), ==, 2);
   g_assert_cmpuint (count_kind (r, CPM_KIND_FILE_TRANSFER), ==, 1);

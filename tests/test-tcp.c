@@ -20,7 +20,7 @@ on_data (const char *flow, const guint8 *data, gsize len, guint frame, gint64 ti
   Sink *s = user_data;
 
   if (!data) {
-    s->gaps++;
+    s->gaps += len > 0;
     s->gap_bytes += len;
     g_string_append_c (s->bytes, '|');
     return;
@@ -143,6 +143,30 @@ test_limits (void)
   sink_clear (&s);
 }
 
+/* A flow whose bytes up to its FIN are delivered ends: its place is free
+ * for the next one, even when the FIN came before the last data. */
+static void
+test_fin_frees_flow (void)
+{
+  Sink s = { g_string_new (NULL), 0, 0, g_string_new (NULL) };
+  g_autoptr (CpmReport) report = cpm_report_new ();
+  CpmTcpFlows *t = cpm_tcp_flows_new (1, 0, on_data, &s, report);
+
+  cpm_tcp_flows_segment (t, "f1", 0, TRUE, FALSE, NULL, 0, 1, 0);
+  cpm_tcp_flows_segment (t, "f1", 4, FALSE, TRUE, (const guint8 *) "def", 3, 3, 0);
+  g_assert_cmpuint (s.gaps, ==, 0);
+  cpm_tcp_flows_segment (t, "f1", 1, FALSE, FALSE, (const guint8 *) "abc", 3, 2, 0);
+  /* delivered, then the end signal (a NULL chunk of length 0) */
+  g_assert_cmpstr (s.bytes->str, ==, "abcdef|");
+  cpm_tcp_flows_segment (t, "f2", 0, TRUE, FALSE, NULL, 0, 4, 0);
+  cpm_tcp_flows_segment (t, "f2", 1, FALSE, FALSE, (const guint8 *) "xyz", 3, 5, 0);
+  g_assert_cmpstr (s.bytes->str, ==, "abcdef|xyz");
+  cpm_tcp_flows_finish (t);
+  cpm_test_assert_clean (report);
+  cpm_tcp_flows_free (t);
+  sink_clear (&s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -152,5 +176,6 @@ main (int argc, char **argv)
   g_test_add_func ("/tcp/gap", test_gap_reported);
   g_test_add_func ("/tcp/no-syn", test_no_syn_starts_at_lowest);
   g_test_add_func ("/tcp/limits", test_limits);
+  g_test_add_func ("/tcp/fin", test_fin_frees_flow);
   return g_test_run ();
 }

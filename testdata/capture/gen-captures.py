@@ -139,6 +139,12 @@ class Scenario:
         self.packets.append(Packet(self.tick(), 6, b, a, b"", isn_b, 0x12))
         self.packets.append(Packet(self.tick(), 6, a, b, b"", isn_a + 1, 0x10))
 
+    def tcp_close(self, a, b):
+        """FIN from both ends (each FIN takes one sequence number)."""
+        for x, y in ((a, b), (b, a)):
+            self.packets.append(Packet(self.tick(), 6, x, y, b"", self.conns[(x, y)], 0x11))
+            self.conns[(x, y)] += 1
+
     def tcp(self, src, dst, data, segment=None):
         """Sends @data; returns the packets (segments of at most @segment bytes)."""
         out = []
@@ -332,6 +338,7 @@ def chat_1to1(sc, v6=False, disorder=True):
     sc.udp(a, b, sip(f"BYE {BOB} SIP/2.0", [
         ("Via", "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-bye"), ("From", f"<{ALICE}>;tag=inv-chat-call-1"),
         ("To", f"<{BOB}>;tag=ans-chat-call-1"), ("Call-ID", "chat-call-1"), ("CSeq", "2 BYE")]))
+    sc.tcp_close(ma, mb)
 
 
 def conference_info(state, version, users):
@@ -400,6 +407,24 @@ def group_chat(sc):
               b"Hello group!", "positive-delivery")
     sc.tcp(ma, mf, msrp_send("gx01", pf, pa, "msrp-g1", 1, len(m1), "message/cpim", m1), 90)
     sc.tcp(mf, ma, msrp_ok("gx01", pa, pf))
+    # Bob's delivery notification for it comes back by SIP MESSAGE (pager
+    # mode): stored beside the message, in the session history folder
+    imdn = crlf("""<?xml version="1.0" encoding="UTF-8"?>
+<imdn xmlns="urn:ietf:params:xml:ns:imdn">
+<message-id>grp-msg-0001</message-id>
+<datetime>2024-05-01T12:10:02Z</datetime>
+<recipient-uri>sip:bob@example.com</recipient-uri>
+<original-recipient-uri>sip:bob@example.com</original-recipient-uri>
+<delivery-notification><status><delivered/></status></delivery-notification>
+</imdn>
+""")
+    body = cpim(BOB, ALICE, "grp-imdn-0001", "2024-05-01T12:10:02Z", "message/imdn+xml", imdn)
+    sc.udp(f, a, sip(f"MESSAGE {ALICE} SIP/2.0", [
+        ("Via", "SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bK-imdn-1"), ("Max-Forwards", "70"),
+        ("From", f"<{FOCUS}>;tag=im1"), ("To", f"<{ALICE}>"), ("Call-ID", "grp-imdn-1@10.0.0.9"),
+        ("CSeq", "1 MESSAGE"), ("P-Asserted-Identity", f"<{BOB}>"),
+        ("Conversation-ID", GROUP_CONV), ("Contribution-ID", "c0a80001-0005-4000-8000-000000000005"),
+        ("Accept-Contact", f"*;{SVC_MSG}"), ("Content-Type", "message/cpim")], body))
     m2 = cpim(BOB, ALICE, "grp-msg-0002", "2024-05-01T12:10:20Z", "text/plain; charset=utf-8",
               ("Hi all, the weather looks fine for Saturday. " * 4).encode())
     for chunk in msrp_chunks("gx02-", pa, pf, "msrp-g2", "message/cpim", m2, 100):
@@ -415,6 +440,8 @@ def group_chat(sc):
                              f"msrp://{ipa}:7660/alice-ft1;tcp", "msrp-file-1", "image/jpeg",
                              PHOTO, 1024):
         sc.tcp(fa, ff, chunk, 700)
+    sc.tcp_close(fa, ff)
+    sc.tcp_close(ma, mf)
 
 
 def ft_1to1(sc):
@@ -428,6 +455,7 @@ def ft_1to1(sc):
                              f"msrp://{ipa}:7660/alice-ft1;tcp", "msrp-file-2", "image/jpeg",
                              PHOTO, 2048):
         sc.tcp(fa, fb, chunk, 1000)
+    sc.tcp_close(fa, fb)
 
 
 def shuffled(packets, seed):

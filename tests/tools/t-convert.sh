@@ -47,8 +47,8 @@ done
 G="$T/group-chat.pcap"
 check "group: only the session history folder under the conversation folder" \
   test "$(cd "$G" && find . -mindepth 1 -type d | sort | tr '\n' ' ')" = "./$GROUP ./$GROUP_SESSION "
-check "group: 8 objects in the session history folder" test "$(objects "$G/$GROUP_SESSION")" -eq 8
-for k in session-info chat conference-info group-state file-transfer; do
+check "group: 9 objects in the session history folder" test "$(objects "$G/$GROUP_SESSION")" -eq 9
+for k in session-info chat imdn conference-info group-state file-transfer; do
   check "group: manifest has $k" grep -q "\"kind\":\"$k\"" "$G/manifest.jsonl"
 done
 check "group: manifest names the frames" grep -q '"source":"[^"]*group-chat.pcap:frames [0-9,]* (MSRP SEND' "$G/manifest.jsonl"
@@ -85,7 +85,7 @@ check "--json: 5 converted lines" test "$(grep -c '"status":"converted"' "$T/out
 check "--json: 2 skipped lines with reasons" test "$(grep -c '"status":"skipped".*"reason":"not CPM' "$T/out")" -eq 2
 rc "--append-script" 0 "$CPMOBJ" convert -o "$T/a" --append-script "$T/a.imap" "$C/group-chat.pcap"
 check "append script: CREATE of the session folder" grep -q "^C1 CREATE \"$GROUP_SESSION\"" "$T/a.imap"
-check "append script: 8 APPENDs with LITERAL+" test "$(grep -ac '^A[0-9]* APPEND .* {[0-9]*+}' "$T/a.imap")" -eq 8
+check "append script: 9 APPENDs with LITERAL+" test "$(grep -ac '^A[0-9]* APPEND .* {[0-9]*+}' "$T/a.imap")" -eq 9
 rc "pcap on stdin" 0 "$CPMOBJ" convert -o "$T/s" - <"$C/chat-1to1.pcap"
 check "stdin: same objects as from the file" diff -r -x manifest.jsonl "$T/s" "$T/c"
 rc "mbox on stdout validates" 0 bash -c "'$CPMOBJ' convert -o - '$C/group-chat.pcap' 2>/dev/null | '$CPMOBJ' validate -q -"
