@@ -492,6 +492,20 @@ content_type_with_charset (const char *content_type, const char *mime, GBytes *d
   return g_strconcat (content_type, "; charset=utf-8", NULL);
 }
 
+/* Ready-made multipart or message content cannot be transfer-encoded
+ * (RFC 2045 6.4); with NULs, bare CRs or over-long lines it would not
+ * survive IMAP APPEND, so it is refused rather than stored as binary. */
+static gboolean
+check_composite (const char *mime, CpmCte cte, GError **error)
+{
+  if (cte != CPM_CTE_BINARY)
+    return TRUE;
+  g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE,
+               "%s content has NUL bytes, bare CRs or lines over 998 octets; "
+               "encode its parts (base64) first", mime);
+  return FALSE;
+}
+
 /* Writes the MIME header of one entity and its encoded content, CRLF. */
 static gboolean
 write_entity (GString *out, const char *content_type, const char *content_id,
@@ -505,8 +519,10 @@ write_entity (GString *out, const char *content_type, const char *content_id,
     return FALSE;
   gsize len = 0;
   const guint8 *d = g_bytes_get_data (data, &len);
-  gboolean textual = cpm_mime_is_textual (mime);
-  CpmCte cte = cpm_cte_choose (textual, d, len);
+  CpmContentClass cls = cpm_mime_class (mime);
+  CpmCte cte = cpm_cte_choose (cls, d, len);
+  if (!check_composite (mime, cte, error))
+    return FALSE;
   g_string_append (out, "Content-Type: ");
   g_string_append (out, type);
   g_string_append (out, "\r\n");
@@ -523,7 +539,7 @@ write_entity (GString *out, const char *content_type, const char *content_id,
     g_string_append_printf (out, "Content-Disposition: %s\r\n", disposition);
   g_string_append (out, "\r\n");
   if (d)
-    cpm_cte_encode (cte, textual, d, len, out);
+    cpm_cte_encode (cte, cls, d, len, out);
   return TRUE;
 }
 
@@ -757,13 +773,15 @@ write_plain_body (GString *out, CpmObject *object, const CpmBuilder *b, GError *
     return FALSE;
   gsize len = 0;
   const guint8 *d = g_bytes_get_data (b->content, &len);
-  gboolean textual = cpm_mime_is_textual (mime);
-  CpmCte cte = cpm_cte_choose (textual, d, len);
+  CpmContentClass cls = cpm_mime_class (mime);
+  CpmCte cte = cpm_cte_choose (cls, d, len);
+  if (!check_composite (mime, cte, error))
+    return FALSE;
   cpm_object_append_header (object, "Content-Type", type);
   if (cte != CPM_CTE_7BIT)
     cpm_object_append_header (object, "Content-Transfer-Encoding", cpm_cte_name (cte));
   if (d)
-    cpm_cte_encode (cte, textual, d, len, out);
+    cpm_cte_encode (cte, cls, d, len, out);
   return TRUE;
 }
 

@@ -10,29 +10,42 @@ G_BEGIN_DECLS
 
 typedef enum {
   CPM_CTE_7BIT,
+  CPM_CTE_8BIT,
+  CPM_CTE_BINARY,
   CPM_CTE_QUOTED_PRINTABLE,
   CPM_CTE_BASE64,
 } CpmCte;
+
+/* How a content type's bytes may be encoded: binary types byte for byte,
+ * text whose line breaks are not data, and composite types (multipart/x,
+ * message/x) that RFC 2045 6.4 forbids to encode at all. */
+typedef enum {
+  CPM_CONTENT_BINARY,
+  CPM_CONTENT_TEXT,
+  CPM_CONTENT_COMPOSITE,
+} CpmContentClass;
 
 /* Lower-case "type/subtype" of a Content-Type value without a full
  * parse (the builder's hot path). Returns: (transfer full) */
 char *cpm_mime_type_of (const char *content_type);
 
-/* TRUE for content whose line breaks are not data: text/x and the XML
- * types (application/xml, +xml, application/x-cpm-*). @mime is lower-case. */
-gboolean cpm_mime_is_textual (const char *mime);
+/* TEXT for text/x and the XML types (application/xml, +xml,
+ * application/x-cpm-*), COMPOSITE for multipart/x and message/x that are
+ * not XML, BINARY otherwise. @mime is lower-case. */
+CpmContentClass cpm_mime_class (const char *mime);
 
 /* Picks the Content-Transfer-Encoding that lets @data survive IMAP APPEND
  * (see the comment at its definition for the rules). */
-CpmCte cpm_cte_choose (gboolean textual, const guint8 *data, gsize len);
+CpmCte cpm_cte_choose (CpmContentClass cls, const guint8 *data, gsize len);
 
-/* Returns: (transfer none): "7bit", "quoted-printable" or "base64" */
+/* Returns: (transfer none): "7bit", "8bit", "binary", "quoted-printable" or "base64" */
 const char *cpm_cte_name (CpmCte cte);
 
-/* Appends @data encoded with @cte to @out, CRLF line ends. Textual content
- * has its line ends made CRLF (canonical form, RFC 2045 6.4) unless it has
- * bare CRs; binary content is encoded byte for byte. */
-void cpm_cte_encode (CpmCte cte, gboolean textual, const guint8 *data, gsize len, GString *out);
+/* Appends @data encoded with @cte to @out, CRLF line ends. Text and
+ * composite content has its line ends made CRLF (canonical form, RFC 2045
+ * 6.4) unless it has bare CRs; binary content is encoded byte for byte. */
+void cpm_cte_encode (CpmCte cte, CpmContentClass cls, const guint8 *data, gsize len,
+                     GString *out);
 
 /* A fresh multipart boundary that occurs nowhere in @haystack (@len bytes):
  * @preferred if "--@preferred" is absent, else @preferred plus random hex.

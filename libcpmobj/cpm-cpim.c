@@ -595,14 +595,17 @@ cpm_mime_type_of (const char *content_type)
   return g_ascii_strdown (p, (gssize) n);
 }
 
-gboolean
-cpm_mime_is_textual (const char *mime)
+CpmContentClass
+cpm_mime_class (const char *mime)
 {
   if (!mime)
-    return FALSE;
-  return g_str_has_prefix (mime, "text/") || g_str_has_suffix (mime, "+xml")
-         || strcmp (mime, "application/xml") == 0
-         || g_str_has_prefix (mime, "application/x-cpm-");
+    return CPM_CONTENT_BINARY;
+  if (g_str_has_prefix (mime, "text/") || g_str_has_suffix (mime, "+xml")
+      || strcmp (mime, "application/xml") == 0 || g_str_has_prefix (mime, "application/x-cpm-"))
+    return CPM_CONTENT_TEXT;
+  if (g_str_has_prefix (mime, "multipart/") || g_str_has_prefix (mime, "message/"))
+    return CPM_CONTENT_COMPOSITE;
+  return CPM_CONTENT_BINARY;
 }
 
 /* IMAP APPEND carries any octet except NUL in a literal (RFC 3501 4.3), but
@@ -617,7 +620,7 @@ cpm_mime_is_textual (const char *mime)
  *   base64 for scripts that are mostly multi-byte (CJK, Cyrillic...).
  *   Over-long ASCII text lines also get QP (soft line breaks). */
 CpmCte
-cpm_cte_choose (gboolean textual, const guint8 *data, gsize len)
+cpm_cte_choose (CpmContentClass cls, const guint8 *data, gsize len)
 {
   gsize high = 0, line = 0, max_line = 0;
   gboolean nul = FALSE, bare_cr = FALSE, bare_lf = FALSE;
@@ -642,7 +645,13 @@ cpm_cte_choose (gboolean textual, const guint8 *data, gsize len)
       high++;
   }
   max_line = MAX (max_line, line);
-  if (!textual)
+  /* Composite types may only be 7bit, 8bit or binary (RFC 2045 6.4): their
+   * parts carry their own encodings. Binary (NUL, bare CR, long lines)
+   * does not survive a plain APPEND; the builder refuses it. */
+  if (cls == CPM_CONTENT_COMPOSITE)
+    return (nul || bare_cr || max_line > 998) ? CPM_CTE_BINARY
+           : high ? CPM_CTE_8BIT : CPM_CTE_7BIT;
+  if (cls == CPM_CONTENT_BINARY)
     return (high || nul || bare_cr || bare_lf || max_line > 998) ? CPM_CTE_BASE64 : CPM_CTE_7BIT;
   if (nul || bare_cr || (high && !g_utf8_validate ((const char *) data, (gssize) len, NULL)))
     return CPM_CTE_BASE64;
@@ -655,6 +664,10 @@ const char *
 cpm_cte_name (CpmCte cte)
 {
   switch (cte) {
+  case CPM_CTE_8BIT:
+    return "8bit";
+  case CPM_CTE_BINARY:
+    return "binary";
   case CPM_CTE_QUOTED_PRINTABLE:
     return "quoted-printable";
   case CPM_CTE_BASE64:
@@ -726,8 +739,9 @@ has_bare_cr (const guint8 *data, gsize len)
 }
 
 void
-cpm_cte_encode (CpmCte cte, gboolean textual, const guint8 *data, gsize len, GString *out)
+cpm_cte_encode (CpmCte cte, CpmContentClass cls, const guint8 *data, gsize len, GString *out)
 {
+  gboolean textual = cls != CPM_CONTENT_BINARY;
   switch (cte) {
   case CPM_CTE_BASE64:
     if (textual && !has_bare_cr (data, len)) {
@@ -743,7 +757,11 @@ cpm_cte_encode (CpmCte cte, gboolean textual, const guint8 *data, gsize len, GSt
   case CPM_CTE_QUOTED_PRINTABLE:
     encode_qp (data, len, out);
     break;
+  case CPM_CTE_BINARY:
+    g_string_append_len (out, (const char *) data, (gssize) len);
+    break;
   case CPM_CTE_7BIT:
+  case CPM_CTE_8BIT:
   default:
     if (textual)
       append_crlf_text (out, (const char *) data, len);
@@ -825,11 +843,11 @@ cpm_cpim_set_content (CpmCpim *cpim, const char *content_type, GBytes *content)
   gsize len = 0;
   const guint8 *data = content ? g_bytes_get_data (content, &len) : NULL;
   g_autofree char *mime = cpm_mime_type_of (content_type);
-  gboolean textual = cpm_mime_is_textual (mime);
-  CpmCte cte = cpm_cte_choose (textual, data, len);
+  CpmContentClass cls = cpm_mime_class (mime);
+  CpmCte cte = cpm_cte_choose (cls, data, len);
   GString *out = g_string_sized_new (len + len / 3 + 16);
   if (data)
-    cpm_cte_encode (cte, textual, data, len, out);
+    cpm_cte_encode (cte, cls, data, len, out);
   g_clear_pointer (&cpim->content, g_bytes_unref);
   cpim->content = g_string_free_to_bytes (out);
   /* a parsed entity that lacked its empty line gets one now: the new

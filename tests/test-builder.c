@@ -353,6 +353,36 @@ test_invalid_values (void)
   g_assert_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE);
 }
 
+/* Ready-made multipart content is never transfer-encoded (RFC 2045 6.4):
+ * its line ends become CRLF and 8-bit text is declared 8bit. */
+static void
+test_composite_content (void)
+{
+  const char *mp = "--b1\nContent-Type: text/plain; charset=utf-8\n\nGrüße\n"
+                   "--b1\nContent-Type: text/html\n\n<p>hi</p>\n--b1--\n";
+  g_autoptr(CpmBuilder) b = builder_for (CPM_KIND_MESSAGE);
+  g_autoptr(GBytes) content = g_bytes_new_static (mp, strlen (mp));
+  cpm_builder_set_content (b, "multipart/alternative; boundary=b1", content);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmObject) built = cpm_builder_build (b, &error);
+  g_assert_no_error (error);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(CpmObject) object = reparse (built, &bytes);
+  assert_crlf_only (bytes);
+  g_autoptr(CpmCpim) cpim = cpm_cpim_parse (cpm_object_get_body (object), NULL, 1, NULL);
+  g_assert_cmpstr (cpm_cpim_get_content_header (cpim, "Content-Transfer-Encoding"), ==, "8bit");
+  cpm_object_set_kind (object, CPM_KIND_MESSAGE);
+  g_autoptr(CpmReport) report = cpm_validate (object, CPM_PROFILE_2_2);
+  cpm_test_assert_rules (report, NULL, NULL);
+
+  static const char nul[] = "--b1\r\nContent-Type: image/png\r\n\r\n\0\r\n--b1--\r\n";
+  g_autoptr(GBytes) binary = g_bytes_new_static (nul, sizeof nul - 1);
+  cpm_builder_set_content (b, "multipart/mixed; boundary=b1", binary);
+  g_clear_error (&error);
+  g_assert_null (cpm_builder_build (b, &error));
+  g_assert_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE);
+}
+
 /* Values that would break out of their header field are refused. */
 static void
 test_injection (void)
@@ -519,6 +549,7 @@ main (int argc, char **argv)
   g_test_add_func ("/builder/invalid-values", test_invalid_values);
   g_test_add_func ("/builder/eight-bit-content", test_eight_bit_content);
   g_test_add_func ("/builder/injection", test_injection);
+  g_test_add_func ("/builder/composite-content", test_composite_content);
   g_test_add_func ("/builder/file-transfer", test_file_transfer);
   g_test_add_func ("/builder/file-transfer-boundary-clash", test_file_transfer_boundary_clash);
   g_test_add_func ("/builder/explicit-cpim", test_explicit_cpim);
