@@ -146,6 +146,9 @@ is_content_field (const char *name, gsize len)
   return len > 8 && g_ascii_strncasecmp (name, "Content-", 8) == 0;
 }
 
+/* The value is everything after the colon, trimmed: header parameters
+ * such as Subject's ";lang=fr" (RFC 3862 3.3) stay at its start, so a
+ * language-tagged Subject reads ";lang=fr beau temps". */
 static void
 field_add (Scan *s, GArray *fields, const char *line, gsize name_len, gsize colon,
            gsize line_len, const char *next)
