@@ -57,6 +57,7 @@ bpart_free (gpointer p)
 CpmBuilder *
 cpm_builder_new (CpmKind kind)
 {
+  g_return_val_if_fail ((guint) kind < CPM_KIND_COUNT, NULL);
   CpmBuilder *b = g_new0 (CpmBuilder, 1);
   b->ref = 1;
   b->kind = kind;
@@ -300,8 +301,12 @@ check_fields (const CpmBuilder *b, guint *counts, GError **error)
     }
     g_autoptr(GError) local = NULL;
     if (!check_value (def, f->value, &local)) {
+      /* quote at most 80 characters of what may be a huge value */
+      gboolean utf8 = g_utf8_validate (f->value, -1, NULL);
+      g_autofree char *shown = utf8 ? g_utf8_substring (f->value, 0, MIN (80, g_utf8_strlen (f->value, -1)))
+                                    : g_strdup ("(not UTF-8)");
       g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE, "invalid %s \"%s\" (%s): %s",
-                   def->name, f->value, def->section, local ? local->message : "invalid");
+                   def->name, shown, def->section, local ? local->message : "invalid");
       return FALSE;
     }
     guint n = ++counts[def - defs];
