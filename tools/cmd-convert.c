@@ -638,18 +638,40 @@ convert_legacy (Sink *s, GInputStream *input, const char *name, InputFamily fami
 
 /* --- captures: SIP, MSRP and CPIM (cpm-capture, cpm-convert) --- */
 
+typedef struct {
+  Sink *sink;
+  CpmConverter *converter;
+  guint64 base; /* records of the inputs before this one */
+} CaptureRun;
+
+static void
+capture_progress (CaptureRun *run)
+{
+  guint64 before = run->sink->records;
+
+  run->sink->records = run->base + cpm_converter_get_records (run->converter);
+  /* the line sink_progress() writes, each time a thousand more are read */
+  if (run->sink->records / 1000 != before / 1000 && tool_progress_enabled ())
+    fprintf (stderr, "\rcpmobj convert: %" G_GUINT64_FORMAT " records", run->sink->records);
+}
+
 static gboolean
 capture_object (const CpmConvertItem *item, gpointer data, GError **error)
 {
+  CaptureRun *run = data;
   ConvertItem ci = { item->object, item->folder, item->flags, item->internal_date, item->source };
 
-  return sink_object (data, &ci, error);
+  capture_progress (run);
+  return sink_object (run->sink, &ci, error);
 }
 
 static void
 capture_skip (const char *source, const char *reason, gboolean broken, gpointer data)
 {
-  sink_skip (data, source, reason, broken);
+  CaptureRun *run = data;
+
+  capture_progress (run);
+  sink_skip (run->sink, source, reason, broken);
 }
 
 /* Damage of the capture itself (TCP gaps, fragments, cut files): named
@@ -681,16 +703,19 @@ static gboolean
 convert_capture (Sink *s, GInputStream *input, const char *name, InputFamily family,
                  GError **error)
 {
+  CaptureRun run = { s, NULL, s->records };
   g_autoptr (CpmConverter) conv = cpm_converter_new (s->options->profile, capture_object,
-                                                     capture_skip, s);
+                                                     capture_skip, &run);
   g_autoptr (CpmReport) report = cpm_report_new ();
   CpmCaptureFormat format = family == INPUT_PCAP ? CPM_CAPTURE_FORMAT_PCAP
                             : family == INPUT_CPIM ? CPM_CAPTURE_FORMAT_CPIM
                                                    : CPM_CAPTURE_FORMAT_TEXT;
-  gboolean ok = cpm_convert_capture (conv, input, name, format, report, error);
+  gboolean ok;
 
+  run.converter = conv;
+  ok = cpm_convert_capture (conv, input, name, format, report, error);
   ok = cpm_converter_finish (conv, ok ? error : NULL) && ok;
-  s->records += cpm_converter_get_records (conv);
+  s->records = run.base + cpm_converter_get_records (conv);
   capture_report (s, name, report);
   return ok;
 }

@@ -8,6 +8,13 @@ The files are committed; run this again to regenerate them:
 
     python3 testdata/capture/gen-captures.py testdata/capture
 
+expected/NAME/ holds what `cpmobj convert` makes of NAME.pcap, run in this
+directory (tests/tools/t-convert.sh compares byte for byte); after a
+deliberate change of the captures or of the mapping, remake them with
+
+    cd testdata/capture && for f in group-chat chat-1to1 pager-udp ft-1to1 \
+        chat-1to1-cut; do rm -rf expected/$f; cpmobj convert -o expected/$f $f.pcap; done
+
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
 import base64

@@ -43,6 +43,13 @@ for f in pager-udp.pcap pager-loopback.pcap chat-1to1.pcap chat-1to1-vlan.pcap \
     test "$(wc -l <"$T/$f/manifest.jsonl")" -eq "$(objects "$T/$f")"
 done
 
+# ---- the expected trees (testdata/capture/expected, see gen-captures.py) ----
+for f in group-chat chat-1to1 pager-udp ft-1to1 chat-1to1-cut; do
+  (cd "$C" && "$CPMOBJ" convert -o "$T/expected-$f" "$f.pcap" >/dev/null 2>&1)
+  check "$f.pcap converts to testdata/capture/expected/$f byte for byte" \
+    diff -r "$C/expected/$f" "$T/expected-$f"
+done
+
 # ---- the group chat of Appendix I.2 ----
 G="$T/group-chat.pcap"
 check "group: only the session history folder under the conversation folder" \
