@@ -83,12 +83,32 @@ cpm_header_registry (guint *n_defs)
   return registry;
 }
 
+/* Runs for every field of every object: compare the length and the first
+ * letter before the whole name. */
+static guint8 name_len[G_N_ELEMENTS (registry)];
+
+static void
+init_name_lengths (void)
+{
+  static gsize done = 0;
+  if (g_once_init_enter (&done)) {
+    for (guint i = 0; i < G_N_ELEMENTS (registry); i++)
+      name_len[i] = (guint8) strlen (registry[i].name);
+    g_once_init_leave (&done, 1);
+  }
+}
+
 const CpmHeaderDef *
 cpm_header_lookup (const char *name, gssize len)
 {
   gsize n = len < 0 ? strlen (name) : (gsize) len;
+  if (n == 0)
+    return NULL;
+  init_name_lengths ();
+  char first = g_ascii_tolower (name[0]);
   for (guint i = 0; i < G_N_ELEMENTS (registry); i++)
-    if (strlen (registry[i].name) == n && g_ascii_strncasecmp (registry[i].name, name, n) == 0)
+    if (name_len[i] == n && registry[i].key[0] == first &&
+        g_ascii_strncasecmp (registry[i].name, name, n) == 0)
       return &registry[i];
   return NULL;
 }
