@@ -18,7 +18,7 @@
 #define FLAGS "\\Seen"
 #define SERVICE_PREFIX "urn:urn-7:3gpp-service.ims.icsi.oma.cpm."
 
-typedef enum { SESSION_CHAT, SESSION_FT } SessionType;
+typedef enum { SESSION_CHAT, SESSION_FT, SESSION_LARGE } SessionType;
 
 typedef struct {
   char *call_id;
@@ -312,34 +312,25 @@ type_is (const char *type, const char *want)
  * Pager mode (SIP MESSAGE)
  * ------------------------------------------------------------------------ */
 
+/* A standalone message (5.2.1): pager mode from the SIP MESSAGE @m and its
+ * body, large message mode from the INVITE @m and the MSRP content. */
 static void
-pager_message (CpmConverter *c, const CpmSipMessage *m, const CpmCaptureMessage *cm)
+standalone_message (CpmConverter *c, const CpmSipMessage *m, const char *body_type,
+                    GBytes *content, gint64 time_us, const char *source, const char *id_key)
 {
-  g_autoptr (GPtrArray) parts = cpm_sip_message_body_parts (m);
-  const CpmSipPart *body = parts->len ? parts->pdata[0] : NULL;
   g_autoptr (CpmCpim) cpim = NULL;
   g_autoptr (CpmBuilder) b = NULL;
-  g_autoptr (GDateTime) date = time_of (m, cm->time_us);
+  g_autoptr (GDateTime) date = time_of (m, time_us);
   g_autofree char *from = originator (m);
   g_autofree char *to = address_of (cpm_sip_message_get_header (m, "To"));
   g_autofree char *service = service_of (m, "msg");
-  g_autofree char *key = cpm_sip_transaction_key (m);
-  g_autofree char *generated = make_id ("pager", key);
+  g_autofree char *generated = make_id ("pager", id_key);
   const char *conv = cpm_sip_message_get_header (m, "Conversation-ID");
   const char *imdn_id = NULL, *ctype;
   CpmKind kind = CPM_KIND_MESSAGE;
 
-  if (!conv || !cpm_sip_message_get_header (m, "Contribution-ID")) {
-    skip (c, cm->source, FALSE, "not CPM (MESSAGE without %s)",
-          conv ? "Contribution-ID" : "Conversation-ID");
-    return;
-  }
-  if (!body) {
-    skip (c, cm->source, TRUE, "incomplete: MESSAGE without a body");
-    return;
-  }
-  if (type_is (body->content_type, "message/cpim") && !(cpim = parse_cpim (body->content))) {
-    skip (c, cm->source, TRUE, "decode error: the message/cpim body has no CPIM headers");
+  if (type_is (body_type, "message/cpim") && !(cpim = parse_cpim (content))) {
+    skip (c, source, TRUE, "decode error: the message/cpim body has no CPIM headers");
     return;
   }
   if (cpim) {
@@ -348,7 +339,7 @@ pager_message (CpmConverter *c, const CpmSipMessage *m, const CpmCaptureMessage 
     if (type_is (ctype, "message/imdn+xml"))
       kind = CPM_KIND_IMDN;
     else if (type_is (ctype, "application/im-iscomposing+xml")) {
-      skip (c, cm->source, FALSE, "not CPM (isComposing indication)");
+      skip (c, source, FALSE, "not CPM (isComposing indication)");
       return;
     }
     if (!date) {
@@ -357,7 +348,7 @@ pager_message (CpmConverter *c, const CpmSipMessage *m, const CpmCaptureMessage 
     }
   }
   if (!date) {
-    skip (c, cm->source, TRUE, "no date: neither a SIP Date nor a capture time");
+    skip (c, source, TRUE, "no date: neither a SIP Date nor a capture time");
     return;
   }
   b = cpm_builder_new (kind);
@@ -373,12 +364,30 @@ pager_message (CpmConverter *c, const CpmSipMessage *m, const CpmCaptureMessage 
   if (cpim)
     cpm_builder_set_cpim (b, cpim);
   else
-    cpm_builder_set_content (b, cpm_sip_message_get_header (m, "Content-Type") ?: "text/plain",
-                             body->content);
-  {
-    g_autofree char *source = g_strdup_printf ("%s (MESSAGE)", cm->source);
-    emit (c, b, conv, date, source);
+    cpm_builder_set_content (b, body_type ? body_type : "text/plain", content);
+  emit (c, b, conv, date, source);
+}
+
+static void
+pager_message (CpmConverter *c, const CpmSipMessage *m, const CpmCaptureMessage *cm)
+{
+  g_autoptr (GPtrArray) parts = cpm_sip_message_body_parts (m);
+  const CpmSipPart *body = parts->len ? parts->pdata[0] : NULL;
+  g_autofree char *key = cpm_sip_transaction_key (m);
+  g_autofree char *source = g_strdup_printf ("%s (MESSAGE)", cm->source);
+  const char *conv = cpm_sip_message_get_header (m, "Conversation-ID");
+
+  if (!conv || !cpm_sip_message_get_header (m, "Contribution-ID")) {
+    skip (c, cm->source, FALSE, "not CPM (MESSAGE without %s)",
+          conv ? "Contribution-ID" : "Conversation-ID");
+    return;
   }
+  if (!body) {
+    skip (c, cm->source, TRUE, "incomplete: MESSAGE without a body");
+    return;
+  }
+  standalone_message (c, m, cpm_sip_message_get_header (m, "Content-Type") ?: body->content_type,
+                      body->content, cm->time_us, source, key);
 }
 
 /* ------------------------------------------------------------------------
@@ -601,6 +610,12 @@ invite (CpmConverter *c, CpmSipMessage *m, const CpmCaptureMessage *cm)
   s->invite_time = cm->time_us;
   s->invite_paths = g_ptr_array_new_with_free_func (g_free);
   s->type = is_file_transfer (m) ? SESSION_FT : SESSION_CHAT;
+  if (s->type == SESSION_CHAT) {
+    /* large message mode: an MSRP session for one standalone message */
+    g_autofree char *service = service_of (m, "session");
+    if (g_str_has_suffix (service, ".largemsg"))
+      s->type = SESSION_LARGE;
+  }
   g_hash_table_insert (c->by_call_id, s->call_id, s);
   g_ptr_array_add (c->sessions, s);
   register_paths (c, s, m);
@@ -1044,8 +1059,12 @@ msrp_message (CpmConverter *c, CpmMsrpAssembled *a, gboolean at_end)
   gboolean outgoing = FALSE;
   Session *s;
 
-  if (a->problem) {
-    skip (c, source, !g_str_has_prefix (a->problem, "aborted"), "%s", a->problem);
+  if (a->problem || g_bytes_get_size (a->content) == 0) {
+    /* an empty SEND opens an MSRP session (RFC 4975 5.4): no message */
+    if (a->problem)
+      skip (c, source, !g_str_has_prefix (a->problem, "aborted"), "%s", a->problem);
+    else
+      skip (c, source, FALSE, "not CPM (an empty MSRP SEND)");
     cpm_msrp_assembled_free (a);
     return;
   }
@@ -1056,10 +1075,17 @@ msrp_message (CpmConverter *c, CpmMsrpAssembled *a, gboolean at_end)
   }
   if (!s)
     skip (c, source, FALSE, "not CPM (no SIP session in the input for its MSRP session)");
-  else if (s->type == SESSION_FT && s->closed)
-    skip (c, source, FALSE, "duplicate: a second file in a file transfer session");
+  else if (s->type != SESSION_CHAT && s->closed)
+    skip (c, source, FALSE, "not CPM (a second message in a %s session)",
+          s->type == SESSION_FT ? "file transfer" : "large message mode");
   else if (s->type == SESSION_FT)
     file_transfer (c, s, a);
+  else if (s->type == SESSION_LARGE) {
+    g_autofree char *both = g_strdup_printf ("%s (INVITE), %s", s->invite_source, source);
+    s->stored = s->closed = TRUE;
+    standalone_message (c, s->invite, a->content_type, a->content, s->invite_time, both,
+                        a->message_id);
+  }
   else
     chat_message (c, s, a, outgoing);
   cpm_msrp_assembled_free (a);
@@ -1296,10 +1322,11 @@ cpm_converter_finish (CpmConverter *c, GError **error)
     Session *s = c->sessions->pdata[i];
     if (s->type == SESSION_CHAT && !s->stored && !s->closed)
       store_session_info (c, s);
-    else if (s->type == SESSION_FT && !s->stored && !s->closed) {
+    else if (s->type != SESSION_CHAT && !s->stored && !s->closed) {
       g_autofree char *source = g_strdup_printf ("%s (INVITE)", s->invite_source);
       s->closed = TRUE;
-      skip (c, source, TRUE, "incomplete: the file of this transfer never arrived whole");
+      skip (c, source, TRUE, "incomplete: the %s never arrived whole",
+            s->type == SESSION_FT ? "file of this transfer" : "large mode message");
     }
   }
   for (guint i = 0; i < c->deferred->len && !c->error; i++) {

@@ -374,6 +374,25 @@ test_cut_capture (void)
 }
 
 static void
+test_large_message_mode (void)
+{
+  g_autoptr (Result) r = convert ("large-message.pcap");
+  const Out *o;
+
+  assert_all_valid (r);
+  /* one standalone message, no session info; the opening empty SEND skipped */
+  g_assert_cmpuint (r->objects->len, ==, 1);
+  o = r->objects->pdata[0];
+  g_assert_cmpint (cpm_object_get_kind (o->object), ==, CPM_KIND_MESSAGE);
+  g_assert_cmpstr (cpm_object_get_header (o->object, "IMDN-Message-ID"), ==, "large-0001");
+  g_assert_cmpstr (cpm_object_get_header (o->object, "P-Asserted-Service"), ==,
+                   "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.largemsg");
+  g_assert_cmpstr (o->folder, ==, CONV);
+  g_assert_true (body_has (o, "A long story. A long story."));
+  g_assert_true (has_skip (r, "not CPM (an empty MSRP SEND)"));
+}
+
+static void
 test_profiles (void)
 {
   g_autoptr (GBytes) bytes = cpm_test_load ("capture/group-chat.pcap");
@@ -426,6 +445,7 @@ main (int argc, char **argv)
   g_test_add_func ("/convert/file-transfer", test_file_transfer_1to1);
   g_test_add_func ("/convert/cut", test_cut_capture);
   g_test_add_func ("/convert/profiles", test_profiles);
+  g_test_add_func ("/convert/large-message", test_large_message_mode);
   g_test_add_func ("/convert/cpim-file", test_cpim_file);
   g_test_add_func ("/convert/damaged-sip", test_damaged_sip);
   return g_test_run ();

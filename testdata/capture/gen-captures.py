@@ -465,6 +465,29 @@ def ft_1to1(sc):
     sc.tcp_close(fa, fb)
 
 
+SVC_LARGE = '+g.3gpp.icsi-ref="urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.largemsg"'
+
+
+def large_message(sc):
+    """Large message mode: an MSRP session for one standalone message,
+    opened with an empty SEND."""
+    a, b, ipa, ipb = addrs(False)
+    pa, pb = f"msrp://{ipa}:7670/alice-lm1;tcp", f"msrp://{ipb}:7671/bob-lm1;tcp"
+    invite(sc, a, b, BOB, ALICE, BOB, "large-call-1", "c0a80001-0006-4000-8000-000000000006",
+           CONV, SVC_LARGE, sdp(ipa, 7670, "alice-lm1"), "application/sdp")
+    answer(sc, b, a, ALICE, BOB, "large-call-1", f"<sip:{ipb}:5060>;{SVC_LARGE}",
+           sdp(ipb, 7671, "bob-lm1", setup="passive"), BOB)
+    ma, mb = (ipa, 7670), (ipb, 7671)
+    sc.tcp_open(ma, mb)
+    sc.tcp(ma, mb, (f"MSRP lm00 SEND\r\nTo-Path: {pb}\r\nFrom-Path: {pa}\r\n"
+                    "Message-ID: msrp-open\r\nByte-Range: 1-0/0\r\n-------lm00$\r\n").encode())
+    big = cpim(ALICE, BOB, "large-0001", "2024-05-01T12:20:00Z", "text/plain; charset=utf-8",
+               ("A long story. " * 200).encode())
+    for chunk in msrp_chunks("lm0", pb, pa, "msrp-large", "message/cpim", big, 1500):
+        sc.tcp(ma, mb, chunk, 1400)
+    sc.tcp_close(ma, mb)
+
+
 def shuffled(packets, seed):
     """The same packets with the TCP data segments in another file order."""
     rnd = random.Random(seed)
@@ -513,6 +536,9 @@ def main(outdir):
 
     sc = Scenario(); ft_1to1(sc)
     write_pcap(p("ft-1to1.pcap"), sc.packets, "raw")
+
+    sc = Scenario(); large_message(sc)
+    write_pcap(p("large-message.pcap"), sc.packets, "ethernet")
 
     # text captures: the SIP and MSRP payloads as a test tool logs them
     sc = Scenario(); pager(sc)

@@ -35,7 +35,7 @@ CONV=f81d4fae-7dec-11d0-a765-00a0c91e6bf6
 for f in pager-udp.pcap pager-loopback.pcap chat-1to1.pcap chat-1to1-vlan.pcap \
          chat-1to1-ipv6-sll.pcap chat-1to1-ipv6-sll2.pcapng group-chat.pcap \
          group-chat.pcapng group-chat-shuffled.pcap ft-1to1.pcap pager-lf.txt \
-         pager-plain.txt chat-crlf.txt message.cpim; do
+         pager-plain.txt chat-crlf.txt message.cpim large-message.pcap; do
   rc "convert $f" 0 "$CPMOBJ" convert -o "$T/$f" "$C/$f"
   check "$f: 0 invalid in the summary" err_has ' objects written \(0 invalid\)'
   rc "$f: every object valid, store rules hold" 0 "$CPMOBJ" validate -q --store "$T/$f"
