@@ -158,6 +158,20 @@ test_mbox_limit (void)
   g_assert_cmpuint (cpm_source_item_get_line (item_at (items, 2)), ==, 11);
 }
 
+/* An mbox written with CRLF line ends keeps them; the CRLF separator line
+ * is dropped. */
+static void
+test_mbox_crlf (void)
+{
+  const char *mbox = "From a Mon Mar  2 10:00:00 2026\r\nSubject: one\r\n\r\n>From x\r\n\r\n"
+                     "From a Mon Mar  2 10:00:01 2026\r\nSubject: two\r\n\r\ny\r\n\r\n";
+  g_autoptr(GPtrArray) items = drain_memory (mbox, strlen (mbox), NULL);
+  g_assert_cmpuint (items->len, ==, 2);
+  assert_item_text (item_at (items, 0), "Subject: one\r\n\r\nFrom x\r\n");
+  assert_item_text (item_at (items, 1), "Subject: two\r\n\r\ny\r\n");
+  g_assert_cmpuint (cpm_source_item_get_line (item_at (items, 1)), ==, 6);
+}
+
 static void
 test_stream_single_object (void)
 {
@@ -305,6 +319,7 @@ main (int argc, char **argv)
   g_test_add_func ("/source/mbox/quoting", test_mbox_quoting);
   g_test_add_func ("/source/mbox/buffer-boundaries", test_mbox_buffer_boundaries);
   g_test_add_func ("/source/mbox/limit", test_mbox_limit);
+  g_test_add_func ("/source/mbox/crlf", test_mbox_crlf);
   g_test_add_func ("/source/stream/single-object", test_stream_single_object);
   g_test_add_func ("/source/directory", test_directory);
   g_test_add_func ("/source/maildir", test_maildir);

@@ -77,7 +77,7 @@ progress_update (Validation *v)
   if (now - v->progress_at < G_USEC_PER_SEC / 4)
     return;
   v->progress_at = now;
-  fprintf (stderr, "\r%u objects, %u invalid", v->n_objects, v->n_invalid);
+  fprintf (stderr, "\rchecked: %u, invalid: %u", v->n_objects, v->n_invalid);
   v->progress_shown = TRUE;
 }
 
