@@ -81,6 +81,22 @@ on_parser_warning (gint64 offset, GMimeParserWarning code, const char *item, gpo
                   warning_text (code), item ? " (" : "", item ? item : "", item ? ")" : "");
 }
 
+/* Nesting of multiparts below @obj (1 for a leaf). GMime stops parsing
+ * at its own nesting limit, which bounds this recursion. */
+static guint
+mime_depth (GMimeObject *obj)
+{
+  if (!GMIME_IS_MULTIPART (obj))
+    return 1;
+  guint deepest = 0;
+  GMimeMultipart *mp = GMIME_MULTIPART (obj);
+  for (int i = 0; i < g_mime_multipart_get_count (mp); i++) {
+    guint d = mime_depth (g_mime_multipart_get_part (mp, i));
+    deepest = MAX (deepest, d);
+  }
+  return deepest + 1;
+}
+
 gboolean
 cpm_mime_body_parse (CpmMimeBody *mb, const CpmObject *object, CpmReport *report,
                      const char *rule, const char *section)
@@ -121,6 +137,13 @@ cpm_mime_body_parse (CpmMimeBody *mb, const CpmObject *object, CpmReport *report
   if (!mb->entity && report)
     cpm_report_add (report, rule, CPM_SEVERITY_ERROR, section, NULL, mb->body_line,
                     "the body is not a MIME entity GMime can parse");
+  guint max = cpm_limits_default ()->max_mime_depth;
+  if (mb->entity && mime_depth (mb->entity) > max) {
+    mb->damaged = TRUE;
+    if (report)
+      cpm_report_add (report, "limit.mime-depth", CPM_SEVERITY_ERROR, "CpmLimits", NULL,
+                      mb->body_line, "MIME entities nested deeper than the limit of %u", max);
+  }
   return TRUE;
 }
 

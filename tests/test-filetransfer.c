@@ -170,8 +170,11 @@ test_xml_writer (void)
 static void
 test_builder (void)
 {
-  g_autoptr(GBytes) file = cpm_test_load ("ft/valid-1-1.eml"); /* any 4k of bytes */
-  g_autofree char *sdp = g_strdup_printf ("a=file-selector:name:\"x.eml\" type:message/rfc822 size:%"
+  guint8 blob[3000];
+  for (guint i = 0; i < sizeof blob; i++)
+    blob[i] = (guint8) (i * 7 + (i >> 3)); /* binary: NULs, CRs, LFs */
+  g_autoptr(GBytes) file = g_bytes_new (blob, sizeof blob);
+  g_autofree char *sdp = g_strdup_printf ("a=file-selector:name:\"x.bin\" type:application/octet-stream size:%"
                                           G_GSIZE_FORMAT "\na=file-icon:cid:icon@example.com",
                                           g_bytes_get_size (file));
   const char *cids[] = { "file@example.com", NULL };
@@ -191,7 +194,7 @@ test_builder (void)
   cpm_builder_add_header (b, "Accept-Contact", "*;+g.oma.sip-im");
   cpm_builder_set_content (b, CPM_FILE_TRANSFER_TYPE, xml);
   cpm_builder_add_part (b, "image/png", "icon@example.com", NULL, icon);
-  cpm_builder_add_part (b, "message/rfc822", "file@example.com", "x.eml", file);
+  cpm_builder_add_part (b, "application/octet-stream", "file@example.com", "x.bin", file);
   g_autoptr(CpmObject) obj = cpm_builder_build (b, &error);
   g_assert_no_error (error);
   g_assert_cmpint (cpm_object_get_kind (obj), ==, CPM_KIND_FILE_TRANSFER);

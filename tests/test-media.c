@@ -19,6 +19,8 @@ static const Case cases[] = {
   { "media/invalid-media-encoding-composite.eml", "media.encoding" },
   { "media/invalid-media-mime.eml", "media.mime" },
   { "media/invalid-media-mime-truncated.eml", "media.mime" },
+  /* 40 nested multiparts: over CpmLimits.max_mime_depth (32). */
+  { "media/invalid-limit-mime-depth.eml", "limit.mime-depth" },
 };
 
 static void
