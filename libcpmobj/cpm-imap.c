@@ -94,7 +94,8 @@ is_atom_stop (guint8 c)
 }
 
 /* An atom as servers send it: atom chars, plus a bracketed section that may
- * hold spaces and parentheses (BODY[HEADER.FIELDS (A B)]) and a <partial>. */
+ * hold spaces and parentheses (BODY[HEADER.FIELDS (A B)]) and a <partial>.
+ * As a value it is an astring, which may also hold ']' ("[Gmail]/a]b"). */
 static PStatus
 p_atom (Parser *ps, gboolean allow_section, char **out)
 {
@@ -109,6 +110,8 @@ p_atom (Parser *ps, gboolean allow_section, char **out)
       brackets++;
     } else if (c == ']' && brackets > 0) {
       brackets--;
+    } else if (c == ']' && allow_section) {
+      /* an astring's resp-special */
     } else if (c == '\r' || c == '\n') {
       break;
     } else if (brackets == 0 && is_atom_stop (c)) {
@@ -328,8 +331,6 @@ p_value (Parser *ps, CpmImapValue **out)
     (*out)->string = b;
     return P_OK;
   }
-  if (c == ']' || c == '[')
-    return p_fail (ps, "unexpected '%c' at offset %" G_GSIZE_FORMAT, c, p_offset (ps));
   char *atom = NULL;
   if ((st = p_atom (ps, TRUE, &atom)) != P_OK)
     return st;

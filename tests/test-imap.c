@@ -264,6 +264,24 @@ test_lax_server (void)
   g_assert_cmpstr (ok->code_args, ==, "7 9");
 }
 
+/* An astring mailbox name with brackets, a section with spaces inside. */
+static void
+test_astring_brackets (void)
+{
+  g_autoptr(GBytes) b = cpm_test_load ("imap/list-astring-brackets.txt");
+  g_autoptr(GPtrArray) rs = parse_all (b);
+  g_assert_cmpuint (rs->len, ==, 2);
+  CpmImapValue *name = ((CpmImapResponse *) rs->pdata[0])->values->pdata[2];
+  g_assert_cmpint (name->type, ==, CPM_IMAP_VALUE_ATOM);
+  g_assert_cmpstr (name->atom, ==, "[Gmail]/a]b");
+  CpmImapValue *list = ((CpmImapResponse *) rs->pdata[1])->values->pdata[0];
+  g_assert_cmpuint (list->items->len, ==, 4);
+  g_assert_cmpstr (((CpmImapValue *) list->items->pdata[2])->atom, ==,
+                   "BODY[HEADER.FIELDS (IMDN-Message-ID)]");
+  GBytes *lit = ((CpmImapValue *) list->items->pdata[3])->string;
+  g_assert_cmpmem (g_bytes_get_data (lit, NULL), g_bytes_get_size (lit), "ab\r\n", 4);
+}
+
 static void
 test_continuation (void)
 {
@@ -772,6 +790,7 @@ main (int argc, char **argv)
   g_test_add_func ("/imap/parse/truncated-literal", test_truncated_literal);
   g_test_add_func ("/imap/parse/lax-server", test_lax_server);
   g_test_add_func ("/imap/parse/continuation", test_continuation);
+  g_test_add_func ("/imap/parse/astring-brackets", test_astring_brackets);
   g_test_add_func ("/imap/parse/bye", test_bye);
   g_test_add_func ("/imap/parse/garbage", test_garbage);
   g_test_add_func ("/imap/parse/line-bound", test_line_bound);
