@@ -53,6 +53,12 @@ char *cpm_mime_part_encoding_problem (GMimePart *part);
 void cpm_mime_body_check_encodings (const CpmMimeBody *mb, CpmReport *report,
                                     const char *rule, const char *section);
 
+/* The rules of the file transfer, session info, session history and media
+ * bodies (ft.*, session.*, session-history.*, media.*, limit.mime-depth),
+ * for the engine's catalogue (cpm_validate_rules()). */
+#include <cpmobj/cpm-validate.h>
+const CpmRuleInfo *cpm_body_rules (guint *n_rules);
+
 /* Splits @text at each @sep in one pass (g_strsplit() rescans the rest of
  * the string per piece under the sanitizers' strstr: quadratic on hostile
  * XML text). Returns: (transfer full): free with g_strfreev() */

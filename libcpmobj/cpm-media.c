@@ -362,6 +362,96 @@ cpm_mime_body_check_encodings (const CpmMimeBody *mb, CpmReport *report, const c
     g_mime_multipart_foreach (GMIME_MULTIPART (mb->entity), foreach_encoding, &ctx);
 }
 
+/* ---- the rule catalogue of the body modules ---- */
+
+static const CpmRuleInfo body_rules[] = {
+  { "ft.content-type", CPM_SEVERITY_ERROR, "5.2.2 Table 2",
+    "Content-Type is not multipart/related with type Application/X-CPM-File-Transfer" },
+  { "ft.boundary", CPM_SEVERITY_WARNING, "5.2.2 Table 2",
+    "the multipart boundary is not \"cpm\"" },
+  { "ft.mime", CPM_SEVERITY_ERROR, "5.2.2 Table 2",
+    "the multipart body does not split into parts" },
+  { "ft.encoding", CPM_SEVERITY_ERROR, "RFC 2045 6",
+    "a part's transfer encoding is unknown or does not decode" },
+  { "ft.root-type", CPM_SEVERITY_ERROR, "5.2.2 Table 2",
+    "the root part is not Application/X-CPM-File-Transfer" },
+  { "ft.root-element", CPM_SEVERITY_ERROR, "5.2.2.1",
+    "the root element is not <file-transfer>" },
+  { "ft.type-missing", CPM_SEVERITY_ERROR, "5.2.2.1",
+    "no <file-transfer-type>" },
+  { "ft.type-value", CPM_SEVERITY_ERROR, "5.2.2.1",
+    "<file-transfer-type> is not Ad-Hoc, Pre-Defined or 1-1" },
+  { "ft.participants-missing", CPM_SEVERITY_ERROR, "5.2.2.1",
+    "a group transfer without <invited-participants>" },
+  { "ft.participants-not-allowed", CPM_SEVERITY_ERROR, "5.2.2.1",
+    "a 1-1 transfer with <invited-participants>" },
+  { "ft.participants-value", CPM_SEVERITY_ERROR, "5.2.2.1",
+    "<invited-participants> lists an empty address" },
+  { "ft.sdp-missing", CPM_SEVERITY_ERROR, "5.2.2.1",
+    "no <sdp>" },
+  { "ft.sdp-file-selector", CPM_SEVERITY_WARNING, "5.2.2.1, RFC 5547",
+    "<sdp> has no a=file-selector" },
+  { "ft.sdp-value", CPM_SEVERITY_ERROR, "5.2.2.1, RFC 5547",
+    "a=file-selector size: is not a number" },
+  { "ft.imdn-value", CPM_SEVERITY_ERROR, "5.2.2.1",
+    "an <imdn> line is not a CPIM header" },
+  { "ft.element-repeated", CPM_SEVERITY_ERROR, "5.2.2.1",
+    "an element of <file-transfer> occurs twice" },
+  { "ft.element-unknown", CPM_SEVERITY_WARNING, "5.2.2.1",
+    "an element 5.2.2.1 does not define" },
+  { "ft.cid-missing", CPM_SEVERITY_ERROR, "5.2.2.1",
+    "<file-object> without <cid>" },
+  { "ft.cid-syntax", CPM_SEVERITY_ERROR, "5.2.2.1, RFC 2392",
+    "a <cid> or a=file-icon that is not a cid: URL" },
+  { "ft.cid-unresolved", CPM_SEVERITY_ERROR, "5.2.2.1, RFC 2392",
+    "a <cid> names no body part" },
+  { "ft.icon-unresolved", CPM_SEVERITY_ERROR, "5.2.2.1, RFC 2392",
+    "a=file-icon names no thumbnail part" },
+  { "ft.cid-duplicate", CPM_SEVERITY_ERROR, "RFC 2392 2",
+    "two parts carry the same Content-ID" },
+  { "ft.file-missing", CPM_SEVERITY_WARNING, "5.2.2 Table 2",
+    "no file part after the root" },
+  { "ft.size-mismatch", CPM_SEVERITY_ERROR, "5.2.2.1, RFC 5547",
+    "a=file-selector size: differs from the stored file" },
+  { "ft.type-mismatch", CPM_SEVERITY_WARNING, "5.2.2.1, RFC 5547",
+    "a=file-selector type: differs from the file part" },
+  { "session.content-type", CPM_SEVERITY_ERROR, "5.2.3 Table 3",
+    "Content-Type is not Application/X-CPM-Session" },
+  { "session.root-element", CPM_SEVERITY_ERROR, "5.2.3.1",
+    "the root element is not <session>" },
+  { "session.type-missing", CPM_SEVERITY_ERROR, "5.2.3.1",
+    "no <session-type>" },
+  { "session.type-value", CPM_SEVERITY_ERROR, "5.2.3.1",
+    "<session-type> is neither Group nor 1-1" },
+  { "session.participants-missing", CPM_SEVERITY_ERROR, "5.2.3.1",
+    "a Group session without <invited-participants>" },
+  { "session.participants-not-allowed", CPM_SEVERITY_ERROR, "5.2.3.1",
+    "a 1-1 session with <invited-participants>" },
+  { "session.participants-value", CPM_SEVERITY_ERROR, "5.2.3.1",
+    "<invited-participants> lists an empty address" },
+  { "session.replaces-value", CPM_SEVERITY_ERROR, "5.2.3.1, C.2",
+    "<session-replaces> is not a Contribution-ID" },
+  { "session.element-repeated", CPM_SEVERITY_ERROR, "5.2.3.1",
+    "an element of <session> occurs twice" },
+  { "session.element-unknown", CPM_SEVERITY_WARNING, "5.2.3.1",
+    "an element 5.2.3.1 does not define" },
+  { "session-history.profile", CPM_SEVERITY_ERROR, "4.2",
+    "a 1.0 session history object under profile 2.0 or later" },
+  { "media.mime", CPM_SEVERITY_ERROR, "5.2.5",
+    "the MIME wrapping of a media object does not parse" },
+  { "media.encoding", CPM_SEVERITY_ERROR, "5.2.5, RFC 2045 6",
+    "a transfer encoding is unknown or does not decode" },
+  { "limit.mime-depth", CPM_SEVERITY_ERROR, "CpmLimits",
+    "MIME entities nested deeper than max_mime_depth (32)" },
+};
+
+const CpmRuleInfo *
+cpm_body_rules (guint *n_rules)
+{
+  *n_rules = G_N_ELEMENTS (body_rules);
+  return body_rules;
+}
+
 /* ---- the stand-alone media object ---- */
 
 void
