@@ -52,6 +52,7 @@ typedef struct {
   gboolean manifest_dirty;
   gboolean io_failed;
   guint n_not_attempted;
+  gboolean progress, progress_shown;
 } Run;
 
 static void
@@ -144,6 +145,14 @@ header_value (GBytes *bytes, const char *name)
     p = eol ? eol + 1 : end;
   }
   return NULL;
+}
+
+/* A manifest entry can be read again; a walked directory's cannot. */
+static void
+entry_drop_data (Entry *e)
+{
+  if (e->line > 0 || e->json)
+    g_clear_pointer (&e->data, g_bytes_unref);
 }
 
 static gboolean
@@ -530,6 +539,19 @@ append_batch (Run *run, const char *folder, GPtrArray *batch)
     recover (run);
 }
 
+/* On a terminal: how far the run is. */
+static void
+progress (Run *run)
+{
+  if (!run->progress)
+    return;
+  guint done = 0;
+  for (guint i = 0; i < run->entries->len; i++)
+    done += ((Entry *) run->entries->pdata[i])->state != ENTRY_PENDING;
+  fprintf (stderr, "\rcpmobj append: %u/%u", done, run->entries->len);
+  run->progress_shown = TRUE;
+}
+
 static gboolean
 create_folder (Run *run, const char *folder, GPtrArray *entries)
 {
@@ -590,7 +612,10 @@ flush_batch (Run *run, const char *folder, GPtrArray *batch)
   else
     append_batch (run, folder, batch);
   write_manifest (run);
+  for (guint i = 0; i < batch->len; i++)
+    entry_drop_data (batch->pdata[i]);
   g_ptr_array_set_size (batch, 0);
+  progress (run);
 }
 
 static void
@@ -611,8 +636,14 @@ store_folder (Run *run, const char *folder, GPtrArray *entries)
       entry_fail (e, "not attempted: the connection to the server is lost");
       continue;
     }
-    if (!needs_store (run, e, empty, seen))
+    /* Objects are read when their folder's turn comes and dropped once
+     * answered, so memory holds one batch, not the whole store. */
+    if (!load_entry (e))
       continue;
+    if (!needs_store (run, e, empty, seen)) {
+      entry_drop_data (e);
+      continue;
+    }
     gsize size = g_bytes_get_size (e->data);
     if (batch->len >= BATCH_OBJECTS || (batch->len && batch_bytes + size > BATCH_BYTES)) {
       flush_batch (run, folder, batch);
@@ -645,7 +676,7 @@ store_all (Run *run)
       g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_ptr_array_unref);
   for (guint i = 0; i < run->entries->len; i++) {
     Entry *e = run->entries->pdata[i];
-    if (e->state != ENTRY_PENDING || !load_entry (e))
+    if (e->state != ENTRY_PENDING)
       continue;
     GPtrArray *list = g_hash_table_lookup (by_folder, e->folder);
     if (list == NULL) {
@@ -730,6 +761,8 @@ load_input (Run *run, const char *input)
 static int
 summarize (Run *run)
 {
+  if (run->progress_shown)
+    fputc ('\n', stderr);
   guint stored = 0, present = 0, failed = 0;
   for (guint i = 0; i < run->entries->len; i++) {
     Entry *e = run->entries->pdata[i];
@@ -784,6 +817,7 @@ cmd_append (int argc, char **argv)
   if (run.user == NULL)
     run.user = g_strdup (g_get_user_name ());
   run.entries = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
+  run.progress = tool_progress_enabled ();
   if (!read_password (&run) || !load_input (&run, argv[1]))
     goto out;
 
