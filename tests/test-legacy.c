@@ -379,6 +379,20 @@ test_jsonl_hostile (void)
   }
 }
 
+/* Found by fuzz-jsonl: an empty input added 0 to the NULL data of an
+ * empty GByteArray (UBSan under clang). No records, no error. */
+static void
+test_jsonl_empty (void)
+{
+  g_autoptr (GBytes) bytes = cpm_test_load ("hostile/jsonl-empty.bin");
+  g_autoptr (GInputStream) in = g_memory_input_stream_new_from_bytes (bytes);
+  g_autoptr (CpmLegacyReader) reader = cpm_legacy_reader_new (CPM_LEGACY_FORMAT_JSONL, in, "empty.jsonl");
+  g_autoptr (GError) error = NULL;
+
+  g_assert_null (cpm_legacy_reader_next (reader, &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_jsonl_long_line (void)
 {
@@ -425,5 +439,6 @@ main (int argc, char **argv)
   g_test_add_func ("/legacy/jsonl-dates", test_jsonl_dates);
   g_test_add_func ("/legacy/jsonl-hostile", test_jsonl_hostile);
   g_test_add_func ("/legacy/jsonl-long-line", test_jsonl_long_line);
+  g_test_add_func ("/legacy/jsonl-empty", test_jsonl_empty);
   return g_test_run ();
 }

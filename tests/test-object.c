@@ -225,6 +225,24 @@ roundtrip_dir (const char *dir, guint *count)
   }
 }
 
+/* Found by fuzz-object: a Message/CPIM object without a body (no blank
+ * line) made kind detection add 0 to a NULL pointer (UBSan under clang).
+ * It is a message object whose body is missing, and it round-trips. */
+static void
+test_cpim_without_body (void)
+{
+  g_autoptr(GBytes) in = cpm_test_load ("hostile/object-cpim-no-body.bin");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmObject) o = cpm_object_parse (in, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (cpm_object_get_body (o));
+  g_assert_cmpint (cpm_object_get_kind (o), ==, CPM_KIND_MESSAGE);
+  g_autoptr(GBytes) out = cpm_object_serialize (o);
+  cpm_test_assert_bytes_equal (out, in);
+  g_autoptr(CpmReport) report = cpm_validate (o, CPM_PROFILE_DEFAULT);
+  cpm_test_assert_rules (report, "body.missing", NULL);
+}
+
 static void
 test_roundtrip_testdata (void)
 {
@@ -286,5 +304,6 @@ main (int argc, char **argv)
   g_test_add_func ("/object/kind-detection", test_kind_detection);
   g_test_add_func ("/object/content-type-helpers", test_content_type_helpers);
   g_test_add_func ("/object/roundtrip-testdata", test_roundtrip_testdata);
+  g_test_add_func ("/object/cpim-without-body", test_cpim_without_body);
   return g_test_run ();
 }

@@ -310,6 +310,19 @@ test_cut (void)
   read_clear (&r);
 }
 
+/* Found by fuzz-smsxml: an empty export crashed the encoding sniffer
+ * (strstr on NULL). It has no records and no error. */
+static void
+test_empty (void)
+{
+  g_autoptr (GBytes) bytes = cpm_test_load ("hostile/smsxml-empty.bin");
+  g_autoptr (GInputStream) in = g_memory_input_stream_new_from_bytes (bytes);
+  Read r = read_stream (in, "empty.xml");
+
+  g_assert_cmpuint (r.records->len, ==, 0);
+  read_clear (&r);
+}
+
 /* No DTD, no entities from outside, no network. */
 static void
 test_no_entities (void)
@@ -379,6 +392,7 @@ main (int argc, char **argv)
   g_test_add_func ("/smsxml/cut", test_cut);
   g_test_add_func ("/smsxml/no-entities", test_no_entities);
   g_test_add_func ("/smsxml/hostile", test_hostile);
+  g_test_add_func ("/smsxml/empty", test_empty);
   g_test_add_func ("/smsxml/detect", test_detect);
   return g_test_run ();
 }
