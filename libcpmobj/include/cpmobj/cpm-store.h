@@ -38,7 +38,9 @@ typedef struct _CpmStoreCheck CpmStoreCheck;
  * Returns: (transfer full): an empty check
  */
 CPM_EXPORT CpmStoreCheck *cpm_store_check_new (CpmProfile profile);
+/** cpm_store_check_ref: Returns: (transfer full): @check, one more reference */
 CPM_EXPORT CpmStoreCheck *cpm_store_check_ref (CpmStoreCheck *check);
+/** cpm_store_check_unref: drops one reference (NULL is allowed) */
 CPM_EXPORT void cpm_store_check_unref (CpmStoreCheck *check);
 
 /**
