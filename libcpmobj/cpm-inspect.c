@@ -3,6 +3,7 @@
 #include "config-private.h"
 
 #include <cpmobj/cpm-cpim.h>
+#include <cpmobj/cpm-filetransfer.h>
 #include <cpmobj/cpm-inspect.h>
 #include <cpmobj/cpm-validate.h>
 #include <cpmobj/cpm-xml.h>
@@ -134,6 +135,7 @@ typedef struct {
   json_object *parts;
   json_object *top;      /* where the root's "xml" goes */
   gboolean related;
+  const char *start;     /* RFC 2387 "start": the root's Content-ID */
   gboolean root_done;
 } PartsCtx;
 
@@ -154,10 +156,12 @@ add_part (GMimeObject *parent, GMimeObject *obj, gpointer data)
   json_object_object_add (p, "filename", jstr (g_mime_part_get_filename (part)));
   json_object_object_add (p, "size", json_object_new_int64 ((gint64) g_bytes_get_size (content)));
   json_object_object_add (p, "line", json_object_new_int64 (cpm_mime_body_part_line (ctx->mb, obj)));
-  /* RFC 2387: the root of a multipart/related is its first part; its XML
-   * is the object's "xml", not repeated here. */
-  gboolean root = ctx->related && !ctx->root_done;
-  ctx->root_done = TRUE;
+  /* RFC 2387 3.2: the root of a multipart/related is the part "start"
+   * names, else the first; its XML is the object's "xml", not repeated. */
+  const char *cid = g_mime_object_get_content_id (obj);
+  gboolean root = ctx->related && !ctx->root_done &&
+                  (!ctx->start || (cid && cpm_cid_url_matches (ctx->start, cid)));
+  ctx->root_done |= root || !ctx->start;
   if (root)
     json_object_object_add (p, "root", json_object_new_boolean (TRUE));
   if (is_xml_type (lower))
@@ -172,8 +176,10 @@ add_parts (json_object *o, const CpmObject *object, const char *mime)
   if (!cpm_mime_body_parse (&mb, object, NULL, NULL, NULL))
     return;
   if (mb.entity && GMIME_IS_MULTIPART (mb.entity)) {
+    const char *ct = cpm_object_get_header (object, "Content-Type");
+    g_autofree char *start = cpm_content_type_param (ct, "start");
     PartsCtx ctx = { &mb, json_object_new_array (), o, strcmp (mime, "multipart/related") == 0,
-                     FALSE };
+                     start, FALSE };
     g_mime_multipart_foreach (GMIME_MULTIPART (mb.entity), add_part, &ctx);
     json_object_object_add (o, "parts", ctx.parts);
   }

@@ -83,6 +83,7 @@ static const Case cases[] = {
   { "ft/valid-ad-hoc.eml", { NULL } },
   { "ft/valid-pre-defined-no-icon.eml", { NULL } },
   { "ft/valid-base64-file.eml", { NULL } },
+  { "ft/valid-start-parameter.eml", { NULL } }, /* root second, named by start */
   { "ft/invalid-ft-type-value.eml", { "ft.type-value" } },
   { "ft/invalid-ft-type-missing.eml", { "ft.type-missing" } },
   { "ft/invalid-ft-participants-missing.eml", { "ft.participants-missing" } },

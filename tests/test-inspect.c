@@ -113,6 +113,20 @@ test_cpim_imdn (void)
   json_object_put (o);
 }
 
+/* RFC 2387 start: the root is the part it names, not the first. */
+static void
+test_start_parameter (void)
+{
+  json_object *o = inspect ("ft/valid-start-parameter.eml");
+  json_object *parts = member (o, "parts");
+  json_object *second = json_object_array_get_idx (parts, 1);
+  g_assert_cmpstr (str (second, "content_id"), ==, "root@example.com");
+  g_assert_true (json_object_get_boolean (member (second, "root")));
+  g_assert_false (json_object_object_get_ex (json_object_array_get_idx (parts, 0), "root", NULL));
+  g_assert_cmpstr (str (member (o, "xml"), "element"), ==, "file-transfer");
+  json_object_put (o);
+}
+
 /* A body that is not well-formed XML gives "xml_error", not a crash. */
 static void
 test_xml_error (void)
@@ -160,6 +174,7 @@ main (int argc, char **argv)
   g_test_add_func ("/inspect/profiles", test_profiles);
   g_test_add_func ("/inspect/no-profile", test_no_profile);
   g_test_add_func ("/inspect/cpim-imdn", test_cpim_imdn);
+  g_test_add_func ("/inspect/start-parameter", test_start_parameter);
   g_test_add_func ("/inspect/xml-error", test_xml_error);
   g_test_add_func ("/inspect/media-parts", test_media_parts);
   g_test_add_func ("/inspect/utf8", test_utf8);
