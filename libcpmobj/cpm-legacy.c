@@ -249,7 +249,8 @@ jsonl_read_line (CpmLegacyReader *reader, JsonLines *j, const char **line, gsize
 
   *too_long = FALSE;
   for (;;) {
-    guint8 *start = j->buf->data + j->pos;
+    /* an empty GByteArray has NULL data: no arithmetic on it (fuzz-jsonl) */
+    guint8 *start = j->buf->data ? j->buf->data + j->pos : NULL;
     gsize avail = j->buf->len - j->pos;
     guint8 *nl = avail ? memchr (start, '\n', avail) : NULL;
     gssize n;

@@ -370,7 +370,7 @@ cpim_inner_type (GBytes *body)
 {
   gsize len = 0;
   const char *p = body ? g_bytes_get_data (body, &len) : NULL;
-  const char *end = p + len;
+  const char *end = p ? p + len : NULL; /* no arithmetic on NULL (fuzz-object) */
   int blocks = 0;
   while (p && p < end && blocks < 2) {
     gsize term;

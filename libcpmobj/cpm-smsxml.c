@@ -139,7 +139,8 @@ static void
 sniff_encoding (SurrogateFilter *f, const guint8 *p, gsize len)
 {
   g_autofree char *head = g_strndup ((const char *) p, MIN (len, 256));
-  const char *enc = strstr (head, "encoding=");
+  /* an empty export has no bytes at all (fuzz-smsxml) */
+  const char *enc = head ? strstr (head, "encoding=") : NULL;
 
   f->sniffed = TRUE;
   if (!enc || !strstr (head, "<?xml"))
@@ -173,7 +174,7 @@ filter_fill (SurrogateFilter *f)
       return TRUE;
     sniff_encoding (f, f->carry->data, f->carry->len);
   }
-  used = repair_chunk (f, f->carry->data, f->carry->len, f->eof);
+  used = f->carry->len ? repair_chunk (f, f->carry->data, f->carry->len, f->eof) : 0;
   g_byte_array_remove_range (f->carry, 0, (guint) used);
   return TRUE;
 }
