@@ -46,9 +46,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   while (pos < size) {
     gssize n = cpm_msrp_frame_length (data + pos, size - pos);
 
-    FUZZ_ASSERT (n >= 0 && n <= (gssize) (size - pos));
-    if (n == 0)
-      n = (gssize) (size - pos); /* the rest, as a truncated message */
+    /* -1: no MSRP start line here; 0: no end-line yet */
+    FUZZ_ASSERT (n >= -1 && n <= (gssize) (size - pos));
+    if (n <= 0)
+      n = (gssize) (size - pos); /* the rest, as one (truncated) message */
     add_chunk (as, data + pos, (gsize) n);
     pos += (gsize) n;
   }
