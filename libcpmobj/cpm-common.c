@@ -58,6 +58,9 @@ static CpmLimits default_limits = {
   .max_mime_depth = 32,
   .max_xml_depth = 256,
   .max_xml_size = 16 * 1024 * 1024,
+  .max_tcp_flows = 4096,
+  .max_reassembly = 64 * 1024 * 1024,
+  .max_msrp_size = 64 * 1024 * 1024,
 };
 
 CpmLimits *

@@ -142,7 +142,7 @@ cpm_mime_body_parse (CpmMimeBody *mb, const CpmObject *object, CpmReport *report
     mb->damaged = TRUE;
     if (report)
       cpm_report_add (report, "limit.mime-depth", CPM_SEVERITY_ERROR, "CpmLimits", NULL,
-                      mb->body_line, "MIME entities nested deeper than the limit of %u", max);
+                      mb->body_line, "MIME entities nested deeper than the limit max_mime_depth (%u)", max);
   }
   return TRUE;
 }

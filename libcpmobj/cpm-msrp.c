@@ -4,6 +4,7 @@
 #include "config-private.h"
 
 #include "cpm-capture-private.h"
+#include <cpmobj/cpm-limits.h>
 
 #include <string.h>
 
@@ -258,7 +259,7 @@ cpm_msrp_assembler_new (gsize max_bytes)
 {
   CpmMsrpAssembler *as = g_new0 (CpmMsrpAssembler, 1);
 
-  as->max_bytes = max_bytes ? max_bytes : 64 * 1024 * 1024;
+  as->max_bytes = max_bytes ? max_bytes : cpm_limits_default ()->max_msrp_size;
   as->open = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) open_free);
   return as;
 }
@@ -396,7 +397,8 @@ cpm_msrp_assembler_add (CpmMsrpAssembler *as, const CpmMsrpMessage *c, const cha
   if (is_complete (o))
     return open_finish (as, id, NULL);
   if (as->held > as->max_bytes)
-    return open_finish (as, id, "incomplete: reassembly limit reached");
+    return open_finish (as, id, "incomplete: more MSRP chunk bytes held than the limit "
+                                "max_msrp_size allows");
   return NULL;
 }
 

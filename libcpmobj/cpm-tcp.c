@@ -3,6 +3,7 @@
 #include "config-private.h"
 
 #include "cpm-capture-private.h"
+#include <cpmobj/cpm-limits.h>
 
 #include <string.h>
 
@@ -66,8 +67,8 @@ cpm_tcp_flows_new (guint max_flows, gsize max_bytes, CpmTcpDataFunc func, gpoint
 {
   CpmTcpFlows *t = g_new0 (CpmTcpFlows, 1);
 
-  t->max_flows = max_flows ? max_flows : 4096;
-  t->max_bytes = max_bytes ? max_bytes : 64 * 1024 * 1024;
+  t->max_flows = max_flows ? max_flows : cpm_limits_default ()->max_tcp_flows;
+  t->max_bytes = max_bytes ? max_bytes : cpm_limits_default ()->max_reassembly;
   t->func = func;
   t->user_data = user_data;
   t->report = report ? cpm_report_ref (report) : cpm_report_new ();
@@ -178,7 +179,8 @@ flow_get (CpmTcpFlows *t, const char *name)
   if (t->order->len >= t->max_flows) {
     if (!t->limit_reported)
       cpm_report_add (t->report, "capture.limit-flows", CPM_SEVERITY_ERROR, NULL, NULL, 0,
-                      "more than %u TCP flows at once: flow %s and later new flows ignored",
+                      "more than %u TCP flows at once (limit max_tcp_flows): "
+                      "flow %s and later new flows ignored",
                       t->max_flows, name);
     t->limit_reported = TRUE;
     return NULL;
@@ -205,8 +207,9 @@ enforce_limit (CpmTcpFlows *t)
     if (!big)
       return;
     cpm_report_add (t->report, "capture.limit-bytes", CPM_SEVERITY_WARNING, NULL, NULL, 0,
-                    "flow %s: more than %" G_GSIZE_FORMAT " bytes held for reassembly; "
-                    "not waiting for missing bytes any longer", big->name, t->max_bytes);
+                    "flow %s: more than %" G_GSIZE_FORMAT " bytes held for reassembly "
+                    "(limit max_reassembly); not waiting for missing bytes any longer",
+                    big->name, t->max_bytes);
     flow_skip_gap (t, big);
     flow_deliver (t, big);
   }

@@ -221,10 +221,11 @@ report_problem (const ParseState *st, const CpmXmlPlace *place, GError **error)
   case PROBLEM_DEPTH:
     if (report)
       cpm_report_add_at (report, "limit.xml-depth", CPM_SEVERITY_ERROR, "CpmLimits", NULL,
-                         line, column, "XML elements nested deeper than the limit of %u",
+                         line, column, "XML elements nested deeper than the limit max_xml_depth (%u)",
                          st->max_depth);
     g_set_error (error, CPM_ERROR, CPM_ERROR_LIMIT,
-                 "line %u, column %u: XML elements nested deeper than %u", line, column,
+                 "line %u, column %u: XML elements nested deeper than the limit max_xml_depth (%u)",
+                 line, column,
                  st->max_depth);
     break;
   default:
@@ -269,11 +270,11 @@ cpm_xml_parse (const char *data, gsize len, const CpmLimits *limits,
     guint line = cpm_xml_place_line (place, 1);
     if (place && place->report)
       cpm_report_add (place->report, "limit.xml-size", CPM_SEVERITY_ERROR, "CpmLimits", NULL,
-                      line, "XML body of %" G_GSIZE_FORMAT " bytes is over the limit of %"
-                      G_GSIZE_FORMAT, len, limits->max_xml_size);
+                      line, "XML body of %" G_GSIZE_FORMAT " bytes is over the limit max_xml_size (%"
+                      G_GSIZE_FORMAT ")", len, limits->max_xml_size);
     g_set_error (error, CPM_ERROR, CPM_ERROR_LIMIT,
-                 "XML body of %" G_GSIZE_FORMAT " bytes is over the limit of %" G_GSIZE_FORMAT,
-                 len, limits->max_xml_size);
+                 "XML body of %" G_GSIZE_FORMAT " bytes is over the limit max_xml_size (%"
+                 G_GSIZE_FORMAT ")", len, limits->max_xml_size);
     return NULL;
   }
 

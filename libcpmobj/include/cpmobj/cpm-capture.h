@@ -92,7 +92,9 @@ typedef struct {
  * @input: (transfer none): the capture
  * @name: the input's name for sources and diagnostics
  * @format: its format (from cpm_capture_detect_format())
- * @limits: (nullable): reassembly limits; %NULL for 4096 flows and 64 MiB
+ * @limits: (nullable): reassembly limits; %NULL (or a 0 field) for
+ *   #CpmLimits.max_tcp_flows and #CpmLimits.max_reassembly of
+ *   cpm_limits_default()
  * @func: called for each message found
  * @user_data: for @func
  * @report: (nullable): where damage is reported (capture.* rules: TCP

@@ -16,6 +16,14 @@ G_BEGIN_DECLS
  * @max_mime_depth: nesting of MIME entities (default 32)
  * @max_xml_depth: element nesting in an XML body (default 256)
  * @max_xml_size: bytes of one XML body (default 16 MiB)
+ * @max_tcp_flows: TCP flows a capture reader follows at once (default 4096);
+ *   segments of further flows are dropped with a "capture.limit-flows" error
+ * @max_reassembly: bytes held for TCP reassembly over all flows, out-of-order
+ *   segments and unfinished messages (default 64 MiB); over it, the flow
+ *   holding most gives up waiting ("capture.limit-bytes" warning)
+ * @max_msrp_size: bytes of MSRP chunks held for messages still being put
+ *   together, so also the largest MSRP message (default 64 MiB); over it the
+ *   message is given up as incomplete, its problem naming the limit
  *
  * Hard limits for hostile input. Hitting one is a #CPM_ERROR_LIMIT error
  * or an "limit.*" diagnostic naming the limit; nothing is silently cut.
@@ -27,6 +35,9 @@ typedef struct {
   guint max_mime_depth;
   guint max_xml_depth;
   gsize max_xml_size;
+  guint max_tcp_flows;
+  gsize max_reassembly;
+  gsize max_msrp_size;
 } CpmLimits;
 
 /**
