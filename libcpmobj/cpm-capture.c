@@ -242,6 +242,37 @@ text_body_end (const guint8 *d, gsize len, gsize from)
   return len;
 }
 
+/* Text logs: Content-Length when the body it gives ends before the next
+ * message; a log without Content-Length (or with a wrong one) ends the body
+ * at the next start line after a blank line. On the text's last bytes, a
+ * Content-Length running past the end is a cut message. */
+static gssize
+text_sip_length (const guint8 *d, gsize len, gssize n, gboolean final)
+{
+  gsize hend = 0, body_end, scan_to;
+  g_autofree char *head = NULL;
+  gboolean has_cl;
+
+  for (gsize i = 0; i + 3 < len && !hend; i++)
+    if (d[i] == '\r' && d[i + 1] == '\n' && d[i + 2] == '\r' && d[i + 3] == '\n')
+      hend = i + 4;
+  if (!hend)
+    return n;
+  head = g_strndup ((const char *) d, hend);
+  has_cl = strstr (head, "\nContent-Length:") || strstr (head, "\nl:") ||
+           strstr (head, "\ncontent-length:");
+  /* with a complete Content-Length body only its bytes need a look */
+  scan_to = has_cl && n > 0 ? MIN (len, (gsize) n + 4) : len;
+  body_end = text_body_end (d, scan_to, hend);
+  if (has_cl && n > 0)
+    return body_end < (gsize) n ? (gssize) body_end : n;
+  if (body_end < len)
+    return (gssize) body_end;
+  if (!final || (has_cl && n == 0))
+    return 0;
+  return (gssize) len;
+}
+
 static gssize
 sip_length (Stream *s, gboolean final)
 {
@@ -249,24 +280,8 @@ sip_length (Stream *s, gboolean final)
   gsize len = s->buf->len;
   gssize n = cpm_sip_frame_length (d, len);
 
-  if (strcmp (s->transport, "text") == 0 && n >= 0) {
-    const guint8 *hend = NULL;
-    for (gsize i = 0; i + 3 < len; i++)
-      if (d[i] == '\r' && d[i + 1] == '\n' && d[i + 2] == '\r' && d[i + 3] == '\n') {
-        hend = d + i + 4;
-        break;
-      }
-    if (hend) {
-      gsize body_end = text_body_end (d, len, (gsize) (hend - d));
-      g_autofree char *head = g_strndup ((const char *) d, (gsize) (hend - d));
-      gboolean has_cl = strstr (head, "\nContent-Length:") || strstr (head, "\nl:") ||
-                        strstr (head, "\ncontent-length:");
-      if (has_cl && n == 0 && body_end == len)
-        return 0; /* the Content-Length runs past the end: cut off */
-      if (!has_cl || n == 0 || (gsize) n > body_end)
-        return (gssize) body_end;
-    }
-  }
+  if (strcmp (s->transport, "text") == 0 && n >= 0)
+    return text_sip_length (d, len, n, final);
   if (n == 0 && final && strcmp (s->transport, "udp") == 0)
     return (gssize) len; /* a datagram without Content-Length: all of it */
   return n;
@@ -656,43 +671,57 @@ read_all (GInputStream *in, GError **error)
   return all;
 }
 
-/* A file without any CR was written with LF line ends: the wire had CRLF. */
+/* Appends a chunk of a text capture; a file whose first chunk has no CR
+ * was written with LF line ends, and the wire had CRLF. */
 static void
-to_crlf (GByteArray *all)
+append_text (Stream *s, const guint8 *d, gsize n, gboolean lf_only)
 {
-  GByteArray *out;
+  g_autoptr (GByteArray) out = NULL;
 
-  if (memchr (all->data, '\r', all->len))
+  if (!lf_only) {
+    stream_append (s, d, n, 0, 0);
     return;
-  out = g_byte_array_sized_new (all->len + all->len / 16);
-  for (guint i = 0; i < all->len; i++) {
-    if (all->data[i] == '\n')
-      g_byte_array_append (out, (const guint8 *) "\r", 1);
-    g_byte_array_append (out, all->data + i, 1);
   }
-  g_byte_array_set_size (all, 0);
-  g_byte_array_append (all, out->data, out->len);
-  g_byte_array_unref (out);
+  out = g_byte_array_sized_new ((guint) (n + n / 16));
+  for (gsize i = 0; i < n; i++) {
+    if (d[i] == '\n')
+      g_byte_array_append (out, (const guint8 *) "\r", 1);
+    g_byte_array_append (out, d + i, 1);
+  }
+  stream_append (s, out->data, out->len, 0, 0);
 }
 
+/* Text is read in chunks: messages are handed out as they complete, so
+ * memory holds one message, not the file. */
 static gboolean
 read_text (Reader *r, GInputStream *input, CpmCaptureFormat format, GError **error)
 {
-  g_autoptr (GByteArray) all = read_all (input, error);
+  static const gsize chunk = 65536;
+  g_autofree guint8 *buf = g_malloc (chunk);
+  Stream *s;
+  int lf_only = -1;
+  gssize n;
 
-  if (!all)
-    return FALSE;
   if (format == CPM_CAPTURE_FORMAT_CPIM) {
+    g_autoptr (GByteArray) all = read_all (input, error);
     g_autofree char *source = g_strdup_printf ("%s:line 1", r->name);
-    CpmCaptureMessage m = { CPM_CAPTURE_CPIM, all->data, all->len, 0, source, "text", FALSE };
+    CpmCaptureMessage m = { CPM_CAPTURE_CPIM, NULL, 0, 0, source, "text", FALSE };
+    if (!all)
+      return FALSE;
+    m.data = all->data;
+    m.len = all->len;
     r->func (&m, r->user_data);
     return TRUE;
   }
-  to_crlf (all);
-  Stream *s = stream_get (r, "text", "text");
-  stream_append (s, all->data, all->len, 0, 0);
+  s = stream_get (r, "text", "text");
+  while ((n = g_input_stream_read (input, buf, chunk, NULL, error)) > 0) {
+    if (lf_only < 0)
+      lf_only = memchr (buf, '\r', (gsize) n) == NULL;
+    append_text (s, buf, (gsize) n, lf_only);
+    stream_extract (r, s, FALSE);
+  }
   stream_extract (r, s, TRUE);
-  return TRUE;
+  return n == 0;
 }
 
 gboolean
