@@ -852,7 +852,11 @@ resolve_generated (const CpmBuilder *b, Generated *g, GError **error)
   }
   if (!id && cpim_id)
     g->imdn_id = g_strdup (cpim_id);
-  else if (!id && (b->generate & CPM_GENERATE_IMDN_MESSAGE_ID))
+  else if (!id && (b->generate & CPM_GENERATE_IMDN_MESSAGE_ID) &&
+           cpm_header_status (cpm_header_lookup ("IMDN-Message-ID", -1), b->kind, b->profile) !=
+             CPM_STATUS_NOT_APPLICABLE)
+    /* never for stand-alone media (5.2.5): the field would turn it into a
+     * message object */
     g->imdn_id = generate_message_id ();
   return TRUE;
 }

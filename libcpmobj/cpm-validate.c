@@ -4,6 +4,7 @@
 #include "config-private.h"
 #include "cpm-object-private.h"
 #include "cpm-validate-private.h"
+#include "cpm-media-private.h"
 
 #include <cpmobj/cpm-header.h>
 #include <cpmobj/cpm-validate.h>
@@ -274,9 +275,21 @@ static const CpmRuleInfo rules[] = {
   { "cpim.multipart-empty", CPM_SEVERITY_ERROR, "RFC 2046 5.1.1", "inner multipart without any body part" },
 };
 
+/* The engine's rules, then those the body modules list themselves. */
 const CpmRuleInfo *
 cpm_validate_rules (guint *n_rules)
 {
-  *n_rules = G_N_ELEMENTS (rules);
-  return rules;
+  static CpmRuleInfo *all;
+  static guint n_all;
+  if (g_once_init_enter (&all)) {
+    guint n_body = 0;
+    const CpmRuleInfo *body = cpm_body_rules (&n_body);
+    CpmRuleInfo *table = g_new (CpmRuleInfo, G_N_ELEMENTS (rules) + n_body);
+    memcpy (table, rules, sizeof rules);
+    memcpy (table + G_N_ELEMENTS (rules), body, n_body * sizeof (CpmRuleInfo));
+    n_all = G_N_ELEMENTS (rules) + n_body;
+    g_once_init_leave (&all, table);
+  }
+  *n_rules = n_all;
+  return all;
 }

@@ -523,6 +523,28 @@ test_explicit_cpim (void)
   g_assert_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE);
 }
 
+/* Generating IMDN-Message-ID must not touch a stand-alone media object
+ * (5.2.5: the CPM fields are not applicable; the field would also turn it
+ * into a message object on re-parse). */
+static void
+test_media_no_imdn_id (void)
+{
+  g_autoptr(CpmBuilder) b = cpm_builder_new (CPM_KIND_MEDIA);
+  cpm_builder_set_header (b, "From", "<sip:alice@example.com>");
+  cpm_builder_set_generate (b, CPM_GENERATE_IMDN_MESSAGE_ID | CPM_GENERATE_DATE);
+  g_autoptr(GBytes) png = cpm_test_load ("build/photo.png");
+  cpm_builder_set_content (b, "image/png", png);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmObject) o = cpm_builder_build (b, &error);
+  g_assert_no_error (error);
+  g_assert_null (cpm_object_get_header (o, "IMDN-Message-ID"));
+  g_autoptr(GBytes) bytes = cpm_object_serialize (o);
+  g_autoptr(CpmObject) back = cpm_object_parse (bytes, NULL, &error);
+  g_assert_cmpint (cpm_object_get_kind (back), ==, CPM_KIND_MEDIA);
+  g_autoptr(CpmReport) r = cpm_validate (back, CPM_PROFILE_2_2);
+  cpm_test_assert_clean (r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -553,5 +575,6 @@ main (int argc, char **argv)
   g_test_add_func ("/builder/file-transfer", test_file_transfer);
   g_test_add_func ("/builder/file-transfer-boundary-clash", test_file_transfer_boundary_clash);
   g_test_add_func ("/builder/explicit-cpim", test_explicit_cpim);
+  g_test_add_func ("/builder/media-generates-no-imdn-id", test_media_no_imdn_id);
   return g_test_run ();
 }

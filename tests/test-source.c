@@ -193,6 +193,7 @@ test_directory (void)
 {
   g_autofree char *root = cpm_test_path ("source/tree");
   g_autoptr(GPtrArray) items = drain_path (root);
+  /* source/tree/manifest.jsonl, the index `cpmobj convert` writes, is no object */
   g_assert_cmpuint (items->len, ==, 4);
   g_autofree char *mbox = g_build_filename (root, "a", "conv.mbox", NULL);
   g_autofree char *loc1 = g_strdup_printf ("%s:1", mbox);
