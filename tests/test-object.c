@@ -243,6 +243,19 @@ test_cpim_without_body (void)
   cpm_test_assert_rules (report, "body.missing", NULL);
 }
 
+/* Found by fuzz-object (LeakSanitizer): a parameter list that turns odd
+ * after the wanted parameter leaked the value already found. The scanner
+ * then leaves the value to GMime, which still finds it. */
+static void
+test_content_type_param_odd_tail (void)
+{
+  g_autofree char *b = cpm_content_type_param ("multipart/related; boundary=cpm; ty^^^ed", "boundary");
+  g_assert_cmpstr (b, ==, "cpm");
+  g_autoptr(CpmObject) o = cpm_test_load_object ("hostile/object-content-type-param-leak.bin");
+  g_autoptr(CpmReport) report = cpm_validate (o, CPM_PROFILE_DEFAULT);
+  g_assert_false (cpm_report_is_valid (report));
+}
+
 static void
 test_roundtrip_testdata (void)
 {
@@ -305,5 +318,6 @@ main (int argc, char **argv)
   g_test_add_func ("/object/content-type-helpers", test_content_type_helpers);
   g_test_add_func ("/object/roundtrip-testdata", test_roundtrip_testdata);
   g_test_add_func ("/object/cpim-without-body", test_cpim_without_body);
+  g_test_add_func ("/object/content-type-param-odd-tail", test_content_type_param_odd_tail);
   return g_test_run ();
 }
