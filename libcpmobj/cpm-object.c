@@ -887,13 +887,16 @@ fast_param (const char *p, const char *name, char **result)
     p = skip_wsp (p);
     if (attr_len == 0 && *p == '\0')
       return TRUE; /* a trailing ";" */
-    if (attr_len == 0 || *p != '=')
+    if (attr_len == 0 || *p != '=') {
+      g_clear_pointer (result, g_free); /* found before the odd part (fuzz-object) */
       return FALSE;
+    }
     p = skip_wsp (p + 1);
     GString *v = g_string_new (NULL);
     p = read_param_value (p, v);
     if (!p) {
       g_string_free (v, TRUE);
+      g_clear_pointer (result, g_free);
       return FALSE;
     }
     if (!*result && attr_len == name_len && g_ascii_strncasecmp (attr, name, name_len) == 0)
