@@ -210,6 +210,16 @@ test_builder (void)
   cpm_test_assert_rules (r2, NULL, NULL);
 }
 
+/* Found by fuzz-xml-filetransfer (LeakSanitizer): a file-selector naming
+ * name: or type: twice leaked the first value. The last one counts. */
+static void
+test_selector_repeated_fields (void)
+{
+  g_autoptr(CpmReport) report = validate_file ("ft/valid-selector-repeated-fields.eml",
+                                               CPM_PROFILE_DEFAULT);
+  cpm_test_assert_clean (report);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -225,5 +235,6 @@ main (int argc, char **argv)
   g_test_add_func ("/filetransfer/cid-matching", test_cid_matching);
   g_test_add_func ("/filetransfer/xml-writer", test_xml_writer);
   g_test_add_func ("/filetransfer/builder", test_builder);
+  g_test_add_func ("/filetransfer/selector-repeated-fields", test_selector_repeated_fields);
   return g_test_run ();
 }
