@@ -293,6 +293,7 @@ parse_file_selector (const char *value, guint line)
       p++;
     if (g_str_has_prefix (p, "name:\"")) {
       const char *q = strchr (p + 6, '"');
+      g_free (s->name); /* named twice: the last counts (fuzz-xml-filetransfer) */
       s->name = g_strndup (p + 6, q ? (gsize) (q - p - 6) : strlen (p + 6));
       p = q ? q + 1 : p + strlen (p);
       continue;
@@ -308,6 +309,7 @@ parse_file_selector (const char *value, guint line)
       char *semi = strchr (t, ';');
       if (semi)
         *semi = '\0';
+      g_free (s->type);
       s->type = g_ascii_strdown (t, -1);
     }
     p = end;
