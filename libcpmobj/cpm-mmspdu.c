@@ -365,6 +365,7 @@ static const char *const wellknown_media[] = {
   "application/vnd.wap.mms-message",
 };
 
+/* Sets *@out (freeing a value a repeated parameter left there). */
 static gboolean
 get_media (Cur *c, char **out)
 {
@@ -373,6 +374,7 @@ get_media (Cur *c, char **out)
 
   if (!peek (c, &b))
     return FALSE;
+  g_clear_pointer (out, g_free);
   if (b >= 32 && b < 128) {
     char *raw = NULL;
     if (!get_text (c, &raw))
