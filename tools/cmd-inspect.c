@@ -9,6 +9,7 @@
 
 typedef struct {
   gboolean pretty;
+  gboolean nms;
   CpmKind kind;
   guint n_unreadable;
   gboolean io_failed;
@@ -28,6 +29,20 @@ location_json (const char *location)
 {
   g_autofree char *valid = g_utf8_make_valid (location, -1);
   return json_object_new_string (valid);
+}
+
+/* The REST binding's form (seed 004): the folder and the flags a Maildir
+ * or store dump carries travel with the object. */
+static json_object *
+nms_json (const CpmSourceItem *item, const CpmObject *object, GError **error)
+{
+  g_auto(GStrv) flags = cpm_source_item_dup_imap_flags (item);
+  const char *folder = cpm_source_item_get_folder (item);
+  CpmNmsOptions opts = {
+    .folder_path = folder && *folder ? folder : NULL,
+    .flags = (const char *const *) flags,
+  };
+  return cpm_nms_from_object (object, &opts, error);
 }
 
 static void
@@ -51,8 +66,14 @@ inspect_item (Inspect *in, const CpmSourceItem *item)
   }
   if (in->kind != CPM_KIND_UNKNOWN)
     cpm_object_set_kind (object, in->kind);
-  json_object *o = cpm_inspect_to_json (object);
-  json_object_object_add (o, "location", location_json (location));
+  json_object *o = in->nms ? nms_json (item, object, &error) : cpm_inspect_to_json (object);
+  if (!o) {
+    tool_error (SUB, "%s: %s", location, error->message);
+    in->n_unreadable++;
+    return;
+  }
+  if (!in->nms)
+    json_object_object_add (o, "location", location_json (location));
   print_json (in, o);
   json_object_put (o);
 }
@@ -82,8 +103,10 @@ int
 cmd_inspect (int argc, char **argv)
 {
   g_autofree char *kind = NULL;
-  gboolean pretty = FALSE;
+  gboolean pretty = FALSE, nms = FALSE;
   GOptionEntry entries[] = {
+    { "nms", 0, 0, G_OPTION_ARG_NONE, &nms,
+      "Print the OMA NMS JSON object instead (as `cpmobj nms --to-json`)", NULL },
     { "pretty", 0, 0, G_OPTION_ARG_NONE, &pretty, "Indent the JSON (default: one line per object)",
       NULL },
     { "kind", 'k', 0, G_OPTION_ARG_STRING, &kind,
@@ -97,7 +120,7 @@ cmd_inspect (int argc, char **argv)
                            "1 an input is not an object, 2 usage or I/O error. See cpmobj-inspect(1).",
                            entries, &argc, &argv))
     return CPM_EXIT_USAGE;
-  Inspect in = { .pretty = pretty };
+  Inspect in = { .pretty = pretty, .nms = nms };
   if (kind && (!cpm_kind_from_string (kind, &in.kind) || in.kind == CPM_KIND_UNKNOWN)) {
     tool_error (SUB, "unknown kind '%s' (see --help)", kind);
     return CPM_EXIT_USAGE;

@@ -97,5 +97,19 @@ build_ok media --from '<sip:alice@example.com>' --date 'Tue, 29 Apr 2014 09:47:0
   --content "$T/thumb.jpg" --content-type image/jpeg
 rc "--xml is refused for media" 2 "$CPMOBJ" build --kind media --xml "$T/si.xml"
 
+# ---- --nms: the REST binding's form, folder and flags from the dump ----
+md="$T/nms-maildir"
+mkdir -p "$md/cur" "$md/new" "$md/tmp" "$md/.conv1/cur" "$md/.conv1/new" "$md/.conv1/tmp"
+cp "$D/message/valid-standalone.eml" "$md/.conv1/cur/1.eml:2,SF"
+rc "inspect --nms of a Maildir" 0 "$CPMOBJ" inspect --nms "$md"
+check "NMS object with the folder of the Maildir++ subfolder" \
+  test "$(q "d['object']['parentFolderPath']")" = "conv1"
+check "NMS flags from the Maildir info" \
+  test "$(q "sorted(d['object']['flags']['flag'])")" = "['\\\\Flagged', '\\\\Seen']"
+"$CPMOBJ" inspect --nms "$D/message/valid-standalone.eml" >"$T/one.json"
+"$CPMOBJ" nms --to-mime "$T/one.json" >"$T/back.eml" 2>"$T/err"
+check "inspect --nms then nms --to-mime gives the object back byte for byte" \
+  cmp -s "$T/back.eml" "$D/message/valid-standalone.eml"
+
 echo "1..$n"
 exit $((fails > 0))
