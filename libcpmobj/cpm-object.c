@@ -129,6 +129,9 @@ check_field_bytes (Scanner *s, const char *p, gsize len, guint line, const Field
   gboolean nul = FALSE, bare_cr = FALSE, eight_bit = FALSE;
   for (gsize i = 0; i < len; i++) {
     guchar c = (guchar) p[i];
+    /* Printable ASCII, most of every field, needs one test per byte. */
+    if (G_LIKELY ((guchar) (c - 0x20) < 0x60))
+      continue;
     if (c == 0)
       nul = TRUE;
     else if (c == '\r' && (i + 1 >= len || p[i + 1] != '\n'))
@@ -136,6 +139,8 @@ check_field_bytes (Scanner *s, const char *p, gsize len, guint line, const Field
     else if (c >= 0x80)
       eight_bit = TRUE;
   }
+  if (!nul && !bare_cr && !eight_bit)
+    return;
   g_autofree char *hname = f->name_len ? g_strndup (f->name, f->name_len) : NULL;
   if (nul)
     cpm_report_add (s->o->parse_report, "rfc5322.nul", CPM_SEVERITY_ERROR, SECTION_5322,
@@ -185,14 +190,18 @@ static char *
 unfold (const char *p, gsize len, gsize *out_len)
 {
   char *out = g_malloc (len + 1);
-  gsize n = 0;
-  for (gsize i = 0; i < len; i++) {
-    if (p[i] == '\r' && i + 1 < len && p[i + 1] == '\n')
-      continue;
-    if (p[i] == '\n')
-      continue;
-    out[n++] = p[i];
+  gsize n = 0, i = 0;
+  const char *nl;
+  while (i < len && (nl = memchr (p + i, '\n', len - i)) != NULL) {
+    gsize run = (gsize) (nl - (p + i));
+    if (run > 0 && nl[-1] == '\r')
+      run--; /* the CR of a CRLF goes with its LF; a bare CR stays */
+    memcpy (out + n, p + i, run);
+    n += run;
+    i = (gsize) (nl - p) + 1;
   }
+  memcpy (out + n, p + i, len - i);
+  n += len - i;
   out[n] = '\0';
   *out_len = n;
   return out;
