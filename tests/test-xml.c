@@ -377,6 +377,38 @@ test_threads (void)
     g_assert_null (g_thread_join (threads[i]));
 }
 
+/* Every XML body kind refuses a billion-laughs bomb and an external
+ * entity: an xml.doctype error, the object still read as its kind, and
+ * nothing of the entities (no "lol" expansion, nothing of /etc/passwd)
+ * in any diagnostic. */
+static void
+test_doctype_each_kind (void)
+{
+  static const struct { const char *name; CpmKind kind; } kinds[] = {
+    { "filetransfer", CPM_KIND_FILE_TRANSFER }, { "session", CPM_KIND_SESSION_INFO },
+    { "gso", CPM_KIND_GROUP_STATE }, { "confinfo", CPM_KIND_CONFERENCE_INFO },
+    { "imdn", CPM_KIND_IMDN },
+  };
+  static const char *const attacks[] = { "billion-laughs", "external-entity" };
+
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    for (guint a = 0; a < G_N_ELEMENTS (attacks); a++) {
+      g_autofree char *path = g_strdup_printf ("hostile/xml-%s-%s.eml", kinds[k].name, attacks[a]);
+      g_autoptr (CpmObject) o = cpm_test_load_object (path);
+      g_autoptr (CpmReport) report = NULL;
+
+      g_assert_cmpint (cpm_object_get_kind (o), ==, kinds[k].kind);
+      report = cpm_validate (o, CPM_PROFILE_DEFAULT);
+      if (!cpm_report_has_rule (report, "xml.doctype"))
+        g_error ("%s: no xml.doctype", path);
+      for (guint i = 0; i < cpm_report_get_count (report); i++) {
+        const char *m = cpm_report_get (report, i)->message;
+        g_assert_null (strstr (m, "lollol"));
+        g_assert_null (strstr (m, "root:"));
+      }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -404,5 +436,6 @@ main (int argc, char **argv)
   g_test_add_func ("/xml/truncations", test_truncations);
   g_test_add_func ("/xml/xsi-hint-ignored", test_xsi_hint_ignored);
   g_test_add_func ("/xml/threads", test_threads);
+  g_test_add_func ("/xml/doctype/each-kind", test_doctype_each_kind);
   return g_test_run ();
 }

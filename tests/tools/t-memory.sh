@@ -1,0 +1,100 @@
+#!/bin/bash
+# Bounded memory on long inputs: each conversion runs on a generated input
+# and on one ten times its size, and the peak RSS of the second (getrusage
+# ru_maxrss of the child) must stay within 10% + 8 MiB of the first: the
+# readers stream, they never hold a whole export, dump or capture.
+#   SMS JSON lines and SMS XML export -> cpmobj convert
+#   mbox dump                         -> cpmobj validate
+#   SIP text capture                  -> cpmobj convert
+# ASan's quarantine of freed memory is switched off so that it neither hides
+# nor fakes growth.
+# Env: CPMOBJ (binary), CPM_TESTDATA.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+set -u
+: "${CPMOBJ:?}" "${CPM_TESTDATA:?}"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0"
+
+n=0
+check () { # check "description" command...
+  local what=$1; shift
+  n=$((n + 1))
+  if "$@"; then echo "ok $n - $what"; else echo "not ok $n - $what"; fi
+}
+
+# measure KIND N OUT: generates an input of N records, runs the command on
+# it, prints the child's peak RSS in KiB, fails on an unexpected exit.
+measure () {
+  python3 - "$CPMOBJ" "$CPM_TESTDATA" "$T" "$@" <<'PY'
+import os, sys
+cpmobj, data, tmp, kind, n = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+inp = os.path.join(tmp, "in-%s-%d" % (kind, n))
+out = os.path.join(tmp, "out-%s-%d" % (kind, n))
+
+if kind == "jsonl":
+    with open(inp + ".jsonl", "w") as f:
+        for i in range(n):
+            f.write('{"kind":"sms","direction":"received","from":"+1514555%04d",'
+                    '"date":%d,"text":"message %d of the memory test","read":true}\n'
+                    % (i % 10000, 1714564800000 + i * 1000, i))
+    inp += ".jsonl"
+    argv = [cpmobj, "convert", "--mbox", out + ".mbox", inp]
+elif kind == "xml":
+    import subprocess
+    with open(inp + ".xml", "wb") as f:
+        subprocess.run([sys.executable, os.path.join(data, "sms", "gen-export.py"), str(n)],
+                       stdout=f, check=True)
+    inp += ".xml"
+    argv = [cpmobj, "convert", "--mbox", out + ".mbox", inp]
+elif kind == "mbox":
+    entry = open(os.path.join(data, "samples", "standalone-messages.mbox"), "rb").read()
+    with open(inp + ".mbox", "wb") as f:
+        for _ in range(n // 2):
+            f.write(entry)
+    inp += ".mbox"
+    argv = [cpmobj, "validate", "--json", inp]
+elif kind == "capture":
+    text = open(os.path.join(data, "capture", "pager-plain.txt"), "rb").read()
+    one = text[:text.index(b"MESSAGE sip:", 10)]
+    with open(inp + ".txt", "wb") as f:
+        for i in range(n):
+            # same lengths, so Content-Length stays right; unique ids
+            f.write(one.replace(b"pager-call-1@", b"pager-call-%d@" % i)
+                       .replace(b"pager-0001", b"p%09d" % i)
+                       .replace(b"000000000001\n", b"%012d\n" % i))
+    inp += ".txt"
+    argv = [cpmobj, "convert", "--mbox", out + ".mbox", inp]
+
+pid = os.fork()
+if pid == 0:
+    fd = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(fd, 1)
+    os.dup2(os.open(os.path.join(tmp, "err"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
+    os.execv(cpmobj, argv)
+_, status, usage = os.wait4(pid, 0)
+code = os.waitstatus_to_exitcode(status)
+if code not in (0, 1):
+    sys.stderr.write(open(os.path.join(tmp, "err")).read())
+    sys.exit("exit %d" % code)
+if argv[1] == "convert":
+    import re
+    m = re.search(r"(\d+) objects written", open(os.path.join(tmp, "err")).read())
+    if not m or int(m.group(1)) != n:
+        sys.exit("%s: %s objects written, want %d" % (kind, m and m.group(1), n))
+print(usage.ru_maxrss)
+PY
+}
+
+for spec in "jsonl 1000" "xml 1000" "mbox 1000" "capture 500"; do
+  set -- $spec
+  kind=$1 small=$2 large=$(($2 * 10))
+  a=$(measure "$kind" "$small") || { check "$kind: $small records convert" false; continue; }
+  b=$(measure "$kind" "$large") || { check "$kind: $large records convert" false; continue; }
+  echo "# $kind: peak RSS ${a} KiB for $small records, ${b} KiB for $large"
+  check "$kind: ten times the input, peak memory within 10% + 8 MiB (${a} -> ${b} KiB)" \
+    test "$b" -le $((a * 110 / 100 + 8192))
+  rm -rf "$T"/in-* "$T"/out-*
+done
+
+echo "1..$n"
