@@ -328,6 +328,30 @@ test_garbage_never_crashes (void)
   g_rand_free (rand);
 }
 
+/* Found by fuzz-text-capture: a line of a text log that is not valid
+ * UTF-8 went to a UTF-8 GRegex (PCRE2 JIT reads out of bounds on such
+ * text; a crash under clang). The fuzzed input reads to its end, and a
+ * marker line with a stray byte still gives the messages after it their
+ * time. */
+static void
+test_log_line_not_utf8 (void)
+{
+  g_autoptr (GBytes) fuzzed = cpm_test_load ("hostile/text-capture-invalid-utf8-line.bin");
+  g_autoptr (CpmReport) report = cpm_report_new ();
+  g_autoptr (GPtrArray) msgs = read_bytes (fuzzed, "fuzzed.txt", report);
+  g_autoptr (GBytes) text = cpm_test_load ("capture/pager-plain.txt");
+  g_autoptr (GString) doc = g_string_new ("----- 2024-05-01 12:00:05 \377 -----\n");
+  g_autoptr (GBytes) marked = NULL;
+  g_autoptr (GPtrArray) timed = NULL;
+
+  g_assert_cmpuint (msgs->len, >, 0);
+  g_string_append_len (doc, g_bytes_get_data (text, NULL), (gssize) g_bytes_get_size (text));
+  marked = g_string_free_to_bytes (g_steal_pointer (&doc));
+  timed = read_bytes (marked, "marked.txt", NULL);
+  g_assert_cmpuint (timed->len, >, 0);
+  g_assert_cmpint (((Msg *) timed->pdata[0])->time_us, ==, G_GINT64_CONSTANT (1714564805) * G_USEC_PER_SEC);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -340,5 +364,6 @@ main (int argc, char **argv)
   g_test_add_func ("/capture/fragment-gap", test_fragment_and_gap);
   g_test_add_func ("/capture/link-junk", test_unknown_link_and_junk);
   g_test_add_func ("/capture/garbage", test_garbage_never_crashes);
+  g_test_add_func ("/capture/log-line-not-utf8", test_log_line_not_utf8);
   return g_test_run ();
 }
