@@ -298,8 +298,10 @@ log_marker_time (Stream *s, const guint8 *line, gsize len)
   g_autoptr (GMatchInfo) match = NULL;
 
   if (g_once_init_enter (&re)) {
+    /* RAW: log lines are any bytes, and PCRE2 (JIT) reads out of bounds on
+     * text that is not UTF-8 when matching in UTF-8 mode (fuzz-text-capture) */
     GRegex *r = g_regex_new ("(\\d{4}-\\d{2}-\\d{2})[ T](\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?)"
-                             "(Z|[+-]\\d{2}:?\\d{2})?", G_REGEX_OPTIMIZE, 0, NULL);
+                             "(Z|[+-]\\d{2}:?\\d{2})?", G_REGEX_OPTIMIZE | G_REGEX_RAW, 0, NULL);
     g_once_init_leave (&re, r);
   }
   if (g_regex_match (re, text, 0, &match)) {
