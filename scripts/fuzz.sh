@@ -46,8 +46,9 @@ for t in "${targets[@]}"; do
   rm -rf "$work" && mkdir -p "$work/corpus" "$work/artifacts"
   fuzz/seeds.sh "$t" "$work/corpus" >/dev/null || { status=2; continue; }
   start=$(date +%s.%N)
-  "$exe" -runs="$runs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-    -artifact_prefix="$work/artifacts/" "$work/corpus" >"$work/log" 2>&1
+  # (the braces keep bash's "Aborted" notice of a crashing target off the table)
+  { "$exe" -runs="$runs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+      -artifact_prefix="$work/artifacts/" "$work/corpus" >"$work/log" 2>&1; } 2>/dev/null
   rc=$?
   secs=$(echo "$(date +%s.%N) - $start" | bc)
   done_runs=$(grep -o '^Done [0-9]* runs' "$work/log" | grep -o '[0-9]*' || true)
@@ -59,7 +60,7 @@ for t in "${targets[@]}"; do
   else
     status=1
     art=$(ls "$work/artifacts" 2>/dev/null | head -1)
-    what=$(grep -m1 -oE 'ERROR: [A-Za-z]+: [a-z-]+|runtime error: .{0,50}|assertion failed: .{0,50}|ERROR: libFuzzer: [a-z-]+' "$work/log")
+    what=$(grep -m1 -oE 'ERROR: [A-Za-z]+: [A-Za-z-]+|runtime error: .{0,50}|assertion failed: .{0,50}|ERROR: libFuzzer: [a-z-]+' "$work/log")
     result="FAIL ($what) ${art:+$work/artifacts/$art} log: $work/log"
   fi
   printf '%-18s %8s %8.1f %8s %7s  %s\n' "$t" "${done_runs:-?}" "$secs" "$eps" "$corpus" "$result"
