@@ -147,4 +147,12 @@ check "binary garbage on standard input: exit 1 (exit $got)" test "$got" -eq 1
 got=$?
 check "the whole hostile directory: exit 1 (exit $got)" test "$got" -eq 1
 
+# Usage and I/O errors of append left before its GError was initialised
+# and freed garbage (clang refuses to compile that jump).
+for args in --bogus "" "$T/nonexistent"; do
+  "$CPMOBJ" append $args >"$T/out" 2>"$T/err"
+  got=$?
+  check "append ${args:-without arguments}: exit 2, no crash (exit $got)" test "$got" -eq 2
+done
+
 echo "1..$n"
