@@ -785,6 +785,8 @@ int
 cmd_append (int argc, char **argv)
 {
   Run run = { .timeout = 60 };
+  /* before every "goto out": its cleanup runs there */
+  g_autoptr(GError) error = NULL;
   int rc = CPM_EXIT_USAGE;
   GOptionEntry entries[] = {
     { "url", 0, 0, G_OPTION_ARG_STRING, &run.url,
@@ -821,7 +823,6 @@ cmd_append (int argc, char **argv)
   if (!read_password (&run) || !load_input (&run, argv[1]))
     goto out;
 
-  g_autoptr(GError) error = NULL;
   if (!connect_and_login (&run, &error)) {
     tool_error (SUB, "%s", error->message);
     for (guint i = 0; i < run.entries->len; i++) {
