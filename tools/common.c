@@ -16,6 +16,51 @@ tool_error (const char *sub, const char *format, ...)
   fprintf (stderr, "cpmobj %s: %s\n", sub, msg);
 }
 
+/* --limit NAME=VALUE: sets a field of cpm_limits_default() before any
+ * input is read (libcpmobj(3), LIMITS). */
+static const struct {
+  const char *name;
+  gsize offset;
+  gboolean is_guint;
+} limit_fields[] = {
+  { "max_object_size", G_STRUCT_OFFSET (CpmLimits, max_object_size), FALSE },
+  { "max_header_line", G_STRUCT_OFFSET (CpmLimits, max_header_line), FALSE },
+  { "max_headers", G_STRUCT_OFFSET (CpmLimits, max_headers), TRUE },
+  { "max_mime_depth", G_STRUCT_OFFSET (CpmLimits, max_mime_depth), TRUE },
+  { "max_xml_depth", G_STRUCT_OFFSET (CpmLimits, max_xml_depth), TRUE },
+  { "max_xml_size", G_STRUCT_OFFSET (CpmLimits, max_xml_size), FALSE },
+  { "max_tcp_flows", G_STRUCT_OFFSET (CpmLimits, max_tcp_flows), TRUE },
+  { "max_reassembly", G_STRUCT_OFFSET (CpmLimits, max_reassembly), FALSE },
+  { "max_msrp_size", G_STRUCT_OFFSET (CpmLimits, max_msrp_size), FALSE },
+};
+
+static gboolean
+on_limit (const char *option, const char *value, gpointer data, GError **error)
+{
+  const char *eq = strchr (value, '=');
+  guint64 v;
+
+  for (guint i = 0; eq && i < G_N_ELEMENTS (limit_fields); i++) {
+    if (strlen (limit_fields[i].name) != (gsize) (eq - value) ||
+        strncmp (value, limit_fields[i].name, (gsize) (eq - value)) != 0)
+      continue;
+    if (!g_ascii_string_to_unsigned (eq + 1, 10, 1,
+                                     limit_fields[i].is_guint ? G_MAXUINT : G_MAXSIZE, &v, error))
+      return FALSE;
+    guint8 *field = (guint8 *) cpm_limits_default () + limit_fields[i].offset;
+    if (limit_fields[i].is_guint)
+      *(guint *) field = (guint) v;
+    else
+      *(gsize *) field = (gsize) v;
+    return TRUE;
+  }
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               "--limit wants NAME=VALUE with NAME one of max_object_size, max_header_line, "
+               "max_headers, max_mime_depth, max_xml_depth, max_xml_size, max_tcp_flows, "
+               "max_reassembly, max_msrp_size; got \"%s\"", value);
+  return FALSE;
+}
+
 gboolean
 tool_parse_options (const char *sub, const char *parameter_string, const char *summary,
                     GOptionEntry *entries, int *argc, char ***argv)
@@ -26,6 +71,15 @@ tool_parse_options (const char *sub, const char *parameter_string, const char *s
   g_set_prgname (prgname);
   g_option_context_set_summary (ctx, summary);
   g_option_context_add_main_entries (ctx, entries, NULL);
+  if (strcmp (sub, "validate") == 0 || strcmp (sub, "convert") == 0) {
+    const GOptionEntry limit_entry[] = {
+      { "limit", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) on_limit,
+        "set an input limit (repeatable; libcpmobj(3) LIMITS), e.g. max_object_size=1048576",
+        "NAME=VALUE" },
+      { NULL },
+    };
+    g_option_context_add_main_entries (ctx, limit_entry, NULL);
+  }
   if (!g_option_context_parse (ctx, argc, argv, &error)) {
     tool_error (sub, "%s (try --help)", error->message);
     return FALSE;

@@ -155,4 +155,20 @@ for args in --bogus "" "$T/nonexistent"; do
   check "append ${args:-without arguments}: exit 2, no crash (exit $got)" test "$got" -eq 2
 done
 
+# --limit NAME=VALUE sets a CpmLimits field; the diagnostic names the limit.
+"$CPMOBJ" validate --limit max_header_line=20 "$CPM_TESTDATA/message/valid-standalone.eml" \
+  >"$T/out" 2>"$T/err"
+got=$?
+check "validate --limit max_header_line=20: exit 1 (exit $got)" test "$got" -eq 1
+check "  ... limit.header-line naming max_header_line" \
+  grep -q 'limit\.header-line.*max_header_line' "$T/out"
+"$CPMOBJ" convert --limit max_tcp_flows=1 -o "$T/gc" "$CPM_TESTDATA/capture/group-chat.pcap" \
+  >"$T/out" 2>"$T/err"
+check "convert --limit max_tcp_flows=1: capture.limit-flows naming max_tcp_flows" \
+  grep -q 'max_tcp_flows.*capture\.limit-flows' "$T/err"
+"$CPMOBJ" validate --limit no_such_limit=1 "$CPM_TESTDATA/message/valid-standalone.eml" \
+  >"$T/out" 2>"$T/err"
+got=$?
+check "--limit with an unknown name: usage error (exit $got)" test "$got" -eq 2
+
 echo "1..$n"
