@@ -1041,14 +1041,18 @@ check_multipart (Check *c, const char *type)
     return;
   }
   cpm_gmime_ensure ();
-  g_autoptr(GString) entity = g_string_new (NULL);
-  write_fields (c->cpim->content_headers, entity);
-  g_string_append (entity, "\r\n");
   gsize len = 0;
   const char *d = c->cpim->content ? g_bytes_get_data (c->cpim->content, &len) : NULL;
+  /* Sized for the content once, then handed to the stream without a copy:
+   * MMS bodies are the largest CPIM bodies. */
+  GString *entity = g_string_sized_new (len + 1024);
+  write_fields (c->cpim->content_headers, entity);
+  g_string_append (entity, "\r\n");
   if (d)
     g_string_append_len (entity, d, (gssize) len);
-  GMimeStream *stream = g_mime_stream_mem_new_with_buffer (entity->str, entity->len);
+  guint entity_len = (guint) entity->len;
+  GByteArray *array = g_byte_array_new_take ((guint8 *) g_string_free (entity, FALSE), entity_len);
+  GMimeStream *stream = g_mime_stream_mem_new_with_byte_array (array);
   GMimeParser *parser = g_mime_parser_new_with_stream (stream);
   GMimeObject *part = g_mime_parser_construct_part (parser, NULL);
   gboolean empty = !part || !GMIME_IS_MULTIPART (part)
