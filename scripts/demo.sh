@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The README's first command: sets everything up (Debian packages, configure,
-# build), builds a few store objects with `cpmobj build`, then validates them
-# together with the bundled samples in testdata/samples/ and prints the
+# build), converts a bundled capture of a group chat (SIP, MSRP, a file
+# transfer, conference NOTIFYs) into the store's folder tree and validates it
+# as a store, builds a few store objects with `cpmobj build`, then validates
+# them together with the bundled samples in testdata/samples/ and prints the
 # report. Exits 0 even though some samples are invalid on purpose (the
 # verbatim Appendix D chat message is); it fails only when set-up fails.
 # Usage: scripts/demo.sh [BUILDDIR]   (default: build)
@@ -29,6 +31,15 @@ run() {
   printf '$ %s\n' "${shown[*]}"
   "$@"
 }
+
+echo "== Converting a captured group chat into the store layout (Appendix I.2)"
+run "$cpmobj" convert -o "$demo/store" testdata/capture/group-chat.pcapng
+run find "$demo/store" -type f -name '*.eml' | sort | sed "s|^$demo/store/|  |"
+echo
+echo "== Validating the converted store (every object and the folder rules)"
+run "$cpmobj" validate --store "$demo/store"
+echo "demo: the converted store is valid"
+echo
 
 echo "== Building objects into $out/"
 conv=5b9c1f3e-2a4d-4c8e-9f21-7d3a6b0c4e18
