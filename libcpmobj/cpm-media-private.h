@@ -42,6 +42,10 @@ guint cpm_mime_body_offset_line (const CpmMimeBody *mb, gint64 offset);
 /* Decoded content of a leaf part. Returns: (transfer full) */
 GBytes *cpm_mime_part_decode (GMimePart *part);
 
+/* The size cpm_mime_part_decode() would return, computed from the encoded
+ * text where it can be (identity encodings, valid base64) without decoding. */
+gsize cpm_mime_part_decoded_size (GMimePart *part);
+
 /* Checks a leaf part's Content-Transfer-Encoding: a known mechanism, and
  * encoded content that decodes strictly (GMime's decoders skip what they
  * do not understand). Returns: (transfer full) (nullable): why not, or NULL */
