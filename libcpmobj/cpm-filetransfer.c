@@ -409,8 +409,7 @@ check_selector (FtCheck *c, Selector *s, FtPart *f)
     return;
   /* After a structural MIME error the part's extent is a guess. */
   if (s->size >= 0 && !c->mb.damaged) {
-    g_autoptr(GBytes) data = cpm_mime_part_decode (GMIME_PART (f->part));
-    gsize got = g_bytes_get_size (data);
+    gsize got = cpm_mime_part_decoded_size (GMIME_PART (f->part));
     if ((guint64) s->size != got)
       cpm_report_add (c->report, "ft.size-mismatch", CPM_SEVERITY_ERROR, SEC_SDP, NULL, s->line,
                       "a=file-selector says size:%" G_GINT64_FORMAT ", the stored file "
