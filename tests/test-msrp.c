@@ -145,6 +145,22 @@ test_aborted_and_incomplete (void)
   cpm_msrp_assembler_free (as);
 }
 
+/* Found by fuzz-msrp: a transaction id longer than the framing reads
+ * (32 characters) put the end-line before the start line's end, and the
+ * header length went negative (an allocation of 2^64 - 6 bytes). Such a
+ * message is refused with an error. */
+static void
+test_long_tid (void)
+{
+  g_autoptr (GBytes) bytes = cpm_test_load ("hostile/msrp-long-tid.bin");
+  g_autoptr (GError) error = NULL;
+  CpmMsrpMessage *m = cpm_msrp_message_parse (g_bytes_get_data (bytes, NULL),
+                                              g_bytes_get_size (bytes), &error);
+
+  g_assert_null (m);
+  g_assert_error (error, CPM_ERROR, CPM_ERROR_PARSE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -153,5 +169,6 @@ main (int argc, char **argv)
   g_test_add_func ("/msrp/byte-range", test_byte_range);
   g_test_add_func ("/msrp/reassembly", test_reassembly);
   g_test_add_func ("/msrp/aborted-incomplete", test_aborted_and_incomplete);
+  g_test_add_func ("/msrp/long-tid", test_long_tid);
   return g_test_run ();
 }
