@@ -134,6 +134,16 @@ cpm_msrp_message_parse (const guint8 *data, gsize len, GError **error)
     return NULL;
   }
   tlen = strlen (m->tid);
+  /* The framing reads at most 32 characters of transaction id; a longer or
+   * odd one must not put the end-line inside the start line (fuzz-msrp). */
+  if (7 + tlen + 3 > len || data + len - (7 + tlen + 3) < eol + 1 ||
+      memcmp (data + len - (7 + tlen + 3), "-------", 7) != 0 ||
+      memcmp (data + len - (3 + tlen), m->tid, tlen) != 0) {
+    cpm_msrp_message_free (m);
+    g_set_error (error, CPM_ERROR, CPM_ERROR_PARSE,
+                 "MSRP end-line does not carry the transaction id of the start line");
+    return NULL;
+  }
   end = data + len - (7 + tlen + 3); /* the end-line */
   m->flag = (char) end[7 + tlen];
   /* headers end at a blank line (then a body follows) or at the end-line */
