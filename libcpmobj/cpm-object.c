@@ -536,6 +536,20 @@ cpm_object_get_header_line (const CpmObject *object, guint index)
   return f ? f->line : 0;
 }
 
+/* ASCII case-insensitive equality of two names of @len bytes. Header
+ * lookups run several times per field of every object, and names mostly
+ * match byte for byte, so bytes are compared before their cases. */
+static gboolean
+same_name (const char *a, const char *b, gsize len)
+{
+  for (gsize i = 0; i < len; i++) {
+    char x = a[i], y = b[i];
+    if (x != y && ((x | 0x20) != (y | 0x20) || !g_ascii_isalpha (x)))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 cpm_slice_equal (const char *s, gsize len, const char *z)
 {
@@ -547,7 +561,7 @@ cpm_object_find_header_len (const CpmObject *object, const char *name, gsize len
 {
   for (guint i = from; i < object->fields->len; i++) {
     const Field *f = &g_array_index (object->fields, Field, i);
-    if (!f->malformed && f->name_len == len && g_ascii_strncasecmp (f->name, name, len) == 0)
+    if (!f->malformed && f->name_len == len && same_name (f->name, name, len))
       return (int) i;
   }
   return -1;
