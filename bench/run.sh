@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 n=100000 build_n=200000 ft_n=2000
 if [ "${1:-}" = "--quick" ]; then n=5000 build_n=20000 ft_n=200; fi
 
-builddir=build-bench
+builddir=${BENCH_BUILDDIR:-build-bench}  # BENCH_BUILDDIR: another (release) build directory
 scripts/setup.sh "$builddir" --buildtype=release >/dev/null
 corpus=$builddir/corpus-$n
 if [ ! -f "$corpus/corpus.mbox" ]; then
