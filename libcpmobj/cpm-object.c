@@ -263,14 +263,14 @@ scan_field (Scanner *s, GError **error)
   } else {
     f.value = colon + 1;
     f.value_len = f.raw_len - (gsize) (f.value - start);
-    if (memchr (f.value, '\n', f.value_len)) {
-      const char *v = f.value;
-      gsize vl = f.value_len;
-      trim (&v, &vl);
-      f.owned_value = unfold (v, vl, &f.value_len);
-      f.value = f.owned_value;
-    }
+    /* Trimmed first: the field's own line end is no fold, and most
+     * fields stay a slice of the input with no copy. */
     trim (&f.value, &f.value_len);
+    if (memchr (f.value, '\n', f.value_len)) {
+      f.owned_value = unfold (f.value, f.value_len, &f.value_len);
+      f.value = f.owned_value;
+      trim (&f.value, &f.value_len);
+    }
   }
   check_field_bytes (s, start, f.raw_len, first_line, &f);
   if (too_long) {
