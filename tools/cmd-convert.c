@@ -39,6 +39,7 @@ typedef struct {
   char *mbox;
   char *append_script;
   gboolean json;
+  gboolean nms;
   char **inputs;
   CpmProfile profile;
   CpmLegacyOptions legacy;
@@ -348,6 +349,26 @@ report_invalid (const ConvertItem *item, const CpmReport *report)
   }
 }
 
+/* --nms: the object as the REST binding's NMS JSON (seed 004), one line,
+ * with the folder and flags the store layout gives it. */
+static gboolean
+print_nms (const ConvertItem *item, GError **error)
+{
+  g_auto (GStrv) flags = g_strsplit (item->flags ? item->flags : "", " ", -1);
+  g_autoptr (GPtrArray) list = g_ptr_array_new ();
+  for (guint i = 0; flags[i]; i++)
+    if (*flags[i])
+      g_ptr_array_add (list, flags[i]);
+  g_ptr_array_add (list, NULL);
+  CpmNmsOptions opts = { .folder_path = item->folder,
+                         .flags = (const char *const *) list->pdata };
+  g_autofree char *line = cpm_nms_to_string (item->object, &opts, error);
+  if (!line)
+    return FALSE;
+  puts (line);
+  return TRUE;
+}
+
 /* Writes one object to every output asked for. */
 static gboolean
 sink_object (Sink *s, const ConvertItem *item, GError **error)
@@ -381,6 +402,10 @@ sink_object (Sink *s, const ConvertItem *item, GError **error)
     mbox_write (s->mbox_fp, bytes, item->internal_date);
   if (s->script.fp)
     script_write (s, item, bytes, new_folder);
+  if (o->nms && !print_nms (item, error)) {
+    json_object_put (entry);
+    return FALSE;
+  }
   if (o->json) {
     json_object_object_add (entry, "status", json_object_new_string ("converted"));
     if (s->stream_json) {
@@ -816,6 +841,11 @@ check_options (Options *o)
     tool_error (SUB, "-o - and --mbox - both write to standard output");
     return FALSE;
   }
+  if (o->nms && (o->json || (o->output && strcmp (o->output, "-") == 0) ||
+                 (o->mbox && strcmp (o->mbox, "-") == 0))) {
+    tool_error (SUB, "--nms writes to standard output: not with --json, -o - or --mbox -");
+    return FALSE;
+  }
   if (o->accept_contact &&
       !cpm_check_accept_contact (o->accept_contact, strlen (o->accept_contact), NULL)) {
     tool_error (SUB, "--accept-contact '%s' is not an RFC 3841 Accept-Contact value",
@@ -853,6 +883,8 @@ cmd_convert (int argc, char **argv)
     { "append-script", 0, 0, G_OPTION_ARG_FILENAME, &o.append_script,
       "Write an IMAP APPEND command stream", "FILE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, "One JSON line per record on stdout", NULL },
+    { "nms", 0, 0, G_OPTION_ARG_NONE, &o.nms,
+      "One OMA NMS JSON object per produced object on stdout (REST binding)", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.inputs, NULL, "INPUT..." },
     { NULL },
   };

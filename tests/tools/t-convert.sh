@@ -104,4 +104,24 @@ check "unknown input: named" err_has 'junk.bin: input format not recognised'
 printf 'MESSAGE sip:b@x SIP/2.0\r\nCall-ID: 2\r\nCSeq: 1 MESSAGE\r\nContent-Length: 500\r\n\r\ncut' >"$T/cut.txt"
 rc "a text capture cut inside a request: exit 1" 1 "$CPMOBJ" convert -o "$T/z" "$T/cut.txt"
 check "the cut request named" err_has 'cut.txt:line 1: skipped: incomplete: the input ends inside the SIP request'
+# ---- --nms: each produced object as the REST binding's JSON ----
+rc "--nms on the group chat capture" 0 "$CPMOBJ" convert --nms -o "$T/nms" "$C/group-chat.pcapng"
+check "one NMS object per produced object" \
+  test "$(wc -l <"$T/out")" -eq "$(find "$T/nms" -name '*.eml' | wc -l)"
+cp "$T/out" "$T/nms.jsonl"
+check "each NMS line maps back to the stored object byte for byte" python3 - "$CPMOBJ" "$T/nms.jsonl" "$T/nms" <<'PY'
+import json, os, subprocess, sys
+cpmobj, lines, root = sys.argv[1:4]
+for line in open(lines):
+    obj = json.loads(line)["object"]
+    folder = obj["parentFolderPath"]
+    attrs = {a["name"]: a["value"][0] for a in obj["attributes"]["attribute"]}
+    path = os.path.join(root, folder, attrs["IMDN-Message-ID"] + ".eml")
+    back = subprocess.run([cpmobj, "nms", "--to-mime", "-"], input=line.encode(),
+                          capture_output=True, check=True).stdout
+    if back != open(path, "rb").read():
+        sys.exit(f"{path} differs")
+PY
+rc "--nms with --json is a usage error" 2 "$CPMOBJ" convert --nms --json -o "$T/nms2" "$C/pager-udp.pcap"
+
 echo "1..$n"
