@@ -4,26 +4,7 @@
 set -u
 : "${CPMOBJ:?}" "${CPM_TESTDATA:?}"
 B="$CPM_TESTDATA/build"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-
-n=0
-ok () { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok () { n=$((n + 1)); echo "not ok $n - $1"; }
-check () { # check "description" command...
-  local what=$1; shift
-  if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-# rc "description" expected-exit command...: output in $T/out and $T/err
-rc () {
-  local what=$1 want=$2; shift 2
-  "$@" >"$T/out" 2>"$T/err"
-  local got=$?
-  if [ "$got" -eq "$want" ]; then ok "$what (exit $want)"; else
-    not_ok "$what: exit $got, want $want"; sed 's/^/# /' "$T/out" "$T/err" | head -20; fi
-}
-has () { grep -qE -- "$1" "$T/out"; }
-err_has () { grep -qE -- "$1" "$T/err"; }
+. "$(dirname "$0")/tap.sh"
 # Validates $1 and requires a clean verdict: no error, no warning.
 clean () {
   "$CPMOBJ" validate "$1" >"$T/verdict" 2>&1 && [ "$(wc -l <"$T/verdict")" -eq 1 ] ||
@@ -267,4 +248,4 @@ while IFS= read -r example; do
   [ $status -eq 0 ] || sed 's/^/# /' "$T/err"
 done <"$T/examples.list"
 
-echo "1..$n"
+tap_done

@@ -5,26 +5,7 @@
 set -u
 : "${CPMOBJ:?}" "${CPM_TESTDATA:?}"
 C="$CPM_TESTDATA/capture"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-
-n=0
-ok () { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok () { n=$((n + 1)); echo "not ok $n - $1"; }
-check () { # check "description" command...
-  local what=$1; shift
-  if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-# rc "description" expected-exit command...: output in $T/out and $T/err
-rc () {
-  local what=$1 want=$2; shift 2
-  "$@" >"$T/out" 2>"$T/err"
-  local got=$?
-  if [ "$got" -eq "$want" ]; then ok "$what (exit $want)"; else
-    not_ok "$what: exit $got, want $want"; sed 's/^/# /' "$T/out" "$T/err" | head -40; fi
-}
-err_has () { grep -qE -- "$1" "$T/err"; }
-out_has () { grep -qE -- "$1" "$T/out"; }
+. "$(dirname "$0")/tap.sh"
 objects () { find "$1" -name '*.eml' | wc -l; }
 
 GROUP=0b5d2e4c-6a1f-4c3e-9b7a-2d8e1f0c3a55
@@ -124,4 +105,4 @@ for line in open(lines):
 PY
 rc "--nms with --json is a usage error" 2 "$CPMOBJ" convert --nms --json -o "$T/nms2" "$C/pager-udp.pcap"
 
-echo "1..$n"
+tap_done

@@ -4,24 +4,7 @@
 set -u
 : "${CPMOBJ:?}" "${CPM_TESTDATA:?}"
 D="$CPM_TESTDATA"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-
-n=0
-fails=0
-ok () { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok () { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
-check () { # check "description" command...
-  local what=$1; shift
-  if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-rc () { # rc "description" expected-exit command...
-  local what=$1 want=$2; shift 2
-  "$@" >"$T/out" 2>"$T/err"
-  local got=$?
-  if [ "$got" -eq "$want" ]; then ok "$what (exit $want)"; else
-    not_ok "$what: exit $got, want $want"; sed 's/^/# /' "$T/err"; fi
-}
+. "$(dirname "$0")/tap.sh"
 # jq-free JSON queries: python3 is part of the test environment (t-python-email)
 q () { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$T/out"; }
 
@@ -111,5 +94,4 @@ check "NMS flags from the Maildir info" \
 check "inspect --nms then nms --to-mime gives the object back byte for byte" \
   cmp -s "$T/back.eml" "$D/message/valid-standalone.eml"
 
-echo "1..$n"
-exit $((fails > 0))
+tap_done

@@ -4,26 +4,7 @@
 set -u
 : "${CPMOBJ:?}" "${CPM_TESTDATA:?}"
 D="$CPM_TESTDATA/nms"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-
-n=0
-fails=0
-ok () { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok () { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
-check () { # check "description" command...
-  local what=$1; shift
-  if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-# rc "description" expected-exit command...
-rc () {
-  local what=$1 want=$2; shift 2
-  "$@" >"$T/out" 2>"$T/err"
-  local got=$?
-  if [ "$got" -eq "$want" ]; then ok "$what (exit $want)"; else
-    not_ok "$what: exit $got, want $want"; sed 's/^/# /' "$T/err"; fi
-}
-
+. "$(dirname "$0")/tap.sh"
 kinds="message chat imdn sms mms file-transfer session-info group-state conference-info media"
 
 # Every kind: MIME -> JSON -> MIME is byte-exact, and the committed JSON
@@ -102,5 +83,4 @@ rc "-d not a directory" 2 "$CPMOBJ" nms --to-json -d "$D/sms.eml" "$D/sms.eml"
 rc "stdin" 0 "$CPMOBJ" nms --to-mime - <"$D/imdn.json"
 check "stdin content" cmp -s "$T/out" "$D/imdn.eml"
 
-echo "1..$n"
-[ "$fails" -eq 0 ]
+tap_done

@@ -4,26 +4,7 @@
 set -u
 : "${CPMOBJ:?}" "${CPM_TESTDATA:?}"
 S="$CPM_TESTDATA/sms"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-
-n=0
-ok () { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok () { n=$((n + 1)); echo "not ok $n - $1"; }
-check () { # check "description" command...
-  local what=$1; shift
-  if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-# rc "description" expected-exit command...: output in $T/out and $T/err
-rc () {
-  local what=$1 want=$2; shift 2
-  "$@" >"$T/out" 2>"$T/err"
-  local got=$?
-  if [ "$got" -eq "$want" ]; then ok "$what (exit $want)"; else
-    not_ok "$what: exit $got, want $want"; sed 's/^/# /' "$T/out" "$T/err" | head -40; fi
-}
-has () { grep -qE -- "$1" "$T/out"; }
-err_has () { grep -qE -- "$1" "$T/err"; }
+. "$(dirname "$0")/tap.sh"
 count () { grep -cE -- "$1" "$2"; }
 
 # ---- the sample export: SMS, image MMS, group MMS, emoji surrogates ----
@@ -153,4 +134,4 @@ if [ -x /usr/bin/time ]; then
     test "$R20" -le $((R2 * 115 / 100))
 fi
 
-echo "1..$n"
+tap_done

@@ -4,24 +4,7 @@
 set -u
 : "${CPMOBJ:?}" "${CPM_TESTDATA:?}"
 D="$CPM_TESTDATA/store"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-
-n=0
-fails=0
-ok () { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok () { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
-check () { # check "description" command...
-  local what=$1; shift
-  if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-rc () { # rc "description" expected-exit command...
-  local what=$1 want=$2; shift 2
-  "$@" >"$T/out" 2>"$T/err"
-  local got=$?
-  if [ "$got" -eq "$want" ]; then ok "$what (exit $want)"; else
-    not_ok "$what: exit $got, want $want"; sed 's/^/# /' "$T/err" "$T/out"; fi
-}
+. "$(dirname "$0")/tap.sh"
 # store_rules FILE: the rule ids of the "kind":"store" lines, sorted
 store_rules () {
   grep '"kind":"store"' "$1" | grep -o '"rule":"[^"]*"' | sed 's/"rule":"//; s/"$//' | sort
@@ -76,5 +59,4 @@ rc "missing dump" 2 "$CPMOBJ" validate --store "$T/nothing-here"
 check "missing dump is named on stderr" grep -q 'nothing-here' "$T/err"
 rc "no PATH and no --store" 2 "$CPMOBJ" validate
 
-echo "1..$n"
-exit $((fails > 0))
+tap_done

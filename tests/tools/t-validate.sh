@@ -4,26 +4,7 @@
 set -u
 : "${CPMOBJ:?}" "${CPM_TESTDATA:?}" "${CPM_SRCDIR:?}"
 S="$CPM_TESTDATA/samples"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-
-n=0
-ok () { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok () { n=$((n + 1)); echo "not ok $n - $1"; }
-check () { # check "description" command...
-  local what=$1; shift
-  if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-# rc "description" expected-exit command...: output in $T/out and $T/err
-rc () {
-  local what=$1 want=$2; shift 2
-  "$@" >"$T/out" 2>"$T/err"
-  local got=$?
-  if [ "$got" -eq "$want" ]; then ok "$what (exit $want)"; else
-    not_ok "$what: exit $got, want $want"; sed 's/^/# /' "$T/out" "$T/err"; fi
-}
-has () { grep -qE -- "$1" "$T/out"; }
-err_has () { grep -qE -- "$1" "$T/err"; }
+. "$(dirname "$0")/tap.sh"
 lines () { [ "$(wc -l <"$T/out")" -eq "$1" ]; }
 
 # ---- the Appendix D chat message, verbatim and repaired ----
@@ -184,4 +165,4 @@ print(f"# peak RSS: {small} KiB for 1,000 objects, {large} KiB for 100,000 "
 assert large < small + 16 * 1024, (small, large)
 EOF
 
-echo "1..$n"
+tap_done
