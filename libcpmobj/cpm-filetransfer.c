@@ -472,20 +472,10 @@ static void
 check_participants (FtCheck *c, xmlNodePtr node, const char *rule, const char *section)
 {
   g_autofree char *text = cpm_xml_get_text (node);
-  g_auto(GStrv) items = cpm_text_split (text ? text : "", ';');
-  guint n = 0;
-  gboolean empty = FALSE;
-  for (guint i = 0; items[i]; i++) {
-    g_strstrip (items[i]);
-    if (*items[i])
-      n++;
-    else if (items[i + 1] || i == 0) /* a trailing ";" is tolerated */
-      empty = TRUE;
-  }
-  if (n == 0 || empty)
+  const char *problem = cpm_participants_problem (text);
+  if (problem)
     cpm_report_add (c->report, rule, CPM_SEVERITY_ERROR, section, NULL, node_line (c, node),
-                    n == 0 ? "<invited-participants> lists no address"
-                           : "<invited-participants> has an empty entry between \";\"");
+                    "%s", problem);
 }
 
 static const char *const ft_children[] = { "file-transfer-type", "invited-participants", "imdn",

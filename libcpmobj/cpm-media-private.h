@@ -68,6 +68,11 @@ const CpmRuleInfo *cpm_body_rules (guint *n_rules);
  * XML text). Returns: (transfer full): free with g_strfreev() */
 GStrv cpm_text_split (const char *text, char sep);
 
+/* <invited-participants> of 5.2.2.1 and 5.2.3.1: addresses separated by
+ * ";" (a trailing ";" tolerated). Returns: (transfer none) (nullable): what
+ * is wrong with @text, or NULL */
+const char *cpm_participants_problem (const char *text);
+
 G_END_DECLS
 
 #endif

@@ -215,6 +215,24 @@ cpm_text_split (const char *text, char sep)
   return (GStrv) g_ptr_array_free (out, FALSE);
 }
 
+const char *
+cpm_participants_problem (const char *text)
+{
+  g_auto(GStrv) items = cpm_text_split (text ? text : "", ';');
+  guint n = 0;
+  gboolean empty = FALSE;
+  for (guint i = 0; items[i]; i++) {
+    g_strstrip (items[i]);
+    if (*items[i])
+      n++;
+    else if (items[i + 1] || i == 0) /* a trailing ";" is tolerated */
+      empty = TRUE;
+  }
+  if (n == 0)
+    return "<invited-participants> lists no address";
+  return empty ? "<invited-participants> has an empty entry between \";\"" : NULL;
+}
+
 /* ---- content and its transfer encoding ---- */
 
 static GBytes *

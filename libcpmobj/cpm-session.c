@@ -108,21 +108,10 @@ static void
 check_participants (SessionCheck *c, xmlNodePtr node)
 {
   g_autofree char *text = cpm_xml_get_text (node);
-  g_auto(GStrv) items = cpm_text_split (text ? text : "", ';');
-  guint n = 0;
-  gboolean empty = FALSE;
-  for (guint i = 0; items[i]; i++) {
-    g_strstrip (items[i]);
-    if (*items[i])
-      n++;
-    else if (items[i + 1] || i == 0) /* a trailing ";" is tolerated */
-      empty = TRUE;
-  }
-  if (n == 0 || empty)
+  const char *problem = cpm_participants_problem (text);
+  if (problem)
     cpm_report_add (c->report, "session.participants-value", CPM_SEVERITY_ERROR,
-                    SEC_SESSION_XML, NULL, node_line (c, node),
-                    n == 0 ? "<invited-participants> lists no address"
-                           : "<invited-participants> has an empty entry between \";\"");
+                    SEC_SESSION_XML, NULL, node_line (c, node), "%s", problem);
 }
 
 static void
