@@ -20,6 +20,9 @@ gboolean cpm_object_peek_header (const CpmObject *object, guint index,
 int cpm_object_find_header_len (const CpmObject *object, const char *name, gsize len,
                                 guint from);
 
+/* The parse defects, or NULL when there were none (no report is made). */
+const CpmReport *cpm_object_peek_parse_report (const CpmObject *object);
+
 /* TRUE when header @index is a malformed line rather than a field. */
 gboolean cpm_object_header_is_malformed (const CpmObject *object, guint index);
 

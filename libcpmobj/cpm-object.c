@@ -35,7 +35,7 @@ struct _CpmObject {
   GBytes *body;
   guint body_line;
   gboolean crlf;
-  CpmReport *parse_report;
+  CpmReport *parse_report; /* created at the first defect: most objects have none */
 };
 
 static void
@@ -55,8 +55,15 @@ object_alloc (CpmKind kind)
   o->crlf = TRUE;
   o->fields = g_array_sized_new (FALSE, TRUE, sizeof (Field), 16);
   g_array_set_clear_func (o->fields, field_clear);
-  o->parse_report = cpm_report_new ();
   return o;
+}
+
+static CpmReport *
+defects (CpmObject *o)
+{
+  if (!o->parse_report)
+    o->parse_report = cpm_report_new ();
+  return o->parse_report;
 }
 
 CpmObject *
@@ -80,7 +87,7 @@ cpm_object_unref (CpmObject *object)
   g_array_unref (object->fields);
   g_clear_pointer (&object->body, g_bytes_unref);
   g_clear_pointer (&object->input, g_bytes_unref);
-  cpm_report_unref (object->parse_report);
+  g_clear_pointer (&object->parse_report, cpm_report_unref);
   g_free (object);
 }
 
@@ -143,19 +150,19 @@ check_field_bytes (Scanner *s, const char *p, gsize len, guint line, const Field
     return;
   g_autofree char *hname = f->name_len ? g_strndup (f->name, f->name_len) : NULL;
   if (nul)
-    cpm_report_add (s->o->parse_report, "rfc5322.nul", CPM_SEVERITY_ERROR, SECTION_5322,
+    cpm_report_add (defects (s->o), "rfc5322.nul", CPM_SEVERITY_ERROR, SECTION_5322,
                     hname, line, "NUL byte in the header block");
   if (bare_cr)
-    cpm_report_add (s->o->parse_report, "rfc5322.bare-cr", CPM_SEVERITY_ERROR, SECTION_5322,
+    cpm_report_add (defects (s->o), "rfc5322.bare-cr", CPM_SEVERITY_ERROR, SECTION_5322,
                     hname, line, "CR not followed by LF in the header block");
   if (eight_bit) {
     if (g_utf8_validate_len (p, len, NULL))
-      cpm_report_add (s->o->parse_report, "rfc5322.8bit-header", CPM_SEVERITY_WARNING,
+      cpm_report_add (defects (s->o), "rfc5322.8bit-header", CPM_SEVERITY_WARNING,
                       SECTION_5322, hname, line,
                       "raw UTF-8 in a header field; RFC 2047 encoding is what every IMAP "
                       "server accepts");
     else
-      cpm_report_add (s->o->parse_report, "rfc5322.invalid-utf8", CPM_SEVERITY_ERROR,
+      cpm_report_add (defects (s->o), "rfc5322.invalid-utf8", CPM_SEVERITY_ERROR,
                       SECTION_5322, hname, line, "bytes that are neither ASCII nor UTF-8 in a "
                       "header field");
   }
@@ -256,7 +263,7 @@ scan_field (Scanner *s, GError **error)
   s->p = p;
 
   if (f.malformed) {
-    cpm_report_add (s->o->parse_report, "rfc5322.malformed-line", CPM_SEVERITY_ERROR,
+    cpm_report_add (defects (s->o), "rfc5322.malformed-line", CPM_SEVERITY_ERROR,
                     SECTION_5322, NULL, first_line,
                     is_wsp (start[0]) ? "continuation line with no field before it"
                                       : "line in the header block is not a \"Name: value\" field");
@@ -275,7 +282,7 @@ scan_field (Scanner *s, GError **error)
   check_field_bytes (s, start, f.raw_len, first_line, &f);
   if (too_long) {
     g_autofree char *hname = f.name_len ? g_strndup (f.name, f.name_len) : NULL;
-    cpm_report_add (s->o->parse_report, "rfc5322.line-too-long", CPM_SEVERITY_ERROR,
+    cpm_report_add (defects (s->o), "rfc5322.line-too-long", CPM_SEVERITY_ERROR,
                     "RFC 5322 2.1.1", hname, first_line, "header line longer than 998 octets");
   }
   g_array_append_val (s->o->fields, f);
@@ -337,14 +344,14 @@ cpm_object_parse (GBytes *bytes, const CpmLimits *limits, GError **error)
   }
   o->crlf = s.n_crlf >= s.n_lf;
   if (s.n_crlf && s.n_lf)
-    cpm_report_add (o->parse_report, "rfc5322.mixed-line-ends", CPM_SEVERITY_WARNING,
+    cpm_report_add (defects (o), "rfc5322.mixed-line-ends", CPM_SEVERITY_WARNING,
                     SECTION_5322, NULL, 0, "header block mixes CRLF and LF line ends");
   if (o->separator) {
     o->body = g_bytes_new_from_bytes (bytes, (gsize) (s.p - data), (gsize) (s.end - s.p));
     o->body_line = s.line;
   }
   if (o->fields->len == 0)
-    cpm_report_add (o->parse_report, "rfc5322.no-headers", CPM_SEVERITY_ERROR, SECTION_5322,
+    cpm_report_add (defects (o), "rfc5322.no-headers", CPM_SEVERITY_ERROR, SECTION_5322,
                     NULL, 1, "the object has no header fields");
   o->kind = cpm_object_detect_kind (o);
   return o;
@@ -674,6 +681,14 @@ cpm_object_set_body (CpmObject *object, GBytes *body)
 
 const CpmReport *
 cpm_object_get_parse_report (const CpmObject *object)
+{
+  /* the report is part of the object's state; creating it late does not
+   * change what the object is */
+  return defects ((CpmObject *) object);
+}
+
+const CpmReport *
+cpm_object_peek_parse_report (const CpmObject *object)
 {
   return object->parse_report;
 }

@@ -191,7 +191,7 @@ cpm_validate (const CpmObject *object, CpmProfile profile)
 {
   CpmReport *report = cpm_report_new ();
   CpmKind kind = cpm_object_get_kind (object);
-  cpm_report_merge (report, cpm_object_get_parse_report (object), 0);
+  cpm_report_merge (report, cpm_object_peek_parse_report (object), 0);
   if (kind == CPM_KIND_UNKNOWN) {
     cpm_report_add (report, "object.kind-unknown", CPM_SEVERITY_ERROR, "5.2", NULL, 0,
                     "not a CPM store object: no Content-Type or CPM header tells its kind");
