@@ -1912,10 +1912,8 @@ cpm_check_unstructured (const char *value, gsize len, GError **error)
     guchar c = sc.s[i];
 
     if ((c < 0x20 && c != '\t') || c > 0x7e)
-      return scan_finish (&sc, fail_char (&sc, i, c >= 0x80
-                                          ? "an unstructured value (non-ASCII text must be"
-                                            " an RFC 2047 encoded-word)"
-                                          : "an unstructured value"), error);
+      /* format_lazy adds the RFC 2047 hint for non-ASCII bytes */
+      return scan_finish (&sc, fail_char (&sc, i, "an unstructured value"), error);
   }
   return TRUE;
 }

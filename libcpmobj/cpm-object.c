@@ -350,6 +350,11 @@ cpm_object_parse (GBytes *bytes, const CpmLimits *limits, GError **error)
     o->body = g_bytes_new_from_bytes (bytes, (gsize) (s.p - data), (gsize) (s.end - s.p));
     o->body_line = s.line;
   }
+  /* a dump cut in the middle of an object: say so, not only what is missing */
+  if (!o->separator && data[len - 1] != '\n' && o->fields->len)
+    cpm_report_add (defects (o), "rfc5322.truncated", CPM_SEVERITY_ERROR, "RFC 5322 2.1", NULL,
+                    g_array_index (o->fields, Field, o->fields->len - 1).line,
+                    "the input ends in the middle of a header field: the object is cut");
   if (o->fields->len == 0)
     cpm_report_add (defects (o), "rfc5322.no-headers", CPM_SEVERITY_ERROR, SECTION_5322,
                     NULL, 1, "the object has no header fields");

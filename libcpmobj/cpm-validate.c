@@ -229,6 +229,8 @@ static const CpmRuleInfo rules[] = {
     "raw UTF-8 in a header instead of RFC 2047" },
   { "rfc5322.mixed-line-ends", CPM_SEVERITY_WARNING, "RFC 5322 2.2", "CRLF and LF mixed" },
   { "rfc5322.no-headers", CPM_SEVERITY_ERROR, "RFC 5322 2.2", "no header fields at all" },
+  { "rfc5322.truncated", CPM_SEVERITY_ERROR, "RFC 5322 2.1",
+    "the input ends in the middle of a header field" },
   /* module rules: add below, one line each */
   { "xml.not-well-formed", CPM_SEVERITY_ERROR, "XML 1.0 2.1", "an XML body is not well-formed (line and column given)" },
   { "xml.doctype", CPM_SEVERITY_ERROR, "Issue 3", "an XML body has a DOCTYPE: DTDs and entity declarations are refused" },

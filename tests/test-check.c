@@ -335,6 +335,11 @@ test_messages (void)
   assert_message (cpm_check_cpim_datetime, "2014-04-29 09:47:00Z", "'T'");
   assert_message (cpm_check_content_type, "text/plain;", "parameter name");
   assert_message (cpm_check_unstructured, "caf\xc3\xa9", "RFC 2047");
+  /* the hint once, not twice */
+  g_clear_error (&error);
+  g_assert_false (cpm_check_unstructured ("caf\xc3\xa9", 5, &error));
+  g_assert_cmpstr (error->message, ==, "byte 0xC3 at offset 3 is not allowed in an unstructured "
+                   "value (non-ASCII text must be an RFC 2047 encoded-word)");
 }
 
 static void

@@ -68,6 +68,18 @@ test_no_body (void)
   g_assert_true (cpm_report_has_rule (r, "body.missing"));
 }
 
+/* An object cut inside a header field is named as cut (testdata/hostile). */
+static void
+test_truncated_field (void)
+{
+  g_autoptr(CpmObject) o = cpm_test_load_object ("hostile/truncated-in-field.eml");
+  const CpmReport *r = cpm_object_get_parse_report (o);
+  g_assert_true (cpm_report_has_rule (r, "rfc5322.truncated"));
+  g_assert_cmpuint (cpm_report_get (r, 0)->line, ==, 2);
+  g_autoptr(CpmObject) whole = cpm_test_load_object ("object/no-body.eml");
+  g_assert_false (cpm_report_has_rule (cpm_object_get_parse_report (whole), "rfc5322.truncated"));
+}
+
 static void
 test_empty_input_fails (void)
 {
@@ -309,6 +321,7 @@ main (int argc, char **argv)
   g_test_add_func ("/object/malformed-line", test_malformed_line_kept);
   g_test_add_func ("/object/no-body", test_no_body);
   g_test_add_func ("/object/empty-input", test_empty_input_fails);
+  g_test_add_func ("/object/truncated-field", test_truncated_field);
   g_test_add_func ("/object/limits", test_limits);
   g_test_add_func ("/object/huge-header-line", test_huge_header_line);
   g_test_add_func ("/object/hostile-bytes", test_hostile_bytes);
