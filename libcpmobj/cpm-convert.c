@@ -215,6 +215,26 @@ add_cpm_ids (CpmBuilder *b, const CpmSipMessage *m, gboolean with_reply_to)
     cpm_builder_set_header (b, "InReplyTo-Contribution-ID", v);
 }
 
+/* The Table 1 fields of an object stored for one SIP request (a pager
+ * MESSAGE, the session's INVITE, a file transfer INVITE): the addresses,
+ * the date, Subject, the CPM ids, the service and its Accept-Contacts. */
+static CpmBuilder *
+request_builder (CpmKind kind, const CpmSipMessage *m, const char *from, const char *to,
+                 GDateTime *date, const char *service)
+{
+  CpmBuilder *b = cpm_builder_new (kind);
+  const char *subject = cpm_sip_message_get_header (m, "Subject");
+  cpm_builder_set_header (b, "From", from);
+  cpm_builder_set_header (b, "To", to);
+  cpm_builder_set_date (b, date);
+  if (subject)
+    cpm_builder_set_header (b, "Subject", subject);
+  add_cpm_ids (b, m, TRUE);
+  cpm_builder_set_header (b, "P-Asserted-Service", service);
+  add_accept_contacts (b, m, service);
+  return b;
+}
+
 /* An IMDN whose message has not been stored (yet). */
 typedef struct {
   CpmObject *object;
@@ -351,15 +371,7 @@ standalone_message (CpmConverter *c, const CpmSipMessage *m, const char *body_ty
     skip (c, source, TRUE, "no date: neither a SIP Date nor a capture time");
     return;
   }
-  b = cpm_builder_new (kind);
-  cpm_builder_set_header (b, "From", from);
-  cpm_builder_set_header (b, "To", to);
-  cpm_builder_set_date (b, date);
-  if (cpm_sip_message_get_header (m, "Subject"))
-    cpm_builder_set_header (b, "Subject", cpm_sip_message_get_header (m, "Subject"));
-  add_cpm_ids (b, m, TRUE);
-  cpm_builder_set_header (b, "P-Asserted-Service", service);
-  add_accept_contacts (b, m, service);
+  b = request_builder (kind, m, from, to, date, service);
   cpm_builder_set_header (b, "IMDN-Message-ID", imdn_id ? imdn_id : generated);
   if (cpim)
     cpm_builder_set_cpim (b, cpim);
@@ -556,15 +568,7 @@ store_session_info (CpmConverter *c, Session *s)
     skip (c, source, TRUE, "no date: neither a SIP Date nor a capture time");
     return;
   }
-  b = cpm_builder_new (CPM_KIND_SESSION_INFO);
-  cpm_builder_set_header (b, "From", from);
-  cpm_builder_set_header (b, "To", to);
-  cpm_builder_set_date (b, date);
-  if (cpm_sip_message_get_header (m, "Subject"))
-    cpm_builder_set_header (b, "Subject", cpm_sip_message_get_header (m, "Subject"));
-  add_cpm_ids (b, m, TRUE);
-  cpm_builder_set_header (b, "P-Asserted-Service", service);
-  add_accept_contacts (b, m, service);
+  b = request_builder (CPM_KIND_SESSION_INFO, m, from, to, date, service);
   cpm_builder_set_header (b, "IMDN-Message-ID", id);
   cpm_builder_set_content (b, CPM_SESSION_INFO_TYPE, xml);
   emit (c, b, s->folder, date, source);
@@ -1030,15 +1034,7 @@ file_transfer (CpmConverter *c, Session *s, const CpmMsrpAssembled *a)
           local ? local->message : "no date: neither a SIP Date nor a capture time");
     return;
   }
-  b = cpm_builder_new (CPM_KIND_FILE_TRANSFER);
-  cpm_builder_set_header (b, "From", from);
-  cpm_builder_set_header (b, "To", to);
-  cpm_builder_set_date (b, date);
-  if (cpm_sip_message_get_header (s->invite, "Subject"))
-    cpm_builder_set_header (b, "Subject", cpm_sip_message_get_header (s->invite, "Subject"));
-  add_cpm_ids (b, s->invite, TRUE);
-  cpm_builder_set_header (b, "P-Asserted-Service", service);
-  add_accept_contacts (b, s->invite, service);
+  b = request_builder (CPM_KIND_FILE_TRANSFER, s->invite, from, to, date, service);
   cpm_builder_set_header (b, "IMDN-Message-ID", imdn_id ? imdn_id : id);
   cpm_builder_set_content (b, CPM_FILE_TRANSFER_TYPE, xml);
   /* the thumbnail: the INVITE's body part a=file-icon names (RFC 5547 8) */
