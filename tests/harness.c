@@ -36,6 +36,15 @@ cpm_test_load_object (const char *relative)
   return obj;
 }
 
+CpmReport *
+cpm_test_validate_file (const char *relative, CpmKind kind, CpmProfile profile)
+{
+  g_autoptr(CpmObject) obj = cpm_test_load_object (relative);
+  if (kind != CPM_KIND_UNKNOWN)
+    g_assert_cmpstr (cpm_kind_to_string (cpm_object_get_kind (obj)), ==, cpm_kind_to_string (kind));
+  return cpm_validate (obj, profile);
+}
+
 void
 cpm_test_dump_report (const CpmReport *report)
 {

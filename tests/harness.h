@@ -16,6 +16,11 @@ GBytes *cpm_test_load (const char *relative);
  * Returns: (transfer full) */
 CpmObject *cpm_test_load_object (const char *relative);
 
+/* Loads a testdata/ object, asserts it is recognised as @kind (unless
+ * CPM_KIND_UNKNOWN) and validates it under @profile.
+ * Returns: (transfer full) */
+CpmReport *cpm_test_validate_file (const char *relative, CpmKind kind, CpmProfile profile);
+
 /* Fails the test, printing every diagnostic, unless @report holds exactly
  * the rule ids in the NULL-terminated list (order free, errors and warnings). */
 void cpm_test_assert_rules (const CpmReport *report, const char *first_rule, ...)

@@ -6,9 +6,7 @@
 static CpmReport *
 validate_file (const char *file, CpmProfile profile)
 {
-  g_autoptr (CpmObject) obj = cpm_test_load_object (file);
-  g_assert_cmpint (cpm_object_get_kind (obj), ==, CPM_KIND_CONFERENCE_INFO);
-  return cpm_validate (obj, profile);
+  return cpm_test_validate_file (file, CPM_KIND_CONFERENCE_INFO, profile);
 }
 
 static void

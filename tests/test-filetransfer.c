@@ -11,9 +11,7 @@
 static CpmReport *
 validate_file (const char *path, CpmProfile profile)
 {
-  g_autoptr(CpmObject) obj = cpm_test_load_object (path);
-  g_assert_cmpint (cpm_object_get_kind (obj), ==, CPM_KIND_FILE_TRANSFER);
-  return cpm_validate (obj, profile);
+  return cpm_test_validate_file (path, CPM_KIND_FILE_TRANSFER, profile);
 }
 
 /* Appendix E normalised (testdata/ft/README): split by an independent

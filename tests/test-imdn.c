@@ -6,9 +6,7 @@
 static CpmReport *
 validate_file (const char *file)
 {
-  g_autoptr (CpmObject) obj = cpm_test_load_object (file);
-  g_assert_cmpint (cpm_object_get_kind (obj), ==, CPM_KIND_IMDN);
-  return cpm_validate (obj, CPM_PROFILE_2_2);
+  return cpm_test_validate_file (file, CPM_KIND_IMDN, CPM_PROFILE_2_2);
 }
 
 static void

@@ -5,21 +5,13 @@
 #include <cpmobj/cpm-session.h>
 #include <string.h>
 
-static CpmReport *
-validate_file (const char *path, CpmKind want_kind, CpmProfile profile)
-{
-  g_autoptr(CpmObject) obj = cpm_test_load_object (path);
-  g_assert_cmpint (cpm_object_get_kind (obj), ==, want_kind);
-  return cpm_validate (obj, profile);
-}
-
 /* Appendix D's session info object, assembled as testdata/session/README
  * says: its headers lack Accept-Contact, and "Fri, 29 Apr 2014" was a
  * Tuesday. The body itself is a valid 1-1 session. */
 static void
 test_appendix_d (void)
 {
-  g_autoptr(CpmReport) r = validate_file ("session/appendix-d-session-info.eml",
+  g_autoptr(CpmReport) r = cpm_test_validate_file ("session/appendix-d-session-info.eml",
                                           CPM_KIND_SESSION_INFO, CPM_PROFILE_2_2);
   cpm_test_assert_rules (r, "accept-contact.missing", "date.syntax", NULL);
 }
@@ -49,7 +41,7 @@ static void
 test_fixture (gconstpointer data)
 {
   const Case *c = data;
-  g_autoptr(CpmReport) r = validate_file (c->file, CPM_KIND_SESSION_INFO, CPM_PROFILE_2_2);
+  g_autoptr(CpmReport) r = cpm_test_validate_file (c->file, CPM_KIND_SESSION_INFO, CPM_PROFILE_2_2);
   cpm_test_assert_rules (r, c->rule, NULL);
   for (guint i = 0; i < cpm_report_get_count (r); i++)
     g_assert_cmpuint (cpm_report_get (r, i)->line, >=, 12); /* in the body */
@@ -58,7 +50,7 @@ test_fixture (gconstpointer data)
 static void
 test_lines (void)
 {
-  g_autoptr(CpmReport) r = validate_file ("session/invalid-session-participants-not-allowed.eml",
+  g_autoptr(CpmReport) r = cpm_test_validate_file ("session/invalid-session-participants-not-allowed.eml",
                                           CPM_KIND_SESSION_INFO, CPM_PROFILE_2_2);
   g_assert_cmpuint (cpm_report_get_count (r), ==, 1);
   g_assert_cmpuint (cpm_report_get (r, 0)->line, ==, 16); /* <invited-participants> */
@@ -79,11 +71,11 @@ test_content_type_forced (void)
 static void
 test_session_history (void)
 {
-  g_autoptr(CpmReport) r10 = validate_file ("session/session-history-1.0.eml",
+  g_autoptr(CpmReport) r10 = cpm_test_validate_file ("session/session-history-1.0.eml",
                                             CPM_KIND_SESSION_HISTORY, CPM_PROFILE_1_0);
   cpm_test_assert_rules (r10, NULL, NULL);
   for (CpmProfile p = CPM_PROFILE_2_0; p <= CPM_PROFILE_2_2; p++) {
-    g_autoptr(CpmReport) r = validate_file ("session/session-history-1.0.eml",
+    g_autoptr(CpmReport) r = cpm_test_validate_file ("session/session-history-1.0.eml",
                                             CPM_KIND_SESSION_HISTORY, p);
     cpm_test_assert_rules (r, "session-history.profile", NULL);
     g_assert_cmpuint (cpm_report_get (r, 0)->line, ==, 6);

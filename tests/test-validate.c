@@ -5,8 +5,7 @@
 static CpmReport *
 validate_file (const char *file, CpmProfile profile)
 {
-  g_autoptr(CpmObject) o = cpm_test_load_object (file);
-  return cpm_validate (o, profile);
+  return cpm_test_validate_file (file, CPM_KIND_UNKNOWN, profile);
 }
 
 /* Issue 2 "must show": the verbatim Appendix D chat message has three
