@@ -35,7 +35,60 @@ typedef struct {
   char *focus;         /* group: the conference URI */
   char *invited;       /* group: ";"-separated */
   GTree *members;      /* group: entity -> display name (GSO) */
+  GPtrArray *msrp_ids; /* the by_msrp keys this session owns */
+  gint64 last_us;      /* capture time of its last SIP or MSRP message */
+  gboolean ended;      /* its BYE was seen */
+  gint64 bye_us;       /* capture time of its BYE */
 } Session;
+
+/* ------------------------------------------------------------------------
+ * Bounded state (issue 4: a 1 GB capture converts in bounded memory)
+ *
+ * What the converter remembers across messages is dropped on a horizon in
+ * capture time, and in any case beyond a count (text logs may carry no
+ * time at all), so memory does not grow with the number of sessions:
+ * - a session (its INVITE, answer, MSRP session-ids, group members) is
+ *   flushed SESSION_LINGER_US after its BYE (MSRP chunks still in flight
+ *   after the BYE are still placed), or after IDLE_HORIZON_US without a
+ *   SIP or MSRP message of its own (a session whose end the capture
+ *   missed), or, oldest first, when more than MAX_SESSIONS are open.
+ *   Flushing does what the end of the input does for it: the session
+ *   info of a chat nobody wrote in is stored, an unfinished file
+ *   transfer is reported incomplete.
+ * - SIP transaction keys for retransmission detection are kept
+ *   SIP_WINDOW_US = 64*T1 = 32 s (RFC 3261 17.1.1.2, 17.1.2.2: a client
+ *   transaction retransmits for at most Timer B/F); MSRP Message-IDs
+ *   MSRP_WINDOW_US. A retransmission later than its window is not
+ *   silently dropped: it is converted again (the same object, the same
+ *   file name: it is counted twice in the accounting and the manifest).
+ * - an IMDN waits for its message at most IMDN_WINDOW_US, and the folder
+ *   of a stored message is remembered as long: an IMDN whose message
+ *   never appears is stored at that point, exactly as it would have been
+ *   at the end of the input; one that comes later than that after its
+ *   message goes to the folder its own request names.
+ * - an MSRP message whose session is not known yet waits SIP_WINDOW_US.
+ * Every window also holds at most MAX_REMEMBERED entries (oldest out). */
+#define SIP_WINDOW_US (G_GINT64_CONSTANT (32) * G_USEC_PER_SEC)
+#define MSRP_WINDOW_US (G_GINT64_CONSTANT (600) * G_USEC_PER_SEC)
+#define IMDN_WINDOW_US (G_GINT64_CONSTANT (600) * G_USEC_PER_SEC)
+#define SESSION_LINGER_US (G_GINT64_CONSTANT (32) * G_USEC_PER_SEC)
+#define IDLE_HORIZON_US (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
+#define MAX_SESSIONS 4096
+#define MAX_REMEMBERED 16384
+
+typedef struct {
+  char *key;
+  gint64 time_us;
+} Stamp;
+
+/* A set (or map) whose entries leave in insertion order once older than
+ * span_us or beyond max entries. */
+typedef struct {
+  GHashTable *table; /* key -> value (owned by the table) */
+  GQueue order;      /* Stamp*, oldest first */
+  gint64 span_us;
+  guint max;
+} Window;
 
 struct _CpmConverter {
   gint ref_count;
@@ -48,12 +101,16 @@ struct _CpmConverter {
   GHashTable *by_call_id;  /* Call-ID -> Session* (owned) */
   GHashTable *by_msrp;     /* MSRP session-id -> Session* */
   GPtrArray *sessions;     /* Session*, in INVITE order */
-  GHashTable *seen;        /* SIP transaction keys, MSRP Message-IDs done */
+  Window seen_sip;         /* SIP transaction keys */
+  Window seen_msrp;        /* MSRP Message-IDs done */
   CpmMsrpAssembler *msrp;
-  GPtrArray *waiting;      /* CpmMsrpAssembled* without a session yet */
+  GQueue waiting;          /* Waiting*: MSRP messages without a session yet */
   char *input;             /* the input's name, from the messages' sources */
-  GHashTable *folder_of;   /* IMDN-Message-ID of a stored message -> its folder */
-  GPtrArray *deferred;     /* Deferred*: IMDNs waiting for their message */
+  Window folder_of;        /* IMDN-Message-ID of a stored message -> its folder */
+  GQueue deferred;         /* Deferred*: IMDNs waiting for their message */
+  gint64 now_us;           /* the latest capture time seen */
+  gint64 swept_us;         /* when the sessions were last looked over */
+  guint groups_flushed;    /* group sessions flushed before the end */
 };
 
 /* ------------------------------------------------------------------------
@@ -68,6 +125,7 @@ session_free (Session *s)
   cpm_sip_message_free (s->answer);
   g_free (s->invite_source);
   g_ptr_array_unref (s->invite_paths);
+  g_ptr_array_unref (s->msrp_ids);
   g_free (s->folder);
   g_free (s->focus);
   g_free (s->invited);
@@ -82,6 +140,93 @@ make_id (const char *what, const char *key)
   g_autofree char *name = g_strdup_printf ("capture\n%s\n%s", what, key);
 
   return cpm_uuid_v5 (CPM_CONVERT_NAMESPACE, name, -1);
+}
+
+/* A window entry: its value and how many stamps of the key are queued,
+ * so a key put again leaves at its last stamp, not its first. */
+typedef struct {
+  gpointer value;
+  guint stamps;
+} Entry;
+
+static void
+entry_free (Entry *e)
+{
+  g_free (e->value);
+  g_free (e);
+}
+
+static void
+window_init (Window *w, gint64 span_us)
+{
+  w->table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) entry_free);
+  g_queue_init (&w->order);
+  w->span_us = span_us;
+  w->max = MAX_REMEMBERED;
+}
+
+static void
+stamp_free (Stamp *st)
+{
+  g_free (st->key);
+  g_free (st);
+}
+
+static void
+window_clear (Window *w)
+{
+  g_hash_table_unref (w->table);
+  g_queue_clear_full (&w->order, (GDestroyNotify) stamp_free);
+}
+
+static gboolean
+window_contains (const Window *w, const char *key)
+{
+  return g_hash_table_contains (w->table, key);
+}
+
+static const char *
+window_lookup (const Window *w, const char *key)
+{
+  const Entry *e = g_hash_table_lookup (w->table, key);
+
+  return e ? e->value : NULL;
+}
+
+/* Adds @key, or gives it a new @value (a g_malloc'd string or NULL, owned
+ * by the window) and a new stamp. */
+static void
+window_put (Window *w, const char *key, char *value, gint64 now_us)
+{
+  Entry *e = g_hash_table_lookup (w->table, key);
+  Stamp *st = g_new (Stamp, 1);
+
+  if (!e) {
+    e = g_new0 (Entry, 1);
+    g_hash_table_insert (w->table, g_strdup (key), e);
+  }
+  g_free (e->value);
+  e->value = value;
+  e->stamps++;
+  st->key = g_strdup (key);
+  st->time_us = now_us;
+  g_queue_push_tail (&w->order, st);
+}
+
+static void
+window_expire (Window *w, gint64 now_us)
+{
+  while (w->order.length) {
+    Stamp *st = g_queue_peek_head (&w->order);
+    Entry *e;
+    if (w->order.length <= w->max && now_us - st->time_us <= w->span_us)
+      return;
+    g_queue_pop_head (&w->order);
+    e = g_hash_table_lookup (w->table, st->key);
+    if (e && --e->stamps == 0)
+      g_hash_table_remove (w->table, st->key);
+    stamp_free (st);
+  }
 }
 
 static void
@@ -241,6 +386,7 @@ typedef struct {
   char *folder;
   GDateTime *date;
   char *source;
+  gint64 time_us;  /* when it began to wait */
 } Deferred;
 
 static void
@@ -262,8 +408,8 @@ hand_out (CpmConverter *c, CpmObject *object, const char *folder, GDateTime *dat
   if (cpm_object_get_kind (object) != CPM_KIND_IMDN &&
       cpm_object_get_kind (object) != CPM_KIND_SESSION_INFO &&
       cpm_object_get_header (object, "IMDN-Message-ID"))
-    g_hash_table_replace (c->folder_of, g_strdup (cpm_object_get_header (object, "IMDN-Message-ID")),
-                          g_strdup (folder));
+    window_put (&c->folder_of, cpm_object_get_header (object, "IMDN-Message-ID"), g_strdup (folder),
+                c->now_us);
   return c->on_object (&item, c->user_data, &c->error);
 }
 
@@ -285,7 +431,7 @@ place (CpmConverter *c, CpmObject *object, const char *folder, GDateTime *date,
   if (cpm_object_get_kind (object) != CPM_KIND_IMDN)
     return hand_out (c, object, folder, date, source);
   original = cpm_imdn_dup_original_message_id (object, NULL);
-  there = original ? g_hash_table_lookup (c->folder_of, original) : NULL;
+  there = original ? window_lookup (&c->folder_of, original) : NULL;
   if (there || at_end || !original)
     return hand_out (c, object, there ? there : folder, date, source);
   d = g_new0 (Deferred, 1);
@@ -293,7 +439,8 @@ place (CpmConverter *c, CpmObject *object, const char *folder, GDateTime *date,
   d->folder = g_strdup (folder);
   d->date = g_date_time_ref (date);
   d->source = g_strdup (source);
-  g_ptr_array_add (c->deferred, d);
+  d->time_us = c->now_us;
+  g_queue_push_tail (&c->deferred, d);
   return TRUE;
 }
 
@@ -583,8 +730,10 @@ register_paths (CpmConverter *c, Session *s, const CpmSipMessage *m)
   for (guint i = 0; i < ids->len; i++) {
     if (m == s->invite)
       g_ptr_array_add (s->invite_paths, g_strdup (ids->pdata[i]));
-    if (!g_hash_table_contains (c->by_msrp, ids->pdata[i]))
+    if (!g_hash_table_contains (c->by_msrp, ids->pdata[i])) {
       g_hash_table_insert (c->by_msrp, g_strdup (ids->pdata[i]), s);
+      g_ptr_array_add (s->msrp_ids, g_strdup (ids->pdata[i]));
+    }
   }
 }
 
@@ -613,6 +762,8 @@ invite (CpmConverter *c, CpmSipMessage *m, const CpmCaptureMessage *cm)
   s->invite_source = g_strdup (cm->source);
   s->invite_time = cm->time_us;
   s->invite_paths = g_ptr_array_new_with_free_func (g_free);
+  s->msrp_ids = g_ptr_array_new_with_free_func (g_free);
+  s->last_us = cm->time_us;
   s->type = is_file_transfer (m) ? SESSION_FT : SESSION_CHAT;
   if (s->type == SESSION_CHAT) {
     /* large message mode: an MSRP session for one standalone message */
@@ -631,6 +782,8 @@ invite_response (CpmConverter *c, CpmSipMessage *m)
 {
   Session *s = g_hash_table_lookup (c->by_call_id, cpm_sip_message_get_header (m, "Call-ID") ?: "");
 
+  if (s)
+    s->last_us = MAX (s->last_us, c->now_us);
   if (!s || s->answer || s->closed || m->status < 200) {
     cpm_sip_message_free (m);
     return;
@@ -669,7 +822,10 @@ group_for_notify (CpmConverter *c, const CpmSipMessage *m, const char *entity)
                      (from && strcmp (from, s->focus) == 0)))
       return s;
   }
-  return groups == 1 ? only : NULL;
+  /* one group session in the input: the NOTIFY is about it; once a group
+   * session has been flushed (see "Bounded state") the input held more
+   * than one and the fallback would guess */
+  return groups == 1 && c->groups_flushed == 0 ? only : NULL;
 }
 
 static gint
@@ -804,6 +960,7 @@ notify (CpmConverter *c, const CpmSipMessage *m, const CpmCaptureMessage *cm)
     xmlFreeDoc (doc);
     return;
   }
+  s->last_us = MAX (s->last_us, cm->time_us);
   if (!s->stored)
     store_session_info (c, s);
   apply_conference (s, xmlDocGetRootElement (doc));
@@ -1048,6 +1205,37 @@ file_transfer (CpmConverter *c, Session *s, const CpmMsrpAssembled *a)
   emit (c, b, group ? group->folder : s->folder, date, source);
 }
 
+/* An MSRP message whose session is not known yet. */
+typedef struct {
+  CpmMsrpAssembled *a;
+  gint64 time_us;  /* when it began to wait */
+} Waiting;
+
+static Waiting *
+waiting_new (CpmMsrpAssembled *a, gint64 now_us)
+{
+  Waiting *w = g_new (Waiting, 1);
+
+  w->a = a;
+  w->time_us = now_us;
+  return w;
+}
+
+static CpmMsrpAssembled *
+waiting_steal (Waiting *w)
+{
+  CpmMsrpAssembled *a = w->a;
+
+  g_free (w);
+  return a;
+}
+
+static void
+waiting_free (Waiting *w)
+{
+  cpm_msrp_assembled_free (waiting_steal (w));
+}
+
 static void
 msrp_message (CpmConverter *c, CpmMsrpAssembled *a, gboolean at_end)
 {
@@ -1066,9 +1254,11 @@ msrp_message (CpmConverter *c, CpmMsrpAssembled *a, gboolean at_end)
   }
   s = session_for_msrp (c, a, &outgoing);
   if (!s && !at_end) {
-    g_ptr_array_add (c->waiting, a);
+    g_queue_push_tail (&c->waiting, waiting_new (a, c->now_us));
     return;
   }
+  if (s)
+    s->last_us = MAX (s->last_us, a->time_us);
   if (!s)
     skip (c, source, FALSE, "not CPM (no SIP session in the input for its MSRP session)");
   else if (s->type != SESSION_CHAT && s->closed)
@@ -1129,7 +1319,7 @@ msrp_chunk (CpmConverter *c, const CpmCaptureMessage *cm)
     return;
   }
   id = cpm_msrp_message_get_header (m, "Message-ID");
-  if (id && g_hash_table_contains (c->seen, id)) {
+  if (id && window_contains (&c->seen_msrp, id)) {
     c->records++;
     skip (c, cm->source, FALSE, "duplicate retransmission (MSRP Message-ID %s)", id);
     cpm_msrp_message_free (m);
@@ -1156,7 +1346,7 @@ msrp_chunk (CpmConverter *c, const CpmCaptureMessage *cm)
   cpm_msrp_message_free (m);
   if (a) {
     if (!a->problem && a->message_id)
-      g_hash_table_add (c->seen, g_strdup (a->message_id));
+      window_put (&c->seen_msrp, a->message_id, NULL, c->now_us);
     msrp_message (c, a, FALSE);
   }
 }
@@ -1165,6 +1355,94 @@ msrp_chunk (CpmConverter *c, const CpmCaptureMessage *cm)
  * Dispatch
  * ------------------------------------------------------------------------ */
 
+/* What the end of the input does for a session that did not complete. */
+static void
+session_end (CpmConverter *c, Session *s)
+{
+  if (s->type == SESSION_CHAT && !s->stored && !s->closed)
+    store_session_info (c, s);
+  else if (s->type != SESSION_CHAT && !s->stored && !s->closed) {
+    g_autofree char *source = g_strdup_printf ("%s (INVITE)", s->invite_source);
+    s->closed = TRUE;
+    skip (c, source, TRUE, "incomplete: the %s never arrived whole",
+          s->type == SESSION_FT ? "file of this transfer" : "large mode message");
+  }
+}
+
+static void
+place_deferred (CpmConverter *c, Deferred *d)
+{
+  if (!c->error)
+    place (c, d->object, d->folder, d->date, d->source, TRUE);
+  deferred_free (d);
+}
+
+/* The session's end: flushed SESSION_LINGER_US later (see "Bounded
+ * state"). */
+static void
+session_bye (CpmConverter *c, const CpmSipMessage *m)
+{
+  Session *s = g_hash_table_lookup (c->by_call_id, cpm_sip_message_get_header (m, "Call-ID") ?: "");
+
+  if (s && !s->ended) {
+    s->ended = TRUE;
+    s->bye_us = c->now_us;
+  }
+}
+
+/* Stores what the end of the input would store for @s, then forgets it. */
+static void
+session_flush (CpmConverter *c, guint index)
+{
+  Session *s = c->sessions->pdata[index];
+
+  session_end (c, s);
+  for (guint i = 0; i < s->msrp_ids->len; i++)
+    g_hash_table_remove (c->by_msrp, s->msrp_ids->pdata[i]);
+  g_hash_table_remove (c->by_call_id, s->call_id);
+  if (s->group)
+    c->groups_flushed++;
+  g_ptr_array_remove_index (c->sessions, index); /* INVITE order kept */
+}
+
+static gboolean
+session_done (const CpmConverter *c, const Session *s)
+{
+  return (s->ended && c->now_us - s->bye_us > SESSION_LINGER_US) ||
+         c->now_us - s->last_us > IDLE_HORIZON_US;
+}
+
+/* Drops what the input can no longer need (see "Bounded state"); called
+ * before each message, once the capture time has moved on. */
+static void
+sweep (CpmConverter *c)
+{
+  Waiting *w;
+  Deferred *d;
+
+  window_expire (&c->seen_sip, c->now_us);
+  window_expire (&c->seen_msrp, c->now_us);
+  window_expire (&c->folder_of, c->now_us);
+  while ((w = g_queue_peek_head (&c->waiting)) &&
+         (c->waiting.length > MAX_REMEMBERED || c->now_us - w->time_us > SIP_WINDOW_US))
+    msrp_message (c, waiting_steal (g_queue_pop_head (&c->waiting)), TRUE);
+  while ((d = g_queue_peek_head (&c->deferred)) &&
+         (c->deferred.length > MAX_REMEMBERED || c->now_us - d->time_us > IMDN_WINDOW_US))
+    place_deferred (c, g_queue_pop_head (&c->deferred));
+  while (c->sessions->len > MAX_SESSIONS)
+    session_flush (c, 0);
+  /* sessions are looked over once per second of capture time */
+  if (c->now_us - c->swept_us < G_USEC_PER_SEC)
+    return;
+  c->swept_us = c->now_us;
+  for (guint i = 0; i < c->sessions->len;) {
+    if (session_done (c, c->sessions->pdata[i]))
+      session_flush (c, i);
+    else
+      i++;
+  }
+}
+
 static void
 sip_request (CpmConverter *c, CpmSipMessage *m, const CpmCaptureMessage *cm)
 {
@@ -1172,12 +1450,14 @@ sip_request (CpmConverter *c, CpmSipMessage *m, const CpmCaptureMessage *cm)
   g_autofree char *key = g_strdup_printf ("sip\n%s\n%s", m->method, transaction);
 
   c->records++;
-  if (g_hash_table_contains (c->seen, key)) {
+  if (window_contains (&c->seen_sip, key)) {
     skip (c, cm->source, FALSE, "duplicate retransmission (%s)", m->method);
     cpm_sip_message_free (m);
     return;
   }
-  g_hash_table_add (c->seen, g_steal_pointer (&key));
+  window_put (&c->seen_sip, key, NULL, c->now_us);
+  if (strcmp (m->method, "BYE") == 0)
+    session_bye (c, m);
   if (strcmp (m->method, "MESSAGE") == 0)
     pager_message (c, m, cm);
   else if (strcmp (m->method, "INVITE") == 0) {
@@ -1289,6 +1569,9 @@ cpm_converter_add (CpmConverter *c, const CpmCaptureMessage *cm)
 {
   if (c->error)
     return;
+  if (cm->time_us > c->now_us)
+    c->now_us = cm->time_us;
+  sweep (c);
   switch (cm->protocol) {
   case CPM_CAPTURE_SIP:
     sip_message (c, cm);
@@ -1306,30 +1589,17 @@ gboolean
 cpm_converter_finish (CpmConverter *c, GError **error)
 {
   g_autoptr (GPtrArray) open = cpm_msrp_assembler_drain (c->msrp);
-  g_autoptr (GPtrArray) waiting = c->waiting;
+  Waiting *w;
+  Deferred *d;
 
-  c->waiting = g_ptr_array_new ();
-  for (guint i = 0; i < waiting->len; i++)
-    msrp_message (c, waiting->pdata[i], TRUE);
-  g_ptr_array_set_size (waiting, 0);
+  while ((w = g_queue_pop_head (&c->waiting)))
+    msrp_message (c, waiting_steal (w), TRUE);
   for (guint i = 0; i < open->len; i++)
     msrp_message (c, g_steal_pointer (&open->pdata[i]), TRUE);
-  for (guint i = 0; i < c->sessions->len; i++) {
-    Session *s = c->sessions->pdata[i];
-    if (s->type == SESSION_CHAT && !s->stored && !s->closed)
-      store_session_info (c, s);
-    else if (s->type != SESSION_CHAT && !s->stored && !s->closed) {
-      g_autofree char *source = g_strdup_printf ("%s (INVITE)", s->invite_source);
-      s->closed = TRUE;
-      skip (c, source, TRUE, "incomplete: the %s never arrived whole",
-            s->type == SESSION_FT ? "file of this transfer" : "large mode message");
-    }
-  }
-  for (guint i = 0; i < c->deferred->len && !c->error; i++) {
-    Deferred *d = c->deferred->pdata[i];
-    place (c, d->object, d->folder, d->date, d->source, TRUE);
-  }
-  g_ptr_array_set_size (c->deferred, 0);
+  for (guint i = 0; i < c->sessions->len; i++)
+    session_end (c, c->sessions->pdata[i]);
+  while ((d = g_queue_pop_head (&c->deferred)))
+    place_deferred (c, d);
   if (c->error) {
     g_propagate_error (error, g_steal_pointer (&c->error));
     return FALSE;
@@ -1357,11 +1627,12 @@ cpm_converter_new (CpmProfile profile, CpmConvertObjectFunc on_object, CpmConver
   c->by_call_id = g_hash_table_new (g_str_hash, g_str_equal);
   c->by_msrp = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   c->sessions = g_ptr_array_new_with_free_func ((GDestroyNotify) session_free);
-  c->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  window_init (&c->seen_sip, SIP_WINDOW_US);
+  window_init (&c->seen_msrp, MSRP_WINDOW_US);
   c->msrp = cpm_msrp_assembler_new (0);
-  c->waiting = g_ptr_array_new_with_free_func ((GDestroyNotify) cpm_msrp_assembled_free);
-  c->folder_of = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  c->deferred = g_ptr_array_new_with_free_func ((GDestroyNotify) deferred_free);
+  g_queue_init (&c->waiting);
+  window_init (&c->folder_of, IMDN_WINDOW_US);
+  g_queue_init (&c->deferred);
   return c;
 }
 
@@ -1380,12 +1651,13 @@ cpm_converter_unref (CpmConverter *c)
   g_hash_table_unref (c->by_call_id);
   g_hash_table_unref (c->by_msrp);
   g_ptr_array_unref (c->sessions);
-  g_hash_table_unref (c->seen);
+  window_clear (&c->seen_sip);
+  window_clear (&c->seen_msrp);
   cpm_msrp_assembler_free (c->msrp);
-  g_ptr_array_unref (c->waiting);
+  g_queue_clear_full (&c->waiting, (GDestroyNotify) waiting_free);
   g_free (c->input);
-  g_hash_table_unref (c->folder_of);
-  g_ptr_array_unref (c->deferred);
+  window_clear (&c->folder_of);
+  g_queue_clear_full (&c->deferred, (GDestroyNotify) deferred_free);
   g_clear_error (&c->error);
   g_free (c);
 }

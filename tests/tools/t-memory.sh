@@ -6,12 +6,17 @@
 #   SMS JSON lines and SMS XML export -> cpmobj convert
 #   mbox dump                         -> cpmobj validate
 #   SIP text capture                  -> cpmobj convert
+#   pcap of many short chat sessions  -> cpmobj convert (bench/gen-capture.py:
+#     INVITE/200/ACK, two CPIM messages with their IMDNs over MSRP, BYE, FIN;
+#     every fifth a group session with a conference NOTIFY): sessions are
+#     flushed after their BYE, so ten times the sessions is not ten times
+#     the state
 # ASan's quarantine of freed memory is switched off so that it neither hides
 # nor fakes growth.
-# Env: CPMOBJ (binary), CPM_TESTDATA.
+# Env: CPMOBJ (binary), CPM_TESTDATA, CPM_SRCDIR.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -u
-: "${CPMOBJ:?}" "${CPM_TESTDATA:?}"
+: "${CPMOBJ:?}" "${CPM_TESTDATA:?}" "${CPM_SRCDIR:?}"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0"
@@ -26,9 +31,11 @@ check () { # check "description" command...
 # measure KIND N OUT: generates an input of N records, runs the command on
 # it, prints the child's peak RSS in KiB, fails on an unexpected exit.
 measure () {
-  python3 - "$CPMOBJ" "$CPM_TESTDATA" "$T" "$@" <<'PY'
+  python3 - "$CPMOBJ" "$CPM_TESTDATA" "$T" "$CPM_SRCDIR" "$@" <<'PY'
 import os, sys
-cpmobj, data, tmp, kind, n = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+cpmobj, data, tmp, src, kind, n = (sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4],
+                                   sys.argv[5], int(sys.argv[6]))
+want = n
 inp = os.path.join(tmp, "in-%s-%d" % (kind, n))
 out = os.path.join(tmp, "out-%s-%d" % (kind, n))
 
@@ -65,6 +72,15 @@ elif kind == "capture":
                        .replace(b"000000000001\n", b"%012d\n" % i))
     inp += ".txt"
     argv = [cpmobj, "convert", "--mbox", out + ".mbox", inp]
+elif kind == "sessions":
+    import subprocess
+    subprocess.run([sys.executable, os.path.join(src, "bench", "gen-capture.py"), str(n),
+                    inp + ".pcap", "2"], check=True, stderr=subprocess.DEVNULL)
+    inp += ".pcap"
+    argv = [cpmobj, "convert", "--mbox", out + ".mbox", inp]
+    # session info, two messages, two IMDNs; a group session also a
+    # conference-info object and a GSO
+    want = 5 * n + 2 * (n // 5)
 
 pid = os.fork()
 if pid == 0:
@@ -80,13 +96,13 @@ if code not in (0, 1):
 if argv[1] == "convert":
     import re
     m = re.search(r"(\d+) objects written", open(os.path.join(tmp, "err")).read())
-    if not m or int(m.group(1)) != n:
-        sys.exit("%s: %s objects written, want %d" % (kind, m and m.group(1), n))
+    if not m or int(m.group(1)) != want:
+        sys.exit("%s: %s objects written, want %d" % (kind, m and m.group(1), want))
 print(usage.ru_maxrss)
 PY
 }
 
-for spec in "jsonl 1000" "xml 1000" "mbox 1000" "capture 500"; do
+for spec in "jsonl 1000" "xml 1000" "mbox 1000" "capture 500" "sessions 300"; do
   set -- $spec
   kind=$1 small=$2 large=$(($2 * 10))
   a=$(measure "$kind" "$small") || { check "$kind: $small records convert" false; continue; }
