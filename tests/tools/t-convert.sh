@@ -1,6 +1,7 @@
 #!/bin/bash
-# TAP tests of `cpmobj convert` on SIP/MSRP/CPIM captures (testdata/capture,
-# made by testdata/capture/gen-captures.py). Env: CPMOBJ, CPM_TESTDATA.
+# TAP tests of `cpmobj convert` on SIP/MSRP/CPIM captures (testdata/capture:
+# recordings of testdata/capture/scenarios, variants derived from them, and
+# what gen-captures.py still writes). Env: CPMOBJ, CPM_TESTDATA.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -u
 : "${CPMOBJ:?}" "${CPM_TESTDATA:?}"
@@ -15,7 +16,7 @@ CONV=f81d4fae-7dec-11d0-a765-00a0c91e6bf6
 # ---- every capture converts, and every object validates clean ----
 for f in pager-udp.pcap pager-loopback.pcap chat-1to1.pcap chat-1to1-vlan.pcap \
          chat-1to1-ipv6-sll.pcap chat-1to1-ipv6-sll2.pcapng group-chat.pcap \
-         group-chat.pcapng group-chat-shuffled.pcap ft-1to1.pcap pager-lf.txt \
+         group-chat.pcapng group-chat-shuffled.pcap ft-1to1.pcap ft-1to1-raw.pcap pager-lf.txt \
          pager-plain.txt chat-crlf.txt message.cpim large-message.pcap; do
   rc "convert $f" 0 "$CPMOBJ" convert -o "$T/$f" "$C/$f"
   check "$f: 0 invalid in the summary" err_has ' objects written \(0 invalid\)'
@@ -24,7 +25,7 @@ for f in pager-udp.pcap pager-loopback.pcap chat-1to1.pcap chat-1to1-vlan.pcap \
     test "$(wc -l <"$T/$f/manifest.jsonl")" -eq "$(objects "$T/$f")"
 done
 
-# ---- the expected trees (testdata/capture/expected, see gen-captures.py) ----
+# ---- the expected trees (testdata/capture/expected, see scenarios/README.md) ----
 for f in group-chat chat-1to1 pager-udp ft-1to1 chat-1to1-cut; do
   (cd "$C" && "$CPMOBJ" convert -o "$T/expected-$f" "$f.pcap" >/dev/null 2>&1)
   check "$f.pcap converts to testdata/capture/expected/$f byte for byte" \
@@ -50,14 +51,14 @@ check "pcapng gives the same objects" diff -r -x manifest.jsonl "$G" "$T/group-c
 rc "chat accounting" 0 "$CPMOBJ" convert -o "$T/c" "$C/chat-1to1.pcap"
 check "chat: 7 records, 5 objects, 2 skipped" \
   err_has '7 records read, 5 objects written \(0 invalid\), 2 skipped'
-check "chat: ACK named as skipped" err_has 'chat-1to1.pcap:frame 3: skipped: not CPM \(ACK\)$'
+check "chat: ACK named as skipped" err_has 'chat-1to1.pcap:frame 8: skipped: not CPM \(ACK\)$'
 check "chat: everything in the conversation folder" test "$(objects "$T/c/$CONV")" -eq 5
 check "chat: the IMDN beside its message" test -f "$T/c/$CONV/imdn-0001.eml"
 
 # ---- pager: duplicate retransmission ----
 rc "pager" 0 "$CPMOBJ" convert -o "$T/p" "$C/pager-udp.pcap"
 check "pager: the retransmission is named" \
-  err_has 'pager-udp.pcap:frame 2: skipped: duplicate retransmission \(MESSAGE\)'
+  err_has 'pager-udp.pcap:frame 3: skipped: duplicate retransmission \(MESSAGE\)'
 check "pager: object named by its imdn.Message-ID" test -f "$T/p/$CONV/pager-0001.eml"
 
 # ---- a cut capture: the incomplete message reported, the rest written ----
