@@ -32,7 +32,7 @@ fi
 mkdir -p "$T/rec"
 rc "record.sh records every scenario, tcpdump dropping nothing" 0 timeout -k 5 240 "$S/record.sh" "$T/rec"
 for f in pager-udp.pcap chat-1to1.pcap chat-1to1-ipv6-sll.pcap chat-1to1-ipv6-sll2.pcapng \
-         group-chat.pcap ft-1to1.pcap group-chat-shuffled.pcap chat-1to1-cut.pcap; do
+         group-chat.pcap ft-1to1.pcap large-message.pcap group-chat-shuffled.pcap chat-1to1-cut.pcap; do
   check "$f recorded" test -s "$T/rec/$f"
 done
 
@@ -42,7 +42,7 @@ frameless () { sed -E 's/frames? [0-9,]+/frames N/g' "$1"; }
 same_tree () { # same_tree EXPECTED CONVERTED
   diff -r -x manifest.jsonl "$1" "$2" && diff <(frameless "$1/manifest.jsonl") <(frameless "$2/manifest.jsonl")
 }
-for f in group-chat chat-1to1 pager-udp ft-1to1 chat-1to1-cut; do
+for f in group-chat chat-1to1 pager-udp ft-1to1 chat-1to1-cut large-message; do
   (cd "$T/rec" && "$CPMOBJ" convert -o "$T/conv-$f" "$f.pcap" >/dev/null 2>&1)
   check "the fresh $f.pcap converts to testdata/capture/expected/$f" same_tree "$C/expected/$f" "$T/conv-$f"
 done
@@ -56,7 +56,8 @@ done
 
 # The messages themselves: every distinct SIP and MSRP message of a fresh
 # recording is in the committed one, and the other way round.
-for f in pager-udp.pcap chat-1to1.pcap chat-1to1-ipv6-sll.pcap group-chat.pcap ft-1to1.pcap; do
+for f in pager-udp.pcap chat-1to1.pcap chat-1to1-ipv6-sll.pcap group-chat.pcap ft-1to1.pcap \
+         large-message.pcap; do
   check "$f: the same SIP and MSRP messages as the committed capture" \
     python3 - "$S" "$C/$f" "$T/rec/$f" <<'PY'
 import sys

@@ -26,7 +26,7 @@ for f in pager-udp.pcap pager-loopback.pcap chat-1to1.pcap chat-1to1-vlan.pcap \
 done
 
 # ---- the expected trees (testdata/capture/expected, see scenarios/README.md) ----
-for f in group-chat chat-1to1 pager-udp ft-1to1 chat-1to1-cut; do
+for f in group-chat chat-1to1 pager-udp ft-1to1 chat-1to1-cut large-message; do
   (cd "$C" && "$CPMOBJ" convert -o "$T/expected-$f" "$f.pcap" >/dev/null 2>&1)
   check "$f.pcap converts to testdata/capture/expected/$f byte for byte" \
     diff -r "$C/expected/$f" "$T/expected-$f"

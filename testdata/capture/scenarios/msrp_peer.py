@@ -24,6 +24,13 @@ def send_request(tid, to_path, from_path, msg_id, start, total, ctype, chunk, fl
     return head.encode() + chunk + f"\r\n-------{tid}{flag}\r\n".encode()
 
 
+def empty_send(tid, to_path, from_path, msg_id):
+    """A SEND without a body (RFC 4975 7.1): opens the session, carries no
+    message; no Content-Type, the end-line follows the headers."""
+    return (f"MSRP {tid} SEND\r\nTo-Path: {to_path}\r\nFrom-Path: {from_path}\r\n"
+            f"Message-ID: {msg_id}\r\nByte-Range: 1-0/0\r\n-------{tid}$\r\n").encode()
+
+
 def ok_response(tid, to_path, from_path):
     return (f"MSRP {tid} 200 OK\r\nTo-Path: {to_path}\r\nFrom-Path: {from_path}\r\n"
             f"-------{tid}$\r\n").encode()
@@ -107,6 +114,11 @@ class Leg:
         self.send(side, data, segment)
         peer = self.other(side)
         self.send(peer, ok_response(tid, self.paths[side], self.paths[peer]))
+
+    def open_session(self, side, tid, msg_id):
+        """The empty SEND that opens the session, and its 200 OK."""
+        peer = self.other(side)
+        self.transact(side, tid, empty_send(tid, self.paths[peer], self.paths[side], msg_id))
 
     def message(self, side, tid_base, msg_id, ctype, content, chunk_size, segment=None):
         """A whole message in chunks, each answered with 200 OK."""

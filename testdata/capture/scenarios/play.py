@@ -2,7 +2,7 @@
 """Plays one recorded scenario on loopback: SIPp for every SIP exchange,
 msrp_peer.py for the MSRP legs, strictly one step after the other.
 
-    play.py NAME [--ipv6]       NAME: pager, chat-1to1, group-chat, ft-1to1
+    play.py NAME [--ipv6]   NAME: pager, chat-1to1, group-chat, ft-1to1, large-message
 
 record.sh runs tcpdump around it; README.md says what each scenario
 shows. Each SIP step is one SIPp pair run to its end: the answering side
@@ -222,8 +222,24 @@ def ft_1to1(p):
                   CONTRIB_FT, SIP_BOB, contact, BOB, "fx02-", "msrp-file-2", 2048, 1000, True)
 
 
+def large_message(p):
+    """Large message mode: an MSRP session for one standalone message,
+    opened with an empty SEND."""
+    contact = f"<sip:bob@{p.net.uri_host}:{SIP_BOB};transport=tcp>;{SVC.format('largemsg')}"
+    p.invite("large-invite-uac", SIP_ALICE, SIP_BOB, "large-call-1", BOB, CONV,
+             "c0a80001-0006-4000-8000-000000000006", (27664, "alice-lm1"), (27665, "bob-lm1"),
+             contact, BOB, tcp=True)
+    leg = p.leg(27664, "alice-lm1", 27665, "bob-lm1")
+    leg.open_session("active", "lm00", "msrp-open")
+    big = cpim(ALICE, BOB, "large-0001", "2024-05-01T12:20:00Z", "text/plain; charset=utf-8",
+               ("A long story. " * 200).encode())
+    leg.message("active", "lm1-", "msrp-large", "message/cpim", big, 1500, 1400)
+    leg.close()
+    p.bye(SIP_ALICE, SIP_BOB, "large-call-1", BOB, tcp=True)
+
+
 SCENARIOS = {"pager": pager, "chat-1to1": chat_1to1, "group-chat": group_chat,
-             "ft-1to1": ft_1to1}
+             "ft-1to1": ft_1to1, "large-message": large_message}
 
 
 def main(argv):

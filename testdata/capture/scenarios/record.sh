@@ -65,5 +65,6 @@ record chat-1to1-ipv6-sll.pcap any-sll chat-1to1 --ipv6
 record chat-1to1-ipv6-sll2.pcap any chat-1to1 --ipv6
 record group-chat.pcap lo group-chat
 record ft-1to1.pcap lo ft-1to1
+record large-message.pcap lo large-message
 python3 "$here/derive.py" "$out"
 rm -f "$out/chat-1to1-ipv6-sll2.pcap"  # kept as pcapng only
