@@ -48,7 +48,8 @@ for f in group-chat chat-1to1 pager-udp ft-1to1 chat-1to1-cut large-message; do
 done
 for v in group-chat-shuffled.pcap:group-chat group-chat.pcapng:group-chat \
          chat-1to1-ipv6-sll.pcap:chat-1to1 chat-1to1-ipv6-sll2.pcapng:chat-1to1 \
-         chat-1to1-vlan.pcap:chat-1to1 chat-crlf.txt:chat-1to1 pager-lf.txt:pager-udp; do
+         chat-1to1-vlan.pcap:chat-1to1 chat-crlf.txt:chat-1to1 pager-lf.txt:pager-udp \
+         pager-sipp.log:pager-udp; do
   f=${v%%:*} e=${v#*:}
   "$CPMOBJ" convert -o "$T/var-$f" "$T/rec/$f" >/dev/null 2>&1
   check "the fresh $f gives the objects of expected/$e" diff -r -x manifest.jsonl "$C/expected/$e" "$T/var-$f"

@@ -17,7 +17,7 @@ CONV=f81d4fae-7dec-11d0-a765-00a0c91e6bf6
 for f in pager-udp.pcap pager-loopback.pcap chat-1to1.pcap chat-1to1-vlan.pcap \
          chat-1to1-ipv6-sll.pcap chat-1to1-ipv6-sll2.pcapng group-chat.pcap \
          group-chat.pcapng group-chat-shuffled.pcap ft-1to1.pcap ft-1to1-raw.pcap pager-lf.txt \
-         pager-plain.txt chat-crlf.txt message.cpim large-message.pcap; do
+         pager-plain.txt pager-sipp.log chat-crlf.txt message.cpim large-message.pcap; do
   rc "convert $f" 0 "$CPMOBJ" convert -o "$T/$f" "$C/$f"
   check "$f: 0 invalid in the summary" err_has ' objects written \(0 invalid\)'
   rc "$f: every object valid, store rules hold" 0 "$CPMOBJ" validate -q --store "$T/$f"
@@ -31,6 +31,11 @@ for f in group-chat chat-1to1 pager-udp ft-1to1 chat-1to1-cut large-message; do
   check "$f.pcap converts to testdata/capture/expected/$f byte for byte" \
     diff -r "$C/expected/$f" "$T/expected-$f"
 done
+
+# ---- SIPp's own message log (-trace_msg) is a text capture too ----
+check "pager-sipp.log gives the objects of pager-udp.pcap" \
+  diff -r -x manifest.jsonl "$T/pager-udp.pcap" "$T/pager-sipp.log"
+check "pager-sipp.log: sources are its lines" grep -q '"source":"[^"]*pager-sipp.log:line [0-9]* (MESSAGE)"' "$T/pager-sipp.log/manifest.jsonl"
 
 # ---- the group chat of Appendix I.2 ----
 G="$T/group-chat.pcap"

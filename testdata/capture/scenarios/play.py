@@ -2,7 +2,10 @@
 """Plays one recorded scenario on loopback: SIPp for every SIP exchange,
 msrp_peer.py for the MSRP legs, strictly one step after the other.
 
-    play.py NAME [--ipv6]   NAME: pager, chat-1to1, group-chat, ft-1to1, large-message
+    play.py NAME [--ipv6] [--trace=DIR]
+            NAME: pager, chat-1to1, group-chat, ft-1to1, large-message;
+            --trace: each SIPp run also writes its message log
+            (-trace_msg) into DIR, NN-SCENARIO.log
 
 record.sh runs tcpdump around it; README.md says what each scenario
 shows. Each SIP step is one SIPp pair run to its end: the answering side
@@ -92,8 +95,9 @@ def wait_until(cond, what, timeout=STEP_TIMEOUT):
 
 
 class Player:
-    def __init__(self, net, workdir):
-        self.net, self.workdir = net, workdir
+    def __init__(self, net, workdir, trace=None):
+        self.net, self.workdir, self.trace = net, workdir, trace
+        self.runs = 0
 
     def _sipp(self, xml, port, transport, sets, extra):
         cmd = ["sipp", "-sf", os.path.join(HERE, xml + ".xml"), "-i", self.net.ip, "-bind_local",
@@ -101,6 +105,11 @@ class Player:
                "-timeout", f"{STEP_TIMEOUT}s", "-timeout_error"] + extra
         for k, v in sets.items():
             cmd += ["-set", k, v]
+        if self.trace:
+            # SIPp's own message log, a text capture as a SIP test tool writes it
+            self.runs += 1
+            cmd += ["-trace_msg", "-message_file",
+                    os.path.join(self.trace, f"{self.runs:02d}-{xml}.log")]
         return cmd
 
     def sip(self, uac, uas, caller, callee, call_id, tcp=False, uac_set=None, uas_set=None):
@@ -244,11 +253,13 @@ SCENARIOS = {"pager": pager, "chat-1to1": chat_1to1, "group-chat": group_chat,
 
 def main(argv):
     args = [a for a in argv if not a.startswith("--")]
+    trace = [a.split("=", 1)[1] for a in argv if a.startswith("--trace=")]
     if len(args) != 1 or args[0] not in SCENARIOS:
-        sys.exit(f"usage: play.py {{{','.join(SCENARIOS)}}} [--ipv6]")
+        sys.exit(f"usage: play.py {{{','.join(SCENARIOS)}}} [--ipv6] [--trace=DIR]")
     with tempfile.TemporaryDirectory(prefix="cpm-play-") as work:
         try:
-            SCENARIOS[args[0]](Player(Net("--ipv6" in argv), work))
+            trace_dir = os.path.abspath(trace[0]) if trace else None
+            SCENARIOS[args[0]](Player(Net("--ipv6" in argv), work, trace_dir))
         except (RuntimeError, OSError, subprocess.SubprocessError) as e:
             sys.exit(f"play.py {args[0]}: {e}")
 

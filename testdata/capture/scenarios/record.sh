@@ -59,7 +59,10 @@ record() {
   cp "$work/$file" "$out/$file"
 }
 
-record pager-udp.pcap lo pager
+mkdir "$work/trace"
+record pager-udp.pcap lo pager --trace="$work/trace"
+# SIPp's message log of the caller: a text capture as the test tool wrote it
+cp "$work/trace/02-pager-uac.log" "$out/pager-sipp.log"
 record chat-1to1.pcap lo chat-1to1
 record chat-1to1-ipv6-sll.pcap any-sll chat-1to1 --ipv6
 record chat-1to1-ipv6-sll2.pcap any chat-1to1 --ipv6
