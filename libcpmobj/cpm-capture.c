@@ -153,7 +153,8 @@ stream_consume (Stream *s, gsize n)
 {
   guint keep = 0;
 
-  s->line += count_lines (s->buf->data, n);
+  if (strcmp (s->transport, "text") == 0) /* only text sources name lines */
+    s->line += count_lines (s->buf->data, n);
   g_byte_array_remove_range (s->buf, 0, (guint) n);
   for (guint i = 0; i < s->marks->len; i++) {
     Mark *m = &g_array_index (s->marks, Mark, i);

@@ -37,6 +37,9 @@ typedef struct {
   GTree *members;      /* group: entity -> display name (GSO) */
   GPtrArray *msrp_ids; /* the by_msrp keys this session owns */
   gint64 last_us;      /* capture time of its last SIP or MSRP message */
+  char *caller, *callee;     /* 1-1 chat messages' From and To */
+  gboolean parties_answered; /* caller/callee worked out with the answer */
+  char *chat_service;        /* chat messages' P-Asserted-Service */
   gboolean ended;      /* its BYE was seen */
   gint64 bye_us;       /* capture time of its BYE */
 } Session;
@@ -126,6 +129,9 @@ session_free (Session *s)
   g_free (s->invite_source);
   g_ptr_array_unref (s->invite_paths);
   g_ptr_array_unref (s->msrp_ids);
+  g_free (s->caller);
+  g_free (s->callee);
+  g_free (s->chat_service);
   g_free (s->folder);
   g_free (s->focus);
   g_free (s->invited);
@@ -491,7 +497,7 @@ standalone_message (CpmConverter *c, const CpmSipMessage *m, const char *body_ty
   g_autofree char *from = originator (m);
   g_autofree char *to = address_of (cpm_sip_message_get_header (m, "To"));
   g_autofree char *service = service_of (m, "msg");
-  g_autofree char *generated = make_id ("pager", id_key);
+  g_autofree char *generated = NULL;
   const char *conv = cpm_sip_message_get_header (m, "Conversation-ID");
   const char *imdn_id = NULL, *ctype;
   CpmKind kind = CPM_KIND_MESSAGE;
@@ -519,7 +525,9 @@ standalone_message (CpmConverter *c, const CpmSipMessage *m, const char *body_ty
     return;
   }
   b = request_builder (kind, m, from, to, date, service);
-  cpm_builder_set_header (b, "IMDN-Message-ID", imdn_id ? imdn_id : generated);
+  if (!imdn_id)
+    imdn_id = generated = make_id ("pager", id_key);
+  cpm_builder_set_header (b, "IMDN-Message-ID", imdn_id);
   if (cpim)
     cpm_builder_set_cpim (b, cpim);
   else
@@ -1022,6 +1030,22 @@ msrp_source (const CpmConverter *c, const CpmMsrpAssembled *a)
                           a->frames, a->message_id, a->chunks, a->chunks == 1 ? "" : "s");
 }
 
+/* The two parties of a 1-1 chat, worked out once per session (again when
+ * the answer, whose P-Asserted-Identity names the callee, arrives late). */
+static void
+session_parties (Session *s)
+{
+  const char *pai = s->answer ? cpm_sip_message_get_header (s->answer, "P-Asserted-Identity") : NULL;
+
+  if (s->caller && s->parties_answered == (s->answer != NULL))
+    return;
+  g_free (s->caller);
+  g_free (s->callee);
+  s->caller = originator (s->invite);
+  s->callee = pai ? first_address (pai) : address_of (cpm_sip_message_get_header (s->invite, "To"));
+  s->parties_answered = s->answer != NULL;
+}
+
 static void
 chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean outgoing)
 {
@@ -1030,7 +1054,7 @@ chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean o
   g_autoptr (CpmBuilder) b = NULL;
   g_autoptr (GDateTime) date = NULL;
   g_autofree char *from = NULL, *to = NULL;
-  g_autofree char *generated = make_id ("chat", a->message_id);
+  g_autofree char *generated = NULL;
   const char *imdn_id = NULL, *ctype = a->content_type;
   CpmKind kind = CPM_KIND_CHAT;
 
@@ -1065,14 +1089,11 @@ chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean o
     to = g_strdup (cpm_cpim_get_header (cpim, "To"));
   }
   if (!from || !to) {
-    g_autofree char *caller = originator (s->invite);
-    g_autofree char *callee = s->answer && cpm_sip_message_get_header (s->answer, "P-Asserted-Identity")
-      ? first_address (cpm_sip_message_get_header (s->answer, "P-Asserted-Identity"))
-      : address_of (cpm_sip_message_get_header (s->invite, "To"));
+    session_parties (s);
     g_free (from);
     g_free (to);
-    from = g_strdup (outgoing ? caller : callee);
-    to = g_strdup (outgoing ? callee : caller);
+    from = g_strdup (outgoing ? s->caller : s->callee);
+    to = g_strdup (outgoing ? s->callee : s->caller);
   }
   b = cpm_builder_new (kind);
   cpm_builder_set_header (b, "From", from);
@@ -1086,11 +1107,14 @@ chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean o
      * a chat message from a standalone one. The example wins here: without
      * it the object would read back as a standalone message missing its
      * mandatory P-Asserted-Service. */
-    g_autofree char *service = service_of (s->invite, "session");
-    cpm_builder_set_header (b, "P-Asserted-Service", service);
-    add_accept_contacts (b, s->invite, service);
+    if (!s->chat_service)
+      s->chat_service = service_of (s->invite, "session");
+    cpm_builder_set_header (b, "P-Asserted-Service", s->chat_service);
+    add_accept_contacts (b, s->invite, s->chat_service);
   }
-  cpm_builder_set_header (b, "IMDN-Message-ID", imdn_id ? imdn_id : generated);
+  if (!imdn_id)
+    imdn_id = generated = make_id ("chat", a->message_id);
+  cpm_builder_set_header (b, "IMDN-Message-ID", imdn_id);
   if (cpim)
     cpm_builder_set_cpim (b, cpim);
   else
