@@ -120,12 +120,22 @@ class Leg:
         peer = self.other(side)
         self.transact(side, tid, empty_send(tid, self.paths[peer], self.paths[side], msg_id))
 
-    def message(self, side, tid_base, msg_id, ctype, content, chunk_size, segment=None):
-        """A whole message in chunks, each answered with 200 OK."""
+    def message(self, side, tid_base, msg_id, ctype, content, chunk_size, segment=None,
+                pipelined=False):
+        """A whole message in chunks, each answered with 200 OK. Pipelined
+        (RFC 4975 allows it, file transfers do it): all chunks are written
+        as one stream in @segment-byte parts that straddle the chunk
+        boundaries, then the peer answers each chunk."""
         peer = self.other(side)
-        for tid, data in chunks(tid_base, self.paths[peer], self.paths[side], msg_id, ctype,
-                                content, chunk_size):
-            self.transact(side, tid, data, segment)
+        sends = chunks(tid_base, self.paths[peer], self.paths[side], msg_id, ctype, content,
+                       chunk_size)
+        if not pipelined:
+            for tid, data in sends:
+                self.transact(side, tid, data, segment)
+            return
+        self.send(side, b"".join(data for _, data in sends), segment)
+        for tid, _ in sends:
+            self.send(peer, ok_response(tid, self.paths[side], self.paths[peer]))
 
     def close(self):
         """The active end closes first; both FINs are exchanged before

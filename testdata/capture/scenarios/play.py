@@ -197,7 +197,7 @@ def file_transfer(p, leg_ports, call_id, ruri, conv, contrib, callee, contact, p
     p.invite("ft-invite-uac", SIP_ALICE, callee, call_id, ruri, conv, contrib, (ap, asess),
              (pp, psess), contact, pai, tcp)
     leg = p.leg(ap, asess, pp, psess)
-    leg.message("active", tid, msg_id, "image/jpeg", PHOTO, chunk, segment)
+    leg.message("active", tid, msg_id, "image/jpeg", PHOTO, chunk, segment, pipelined=True)
     leg.close()
     p.bye(SIP_ALICE, callee, call_id, ruri, tcp)
 
