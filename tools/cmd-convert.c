@@ -224,7 +224,12 @@ json_print_line (FILE *out, json_object *o)
 static char *
 rfc3339 (GDateTime *dt)
 {
-  return g_date_time_format (dt, "%Y-%m-%dT%H:%M:%SZ");
+  int y, mo, d;
+
+  /* by hand: g_date_time_format() was 3% of a capture conversion */
+  g_date_time_get_ymd (dt, &y, &mo, &d);
+  return g_strdup_printf ("%d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, g_date_time_get_hour (dt),
+                          g_date_time_get_minute (dt), g_date_time_get_second (dt));
 }
 
 static json_object *
