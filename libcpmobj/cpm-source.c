@@ -69,6 +69,26 @@ struct _CpmSource {
 
 /* ---- items ---- */
 
+/* "PATH:LINE", made for every mbox entry: without printf's machinery. */
+static char *
+location_at_line (const char *path, guint line)
+{
+  char digits[16];
+  gsize n = 0;
+  do
+    digits[n++] = (char) ('0' + line % 10);
+  while ((line /= 10) > 0);
+  gsize len = strlen (path);
+  char *out = g_malloc (len + 1 + n + 1);
+  memcpy (out, path, len);
+  char *q = out + len;
+  *q++ = ':';
+  while (n > 0)
+    *q++ = digits[--n];
+  *q = '\0';
+  return out;
+}
+
 static CpmSourceItem *
 item_new (const char *path, const char *folder, CpmSourceFormat format, guint line)
 {
@@ -78,7 +98,7 @@ item_new (const char *path, const char *folder, CpmSourceFormat format, guint li
   item->folder = g_strdup (folder);
   item->format = format;
   item->line = line;
-  item->location = line ? g_strdup_printf ("%s:%u", path, line) : g_strdup (path);
+  item->location = line ? location_at_line (path, line) : g_strdup (path);
   return item;
 }
 
@@ -497,10 +517,65 @@ limit_error (const char *where, gsize size, gboolean at_least, gsize limit)
                       where, at_least ? "at least " : "", size, limit);
 }
 
+/* The whole of a regular file in one buffer of its size: one open, one
+ * fstat, one read. FALSE (nothing set) when anything is unusual (an
+ * error, a file that is not regular, changes size while read, or is over
+ * @limit): the caller then takes the general path, which names the
+ * problem. */
+static gboolean
+read_whole_file (const char *path, gsize limit, char **data, gsize *len)
+{
+  int flags = O_RDONLY | O_CLOEXEC;
+#ifdef O_NOATIME
+  /* Validating a store is not reading its mail: leave access times alone
+   * (allowed only to the files' owner; others get a plain open). */
+  int fd = g_open (path, flags | O_NOATIME, 0);
+  if (fd < 0 && errno == EPERM)
+    fd = g_open (path, flags, 0);
+#else
+  int fd = g_open (path, flags, 0);
+#endif
+  if (fd < 0)
+    return FALSE;
+  struct stat st;
+  gboolean ok = FALSE;
+  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && (guint64) st.st_size <= limit) {
+    gsize size = (gsize) st.st_size, got = 0;
+    char *buf = g_malloc (size + 1);
+    gssize n = 1;
+    /* one byte more than expected: a file that grew is seen as such */
+    while (got <= size && n != 0) {
+      n = read (fd, buf + got, size + 1 - got);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        break;
+      got += (gsize) n;
+    }
+    if (n == 0 && got == size) {
+      buf[size] = '\0';
+      *data = buf;
+      *len = size;
+      ok = TRUE;
+    } else {
+      g_free (buf);
+    }
+  }
+  close (fd);
+  return ok;
+}
+
 /* One object per file: checks the size before reading anything. */
 static CpmSourceItem *
 read_file_item (CpmSource *src, const char *path, const char *folder, CpmSourceFormat format)
 {
+  char *whole = NULL;
+  gsize whole_len = 0;
+  if (read_whole_file (path, src->limits.max_object_size, &whole, &whole_len)) {
+    CpmSourceItem *item = item_new (path, folder, format, 0);
+    item->bytes = g_bytes_new_take (whole, whole_len);
+    return item;
+  }
   GStatBuf st;
   if (g_stat (path, &st) != 0)
     return item_new_error (path, folder, format, 0, io_error (path, errno));
@@ -596,6 +671,43 @@ plain_run (const guint8 *p, gsize avail, guint *lines)
   return off;
 }
 
+/* Bytes of the entry that lie in the reader's buffer, not yet copied out.
+ * Consecutive runs and lines are copied in one append when the buffer is
+ * about to move (or the entry ends): for most objects that is one copy
+ * into one allocation instead of an append, and a regrowth, per run. */
+typedef struct {
+  const guint8 *start;
+  gsize len;
+} Pending;
+
+static void
+pending_flush (Pending *pend, GByteArray *out)
+{
+  if (pend->len > 0)
+    g_byte_array_append (out, pend->start, (guint) pend->len);
+  pend->len = 0;
+}
+
+static void
+pending_add (Pending *pend, GByteArray *out, const guint8 *p, gsize len)
+{
+  if (pend->len > 0 && pend->start + pend->len == p) {
+    pend->len += len;
+    return;
+  }
+  pending_flush (pend, out);
+  pend->start = p;
+  pend->len = len;
+}
+
+/* Before a read that would move the buffer's contents. */
+static void
+pending_before_read (Pending *pend, GByteArray *out, const Reader *r)
+{
+  if (!r->eof && r->end - r->pos < LINE_PREFIX)
+    pending_flush (pend, out);
+}
+
 /* Reads one entry, the reader standing at its From_ line. Collects at
  * most @limit bytes; *@size counts them all. Returns FALSE at the end. */
 static gboolean
@@ -606,6 +718,7 @@ mbox_read_entry (Reader *r, gsize limit, GByteArray *out, gsize *size, guint *fr
   gsize len;
   gboolean starts;
   g_autoptr(GError) local = NULL;
+  Pending pend = { NULL, 0 };
   *size = 0;
   if (!reader_next_piece (r, &p, &len, &starts, &local))
     goto out;
@@ -613,6 +726,7 @@ mbox_read_entry (Reader *r, gsize limit, GByteArray *out, gsize *size, guint *fr
   if (!skip_line (r, &local))
     return local == NULL; /* a From_ line at the very end: an empty entry */
   for (;;) {
+    pending_before_read (&pend, out, r);
     if (r->at_line_start) {
       if (!reader_peek (r, LINE_PREFIX, &local))
         goto out;
@@ -625,7 +739,7 @@ mbox_read_entry (Reader *r, gsize limit, GByteArray *out, gsize *size, guint *fr
       if (run > 0) {
         *size += run;
         if (*size <= limit)
-          g_byte_array_append (out, r->buf + r->pos, (guint) run);
+          pending_add (&pend, out, r->buf + r->pos, run);
         r->pos += run;
         r->lines += lines;
         continue;
@@ -642,8 +756,9 @@ mbox_read_entry (Reader *r, gsize limit, GByteArray *out, gsize *size, guint *fr
     }
     *size += len;
     if (*size <= limit)
-      g_byte_array_append (out, p, (guint) len);
+      pending_add (&pend, out, p, len);
   }
+  pending_flush (&pend, out);
   drop_separator_line (out);
   return TRUE;
 out:
