@@ -21,9 +21,11 @@ typedef struct {
   guint body_line;       /* line of the body's first byte, 0 when built */
   gboolean damaged;      /* GMime reported a structural error: part
                           * boundaries (hence contents) are unreliable */
-  GArray *newlines;      /* (owned) (nullable) body offsets of each LF, built
-                          * on first use: lines by binary search, so that
-                          * many parts do not rescan the body */
+  gsize lf_at;           /* a cursor for offset -> line: the body's first */
+  guint lf_count;        /* lf_at bytes hold lf_count LFs. Lookups come in
+                          * document order, so many parts do not rescan
+                          * the body, and nothing is built for an object
+                          * whose lines are never asked for */
 } CpmMimeBody;
 
 /* Parses @object's body. GMime parser findings inside the body are added
