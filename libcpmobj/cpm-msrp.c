@@ -365,6 +365,29 @@ is_complete (Open *o)
   return covered >= o->final_end;
 }
 
+/* Appends a chunk's frame list ("73,75,77") to the message's. A segment
+ * that ends one chunk and starts the next (chunks pipelined in one
+ * stream, as file transfers send them) is the last frame of the one and
+ * the first of the other: named once. */
+static void
+append_frames (GString *list, const char *frames)
+{
+  const char *last = strrchr (list->str, ',');
+  gsize first = strcspn (frames, ",");
+
+  last = last ? last + 1 : list->str;
+  if (list->len && strlen (last) == first && strncmp (last, frames, first) == 0) {
+    frames += first;
+    if (*frames == ',')
+      frames++;
+  }
+  if (!*frames)
+    return;
+  if (list->len)
+    g_string_append_c (list, ',');
+  g_string_append (list, frames);
+}
+
 CpmMsrpAssembled *
 cpm_msrp_assembler_add (CpmMsrpAssembler *as, const CpmMsrpMessage *c, const char *frames,
                         gint64 time_us)
@@ -383,9 +406,7 @@ cpm_msrp_assembler_add (CpmMsrpAssembler *as, const CpmMsrpMessage *c, const cha
   o = g_hash_table_lookup (as->open, id);
   if (!o)
     o = open_new (as, c, id, time_us);
-  if (o->frames->len)
-    g_string_append_c (o->frames, ',');
-  g_string_append (o->frames, frames);
+  append_frames (o->frames, frames);
   o->a->chunks++;
   if (c->flag == '+')
     o->a->interrupted++;

@@ -46,6 +46,10 @@ for k in session-info chat imdn conference-info group-state file-transfer; do
   check "group: manifest has $k" grep -q "\"kind\":\"$k\"" "$G/manifest.jsonl"
 done
 check "group: manifest names the frames" grep -q '"source":"[^"]*group-chat.pcap:frames [0-9,]* (MSRP SEND' "$G/manifest.jsonl"
+check "group: a segment shared by two pipelined file chunks is named once" \
+  python3 -c 'import json, re, sys
+lists = [f.split(",") for l in open(sys.argv[1]) for f in re.findall(r"frames ([0-9,]+)", json.loads(l)["source"])]
+sys.exit(not lists or any(len(n) != len(set(n)) for n in lists))' "$G/manifest.jsonl"
 "$CPMOBJ" convert -o "$T/g2" "$C/group-chat.pcap" 2>/dev/null
 check "a second run gives the same bytes" diff -r "$G" "$T/g2"
 check "shuffled TCP segments give the same objects" \
