@@ -23,6 +23,7 @@ step named (SIPp's own output is shown for a failed SIPp run).
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -256,6 +257,8 @@ def main(argv):
     trace = [a.split("=", 1)[1] for a in argv if a.startswith("--trace=")]
     if len(args) != 1 or args[0] not in SCENARIOS:
         sys.exit(f"usage: play.py {{{','.join(SCENARIOS)}}} [--ipv6] [--trace=DIR]")
+    # stopped (record.sh timed out): the SIPp runs are ended on the way out
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(f"play.py {args[0]}: stopped"))
     with tempfile.TemporaryDirectory(prefix="cpm-play-") as work:
         try:
             trace_dir = os.path.abspath(trace[0]) if trace else None

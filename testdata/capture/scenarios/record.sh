@@ -15,12 +15,14 @@ filter='portrange 25060-25064 or portrange 27654-27701'
 user=()
 [ "$(id -u)" -eq 0 ] && user=(-Z root)  # tcpdump would drop to its own user and not write here
 work=$(mktemp -d)
-tcpdump_pid=
+tcpdump_pid= play_pid=
 cleanup() {
+  [ -n "$play_pid" ] && kill "$play_pid" 2>/dev/null && wait "$play_pid" 2>/dev/null
   [ -n "$tcpdump_pid" ] && kill "$tcpdump_pid" 2>/dev/null && wait "$tcpdump_pid" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM
 
 # record FILE IFACE [play.py arguments]: IFACE "lo" gives Ethernet (Linux's
 # link type on lo), "any" LINUX_SLL2, "any-sll" LINUX_SLL.
@@ -41,7 +43,10 @@ record() {
     sleep 0.02
   done
   grep -q 'listening on' "$work/tcpdump.err" || { cat "$work/tcpdump.err" >&2; return 1; }
-  python3 "$here/play.py" "$@"
+  python3 "$here/play.py" "$@" &
+  play_pid=$!
+  wait "$play_pid"
+  play_pid=
   for ((i = 0; i < 200 && stable < 3; i++)); do
     sleep 0.05
     local now
