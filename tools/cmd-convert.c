@@ -283,6 +283,8 @@ mbox_write (FILE *out, GBytes *bytes, GDateTime *date)
   gsize n = 0;
   const char *p = g_bytes_get_data (bytes, &n), *end = p + n;
 
+  const char *run = p; /* bytes not yet written: one fwrite per run of plain lines */
+
   fprintf (out, "From cpmobj@localhost %s\n", when);
   while (p < end) {
     const char *nl = memchr (p, '\n', (gsize) (end - p));
@@ -290,11 +292,14 @@ mbox_write (FILE *out, GBytes *bytes, GDateTime *date)
     gsize len = nl ? (gsize) (nl - p) + 1 : (gsize) (end - p);
     while (q < p + len && *q == '>')
       q++;
-    if ((gsize) (p + len - q) >= 5 && memcmp (q, "From ", 5) == 0)
+    if ((gsize) (p + len - q) >= 5 && memcmp (q, "From ", 5) == 0) {
+      fwrite (run, 1, (gsize) (p - run), out);
       fputc ('>', out);
-    fwrite (p, 1, len, out);
+      run = p;
+    }
     p += len;
   }
+  fwrite (run, 1, (gsize) (end - run), out);
   if (n == 0 || ((const char *) g_bytes_get_data (bytes, NULL))[n - 1] != '\n')
     fputc ('\n', out);
   fputc ('\n', out);
