@@ -64,9 +64,17 @@ fi
 
 mkdir -p "$T/rec"
 rc "record.sh records every scenario, tcpdump dropping nothing" 0 timeout -k 5 240 "$S/record.sh" "$T/rec"
-for f in pager-udp.pcap chat-1to1.pcap chat-1to1-ipv6-sll.pcap chat-1to1-ipv6-sll2.pcapng \
-         group-chat.pcap ft-1to1.pcap large-message.pcap group-chat-shuffled.pcap chat-1to1-cut.pcap; do
+for f in pager-udp.pcap chat-1to1.pcap group-chat.pcap ft-1to1.pcap large-message.pcap \
+         group-chat-shuffled.pcap chat-1to1-cut.pcap; do
   check "$f recorded" test -s "$T/rec/$f"
+done
+# without IPv6 on lo (a container may lack it), record.sh leaves out the
+# IPv6 recordings, and the checks on them are skipped
+ipv6=yes
+python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null || ipv6=
+skip_v6 () { n=$((n + 1)); echo "ok $n - $1 # SKIP no IPv6 on lo"; }
+for f in chat-1to1-ipv6-sll.pcap chat-1to1-ipv6-sll2.pcapng; do
+  if [ -n "$ipv6" ]; then check "$f recorded" test -s "$T/rec/$f"; else skip_v6 "$f recorded"; fi
 done
 
 # Frame numbers depend on the run (TCP acknowledgements, a second 200 for
@@ -84,6 +92,7 @@ for v in group-chat-shuffled.pcap:group-chat group-chat.pcapng:group-chat \
          chat-1to1-vlan.pcap:chat-1to1 chat-crlf.txt:chat-1to1 pager-lf.txt:pager-udp \
          pager-sipp.log:pager-udp; do
   f=${v%%:*} e=${v#*:}
+  if [ -z "$ipv6" ] && [[ $f == *ipv6* ]]; then skip_v6 "the fresh $f"; continue; fi
   "$CPMOBJ" convert -o "$T/var-$f" "$T/rec/$f" >/dev/null 2>&1
   check "the fresh $f gives the objects of expected/$e" diff -r -x manifest.jsonl "$C/expected/$e" "$T/var-$f"
 done
@@ -92,6 +101,7 @@ done
 # recording is in the committed one, and the other way round.
 for f in pager-udp.pcap chat-1to1.pcap chat-1to1-ipv6-sll.pcap group-chat.pcap ft-1to1.pcap \
          large-message.pcap; do
+  if [ -z "$ipv6" ] && [[ $f == *ipv6* ]]; then skip_v6 "$f: the messages"; continue; fi
   check "$f: the same SIP and MSRP messages as the committed capture" \
     python3 - "$S" "$C/$f" "$T/rec/$f" <<'PY'
 import sys
@@ -104,5 +114,9 @@ sys.exit(a != b or not a)
 PY
 done
 
-check "no SIPp left running from the recording" bash -c '! pgrep -x sipp >/dev/null || ! pgrep -a -x sipp | grep -q scenarios/'
+check "no SIPp left running from the recording" bash -c '
+  for c in /proc/[0-9]*/cmdline; do
+    { tr "\0" " " <"$c"; } 2>/dev/null | grep -q "^sipp .*capture/scenarios/" && exit 1
+  done
+  exit 0'
 tap_done
