@@ -50,6 +50,13 @@ check "group: a segment shared by two pipelined file chunks is named once" \
   python3 -c 'import json, re, sys
 lists = [f.split(",") for l in open(sys.argv[1]) for f in re.findall(r"frames ([0-9,]+)", json.loads(l)["source"])]
 sys.exit(not lists or any(len(n) != len(set(n)) for n in lists))' "$G/manifest.jsonl"
+rc "group: accounting" 0 "$CPMOBJ" convert -o "$T/g3" "$C/group-chat.pcap"
+check "group: 15 records, 9 objects, 7 skipped" \
+  err_has '15 records read, 9 objects written \(0 invalid\), 7 skipped'
+check "group: the isComposing SEND named as skipped" \
+  err_has 'Message-ID msrp-c1, 1 chunk\): skipped: not CPM \(isComposing indication\)$'
+check "group: the aborted message named as skipped" \
+  err_has 'Message-ID msrp-g3, 2 chunks\): skipped: aborted by its sender'
 "$CPMOBJ" convert -o "$T/g2" "$C/group-chat.pcap" 2>/dev/null
 check "a second run gives the same bytes" diff -r "$G" "$T/g2"
 check "shuffled TCP segments give the same objects" \

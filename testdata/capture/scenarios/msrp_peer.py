@@ -137,6 +137,17 @@ class Leg:
         for tid, _ in sends:
             self.send(peer, ok_response(tid, self.paths[side], self.paths[peer]))
 
+    def aborted(self, side, tid_base, msg_id, ctype, content, chunk_size):
+        """A message its sender gives up on (RFC 4975 7.1): the first chunk
+        ends with '+', the second with '#', and nothing follows."""
+        peer = self.other(side)
+        sends = chunks(tid_base, self.paths[peer], self.paths[side], msg_id, ctype, content,
+                       chunk_size)[:2]
+        (tid0, first), (tid1, second) = sends
+        self.transact(side, tid0, first)
+        flag = second.rindex(b"\r\n") - 1  # the end-line's flag byte
+        self.transact(side, tid1, second[:flag] + b"#" + second[flag + 1:])
+
     def close(self):
         """The active end closes first; both FINs are exchanged before
         returning, so the capture holds the whole connection."""

@@ -214,9 +214,21 @@ def group_chat(p):
     leg.message("active", "gx01-", "msrp-g1", "message/cpim", m1, len(m1), 90)
     # Bob's delivery notification, relayed by the focus as a SIP MESSAGE
     p.sip("imdn-uac", "ok-uas", SIP_FOCUS, SIP_ALICE, "grp-imdn-1@example.com")
+    # Bob is typing (RFC 3994 isComposing, relayed by the focus): no object
+    composing = ('<?xml version="1.0" encoding="UTF-8"?>\r\n'
+                 '<isComposing xmlns="urn:ietf:params:xml:ns:im-iscomposing">'
+                 '<state>active</state><contenttype>text/plain</contenttype>'
+                 '<refresh>60</refresh></isComposing>\r\n').encode()
+    c1 = cpim(BOB, ALICE, "grp-compose-0001", "2024-05-01T12:10:15Z",
+              "application/im-iscomposing+xml", composing)
+    leg.message("passive", "gx03-", "msrp-c1", "message/cpim", c1, len(c1))
     m2 = cpim(BOB, ALICE, "grp-msg-0002", "2024-05-01T12:10:20Z", "text/plain; charset=utf-8",
               ("Hi all, the weather looks fine for Saturday. " * 4).encode())
     leg.message("passive", "gx02-", "msrp-g2", "message/cpim", m2, 100, 70)
+    # Alice starts a long message and aborts it after two chunks ('#'): reported, no object
+    m3 = cpim(ALICE, FOCUS, "grp-msg-0003", "2024-05-01T12:10:40Z", "text/plain; charset=utf-8",
+              ("Never mind, I will call you all instead. " * 6).encode())
+    leg.aborted("active", "gx04-", "msrp-g3", "message/cpim", m3, 120)
     p.sip("notify-uac", "ok-uas", SIP_FOCUS, SIP_ALICE, "subscribe-1@example.com")
     # a file transfer in the group session: same Contribution-ID (Appendix I.2)
     file_transfer(p, ((27660, "alice-ft1"), (27701, "focus-ft1")), "group-ft-1", FOCUS,
