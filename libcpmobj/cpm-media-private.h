@@ -18,6 +18,7 @@ typedef struct {
   GMimeObject *entity;   /* (owned) (nullable) the parsed entity */
   GBytes *body;          /* (owned) (nullable) the object's body */
   gsize prefix_len;      /* bytes of the synthesized header block */
+  GByteArray *scratch;   /* (owned) (nullable) what GMime parsed: prefix + body */
   guint body_line;       /* line of the body's first byte, 0 when built */
   gboolean damaged;      /* GMime reported a structural error: part
                           * boundaries (hence contents) are unreliable */

@@ -97,6 +97,42 @@ mime_depth (GMimeObject *obj)
   return deepest + 1;
 }
 
+/* The buffer GMime parses: "prefix + body", a copy of each multipart body.
+ * One buffer per thread is kept from one object to the next: a fresh one
+ * for each 100 KB file transfer object comes from new pages (malloc hands
+ * such blocks back to the kernel on free), and faulting those in cost more
+ * than the parse. The parsed parts point into it, so it is only given back
+ * when the entity is gone (cpm_mime_body_clear). */
+static GPrivate scratch_key = G_PRIVATE_INIT ((GDestroyNotify) g_byte_array_unref);
+/* a buffer grown past this by one huge object is not kept */
+#define SCRATCH_KEEP (1024 * 1024)
+
+static GByteArray *
+scratch_take (void)
+{
+  GByteArray *a = g_private_get (&scratch_key);
+  if (!a)
+    return g_byte_array_new ();
+  g_private_set (&scratch_key, NULL);
+  g_byte_array_set_size (a, 0);
+  return a;
+}
+
+static void
+scratch_give_back (GByteArray *a)
+{
+  if (a->len <= SCRATCH_KEEP && g_private_get (&scratch_key) == NULL)
+    g_private_set (&scratch_key, a);
+  else
+    g_byte_array_unref (a);
+}
+
+static void
+append_str (GByteArray *a, const char *s)
+{
+  g_byte_array_append (a, (const guint8 *) s, (guint) strlen (s));
+}
+
 gboolean
 cpm_mime_body_parse (CpmMimeBody *mb, const CpmObject *object, CpmReport *report,
                      const char *rule, const char *section)
@@ -111,21 +147,23 @@ cpm_mime_body_parse (CpmMimeBody *mb, const CpmObject *object, CpmReport *report
 
   const char *ct = cpm_object_get_header (object, "Content-Type");
   const char *cte = cpm_object_get_header (object, "Content-Transfer-Encoding");
-  g_autoptr(GString) prefix = g_string_new (NULL);
-  g_string_append_printf (prefix, "Content-Type: %s\r\n", ct ? ct : "text/plain");
-  if (cte)
-    g_string_append_printf (prefix, "Content-Transfer-Encoding: %s\r\n", cte);
-  g_string_append (prefix, "\r\n");
-  mb->prefix_len = prefix->len;
-
   gsize len = 0;
   const char *data = g_bytes_get_data (body, &len);
-  /* One buffer of the right size: growing a memory stream write by write
-   * copies a 100 KB file part several times. */
-  GByteArray *array = g_byte_array_sized_new ((guint) (prefix->len + len));
-  g_byte_array_append (array, (const guint8 *) prefix->str, (guint) prefix->len);
+  GByteArray *array = mb->scratch = scratch_take ();
+  append_str (array, "Content-Type: ");
+  append_str (array, ct ? ct : "text/plain");
+  append_str (array, "\r\n");
+  if (cte) {
+    append_str (array, "Content-Transfer-Encoding: ");
+    append_str (array, cte);
+    append_str (array, "\r\n");
+  }
+  append_str (array, "\r\n");
+  mb->prefix_len = array->len;
   g_byte_array_append (array, (const guint8 *) data, (guint) len);
+  /* The stream reads the buffer and leaves it to us (see scratch_take). */
   GMimeStream *stream = g_mime_stream_mem_new_with_byte_array (array);
+  g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (stream), FALSE);
 
   WarnCtx ctx = { mb, report, rule, section };
   GMimeParserOptions *options = g_mime_parser_options_new ();
@@ -153,6 +191,8 @@ void
 cpm_mime_body_clear (CpmMimeBody *mb)
 {
   g_clear_object (&mb->entity);
+  if (mb->scratch)
+    scratch_give_back (g_steal_pointer (&mb->scratch));
   g_clear_pointer (&mb->body, g_bytes_unref);
 }
 
