@@ -98,13 +98,20 @@ init_name_lengths (void)
   }
 }
 
+/* g_ascii_tolower() is a library call, not a macro */
+static inline char
+lower (char c)
+{
+  return c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+}
+
 /* @key (lower case) equals @name in any case; inline, as a library call
  * per comparison was most of the lookup's cost. */
 static gboolean
 same_key (const char *key, const char *name, gsize n)
 {
   for (gsize i = 1; i < n; i++)
-    if (key[i] != name[i] && key[i] != g_ascii_tolower (name[i]))
+    if (key[i] != name[i] && key[i] != lower (name[i]))
       return FALSE;
   return TRUE;
 }
@@ -116,7 +123,7 @@ cpm_header_lookup (const char *name, gssize len)
   if (n == 0)
     return NULL;
   init_name_lengths ();
-  char first = g_ascii_tolower (name[0]);
+  char first = lower (name[0]);
   for (guint i = 0; i < G_N_ELEMENTS (registry); i++)
     if (name_len[i] == n && registry[i].key[0] == first && same_key (registry[i].key, name, n))
       return &registry[i];
