@@ -2,7 +2,7 @@
 """A generated pcap of CPM chat sessions, for the convert benchmark and
 the bounded-memory test (issues 9 and 4).
 
-    gen-capture.py SESSIONS OUT.pcap [MESSAGES_PER_SESSION]
+    gen-capture.py SESSIONS OUT.pcap [MESSAGES_PER_SESSION [fin|rst]]
 
 Python standard library only; a fixed seed, so the same arguments give the
 same bytes. Each session: SIP INVITE / 200 OK / ACK over UDP (every fifth
@@ -15,7 +15,9 @@ message/imdn+xml), then BYE / 200 OK and FIN from both ends. TCP data is
 cut into segments of at most 1448 bytes (an Ethernet MSS). Up to eight
 sessions run at the same time, interleaved in time order, as on a real
 link. MESSAGES_PER_SESSION defaults to 20 (a message count per session of
-10 to 30); 2 gives many short sessions (tests/tools/t-memory.sh).
+10 to 30); 2 gives many short sessions (tests/tools/t-memory.sh). "rst"
+ends each MSRP connection with a RST from the answering side instead of
+FIN from both ends.
 
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
@@ -90,13 +92,13 @@ def iso(t):
     return f"2024-05-{1 + d:02d}T{h:02d}:{m:02d}:{sec:02d}Z"
 
 
-def frame(t, proto, src, dst, payload, seq=0, flags=0x18):
+def frame(t, proto, src, dst, payload, seq=0, flags=0x18, ack=0):
     """One Ethernet/IPv4 pcap record."""
     (sip_, sport), (dip, dport) = src, dst
     if proto == 17:
         l4 = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
     else:
-        l4 = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xffffffff, 0, 5 << 4, flags,
+        l4 = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xffffffff, ack, 5 << 4, flags,
                          65535, 0, 0) + payload
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0x4000, 64, proto, 0,
                      bytes(sip_), bytes(dip)) + l4
@@ -108,8 +110,8 @@ def frame(t, proto, src, dst, payload, seq=0, flags=0x18):
 class Session:
     """Yields (time, record bytes) for one session, time ascending."""
 
-    def __init__(self, n, start, rnd, messages):
-        self.n, self.t, self.rnd, self.messages = n, start, rnd, messages
+    def __init__(self, n, start, rnd, messages, close="fin"):
+        self.n, self.t, self.rnd, self.messages, self.close = n, start, rnd, messages, close
         self.out = []
         self.seq = {}
 
@@ -248,14 +250,19 @@ class Session:
             ("Via", f"SIP/2.0/UDP {ipa}:5060;branch=z9hG4bK-bye-{n}"),
             ("From", f"<{alice}>;tag=inv-{n}"), ("To", f"<{ruri}>;tag=ans-{n}"),
             ("Call-ID", call), ("CSeq", "2 BYE")]))
-        for x, y in ((ma, mb), (mb, ma)):
-            self.out.append((self.at(0.0005), frame(self.t, 6, x, y, b"", self.seq[(x, y)], 0x11)))
+        if self.close == "rst":
+            self.out.append((self.at(0.0005), frame(self.t, 6, mb, ma, b"", self.seq[(mb, ma)], 0x14,
+                                                    self.seq[(ma, mb)])))
+        else:
+            for x, y in ((ma, mb), (mb, ma)):
+                self.out.append((self.at(0.0005), frame(self.t, 6, x, y, b"", self.seq[(x, y)], 0x11)))
         return self.out
 
 
 def main():
     sessions, path = int(sys.argv[1]), sys.argv[2]
     per = int(sys.argv[3]) if len(sys.argv) > 3 else 20
+    close = sys.argv[4] if len(sys.argv) > 4 else "fin"
     rnd = random.Random(4975)
     heap, records, size, started = [], 0, 24, 0
     with open(path, "wb") as f:
@@ -263,7 +270,7 @@ def main():
         # up to eight sessions at once: a new one starts when one ends
         def start(n, t):
             msgs = rnd.randint(per // 2, per + per // 2) if per > 2 else per
-            it = iter(Session(n, t, rnd, msgs).build())
+            it = iter(Session(n, t, rnd, msgs, close).build())
             first = next(it)
             heapq.heappush(heap, (first[0], n, first[1], it))
         while started < min(8, sessions):

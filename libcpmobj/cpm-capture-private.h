@@ -29,6 +29,9 @@ CPM_EXPORT void cpm_tcp_flows_free (CpmTcpFlows *flows);
 CPM_EXPORT void cpm_tcp_flows_segment (CpmTcpFlows *flows, const char *flow, guint32 seq,
                                        gboolean syn, gboolean fin, const guint8 *data,
                                        gsize len, guint frame, gint64 time_us);
+/* A RST: the flow, if it is followed, ends at @seq as at a FIN there. */
+CPM_EXPORT void cpm_tcp_flows_reset (CpmTcpFlows *flows, const char *flow, guint32 seq,
+                                     guint frame, gint64 time_us);
 /* End of input: flushes every flow, reporting gaps. */
 CPM_EXPORT void cpm_tcp_flows_finish (CpmTcpFlows *flows);
 CPM_EXPORT guint cpm_tcp_flows_get_retransmissions (const CpmTcpFlows *flows);

@@ -455,6 +455,18 @@ transport (Reader *r, int proto, const char *src, const char *dst, const guint8 
     g_snprintf (flow, sizeof flow, "%s:%u > %s:%u", src, p[0] << 8 | p[1], dst, p[2] << 8 | p[3]);
     cpm_tcp_flows_segment (r->tcp, flow, seq, (p[13] & 0x02) != 0, (p[13] & 0x01) != 0, p + off,
                            len - off, r->frame, time_us);
+    if (p[13] & 0x04) {
+      /* RST: the connection is over in both directions, the reverse one
+       * where the RST acknowledges (issue 4: connections reset instead of
+       * closed must not keep their place in max_tcp_flows) */
+      char reverse[160];
+      guint32 ack = (guint32) p[8] << 24 | (guint32) p[9] << 16 | (guint32) p[10] << 8 | p[11];
+      g_snprintf (reverse, sizeof reverse, "%s:%u > %s:%u", dst, p[2] << 8 | p[3], src,
+                  p[0] << 8 | p[1]);
+      cpm_tcp_flows_reset (r->tcp, flow, seq + (guint32) (len - off), r->frame, time_us);
+      if (p[13] & 0x10)
+        cpm_tcp_flows_reset (r->tcp, reverse, ack, r->frame, time_us);
+    }
   }
 }
 

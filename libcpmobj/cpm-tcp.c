@@ -257,6 +257,23 @@ deliver:
   enforce_limit (t);
 }
 
+/* RFC 9293 3.10.7.x: a reset ends both directions of the connection;
+ * each ends where the RST says the stream stopped, so bytes still missing
+ * before that are waited for (and reported at the end) as at a FIN. A RST
+ * of a flow not followed (a port scan) creates none. */
+void
+cpm_tcp_flows_reset (CpmTcpFlows *t, const char *name, guint32 seq, guint frame, gint64 time_us)
+{
+  Flow *f = g_hash_table_lookup (t->flows, name);
+
+  if (!f)
+    return;
+  f->fin_seen = TRUE;
+  f->fin_seq = seq;
+  if (f->started && !f->pending && f->next == f->fin_seq)
+    flow_close (t, f, frame, time_us);
+}
+
 void
 cpm_tcp_flows_finish (CpmTcpFlows *t)
 {
