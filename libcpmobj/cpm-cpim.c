@@ -1027,6 +1027,73 @@ content_header_line (const CpmCpim *cpim, const char *name, guint fallback)
   return fallback;
 }
 
+/* Parses the CPIM entity (its content headers, then the first @len bytes
+ * of its content) with GMime. */
+static GMimeObject *
+gmime_entity (const CpmCpim *cpim, const char *d, gsize len)
+{
+  /* Sized for the content once, then handed to the stream without a copy:
+   * MMS bodies are the largest CPIM bodies. */
+  GString *entity = g_string_sized_new (len + 1024);
+  write_fields (cpim->content_headers, entity);
+  g_string_append (entity, "\r\n");
+  if (d)
+    g_string_append_len (entity, d, (gssize) len);
+  guint entity_len = (guint) entity->len;
+  GByteArray *array = g_byte_array_new_take ((guint8 *) g_string_free (entity, FALSE), entity_len);
+  GMimeStream *stream = g_mime_stream_mem_new_with_byte_array (array);
+  GMimeParser *parser = g_mime_parser_new_with_stream (stream);
+  GMimeObject *part = g_mime_parser_construct_part (parser, NULL);
+  g_object_unref (parser);
+  g_object_unref (stream);
+  return part;
+}
+
+/* The bytes of @d that settle whether GMime finds a first body part, or 0.
+ * GMime reads a multipart line by line: lines before its first boundary
+ * line are the preamble, and a part is added once the header block after
+ * that boundary line ends (an empty line). So when the first line that
+ * starts with "--BOUNDARY" is a plain boundary line (only blanks after it),
+ * GMime decides on the first part by the end of the next empty line, and
+ * nothing after it can change that: the rest, an MMS image, need not be
+ * parsed at all for this check. */
+static gsize
+first_part_extent (const char *d, gsize len, const char *boundary)
+{
+  g_autofree char *marker = g_strconcat ("--", boundary, NULL);
+  gsize mlen = strlen (marker);
+  const char *end = d + len;
+  const char *m = d;
+  while ((m = memmem (m, (gsize) (end - m), marker, mlen)) != NULL && m > d && m[-1] != '\n')
+    m++;
+  if (!m)
+    return 0;
+  const char *q = m + mlen;
+  while (q < end && (*q == ' ' || *q == '\t'))
+    q++;
+  if (q < end && *q == '\r')
+    q++;
+  if (q >= end || *q != '\n')
+    return 0; /* "--BOUNDARY--", "--BOUNDARYx" or the end: GMime decides */
+  for (q++; q < end;) {
+    if (*q == '\n')
+      return (gsize) (q + 1 - d);
+    if (*q == '\r' && q + 1 < end && q[1] == '\n')
+      return (gsize) (q + 2 - d);
+    const char *nl = memchr (q, '\n', (gsize) (end - q));
+    if (!nl)
+      return 0;
+    q = nl + 1;
+  }
+  return 0;
+}
+
+static gboolean
+has_parts (GMimeObject *part)
+{
+  return part && GMIME_IS_MULTIPART (part) && g_mime_multipart_get_count (GMIME_MULTIPART (part)) > 0;
+}
+
 /* The inner multipart is handed to GMime's parser: it must have a boundary
  * and at least one body part. */
 static void
@@ -1043,29 +1110,26 @@ check_multipart (Check *c, const char *type)
   cpm_gmime_ensure ();
   gsize len = 0;
   const char *d = c->cpim->content ? g_bytes_get_data (c->cpim->content, &len) : NULL;
-  /* Sized for the content once, then handed to the stream without a copy:
-   * MMS bodies are the largest CPIM bodies. */
-  GString *entity = g_string_sized_new (len + 1024);
-  write_fields (c->cpim->content_headers, entity);
-  g_string_append (entity, "\r\n");
-  if (d)
-    g_string_append_len (entity, d, (gssize) len);
-  guint entity_len = (guint) entity->len;
-  GByteArray *array = g_byte_array_new_take ((guint8 *) g_string_free (entity, FALSE), entity_len);
-  GMimeStream *stream = g_mime_stream_mem_new_with_byte_array (array);
-  GMimeParser *parser = g_mime_parser_new_with_stream (stream);
-  GMimeObject *part = g_mime_parser_construct_part (parser, NULL);
-  gboolean empty = !part || !GMIME_IS_MULTIPART (part)
-                   || g_mime_multipart_get_count (GMIME_MULTIPART (part)) == 0;
+  /* GMime on the lines that decide (see first_part_extent), when it reads
+   * the same boundary there; otherwise, and for any other answer, on all. */
+  gsize extent = d ? first_part_extent (d, len, boundary) : 0;
+  if (extent > 0 && extent < len) {
+    GMimeObject *head = gmime_entity (c->cpim, d, extent);
+    gboolean settled = has_parts (head) &&
+                       g_strcmp0 (g_mime_multipart_get_boundary (GMIME_MULTIPART (head)), boundary) == 0;
+    g_clear_object (&head);
+    if (settled)
+      return;
+  }
+  GMimeObject *part = gmime_entity (c->cpim, d, len);
+  gboolean empty = !has_parts (part);
+  g_clear_object (&part);
   if (empty) {
     g_autofree char *bshown = shown (boundary);
     cpm_report_add (c->report, "cpim.multipart-empty", CPM_SEVERITY_ERROR, "RFC 2046 5.1.1",
                     "Content-Type", line,
-                    "inner multipart has no body part delimited by \"--%s\"", bshown);
+                    "inner multipart has no body part delimited by \"%s\"", bshown);
   }
-  g_clear_object (&part);
-  g_object_unref (parser);
-  g_object_unref (stream);
 }
 
 static void

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "harness.h"
 
+#include <gmime/gmime.h>
 #include <string.h>
 
 static CpmCpim *
@@ -433,6 +434,82 @@ test_hostile (void)
   }
 }
 
+/* GMime's own answer, over the whole entity: does it find a body part? */
+static gboolean
+gmime_finds_part (const char *entity)
+{
+  GMimeStream *stream = g_mime_stream_mem_new_with_buffer (entity, strlen (entity));
+  GMimeParser *parser = g_mime_parser_new_with_stream (stream);
+  GMimeObject *part = g_mime_parser_construct_part (parser, NULL);
+  gboolean found = part && GMIME_IS_MULTIPART (part) &&
+                   g_mime_multipart_get_count (GMIME_MULTIPART (part)) > 0;
+  g_clear_object (&part);
+  g_object_unref (parser);
+  g_object_unref (stream);
+  return found;
+}
+
+/* cpim.multipart-empty looks at the lines up to the first part's header
+ * block when they settle the answer; it must be GMime's answer over the
+ * whole entity whatever follows, boundary look-alikes included. */
+static void
+test_multipart_early_answer (void)
+{
+  static const char *const types[] = {
+    "multipart/related; boundary=b1",
+    "multipart/related; boundary=\"b1\"",
+    "multipart/related; boundary*=''b1",
+    "multipart/related; boundary=b1; boundary=b2",
+    "multipart/related; boundary=\"b1 \"",
+    "text/plain; boundary=b1",
+  };
+  static const char *const contents[] = {
+    "--b1\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b1--\r\n",
+    "--b1\r\n\r\nno part headers\r\n--b1--\r\n",
+    "--b1 \t\r\nContent-Type: text/plain\r\n\r\nblanks after the boundary\r\n",
+    "--b1\nContent-Type: text/plain\n\nLF only\n--b1--\n",
+    "preamble\r\n--b1\r\nContent-Type: text/plain\r\n\r\nx\r\n",
+    "--b1--\r\n--b1\r\nContent-Type: text/plain\r\n\r\nafter the end\r\n",
+    "--b1x\r\n--b1\r\nContent-Type: text/plain\r\n\r\nlook-alike first\r\n",
+    "--B1\r\nContent-Type: text/plain\r\n\r\nother case\r\n",
+    " --b1\r\nContent-Type: text/plain\r\n\r\nnot at a line start\r\n",
+    "x--b1\r\n--b1\r\nContent-Type: text/plain\r\n\r\nmid-line first\r\n",
+    "--b1\r\nContent-Type: text/plain\r\nno blank line, then the end",
+    "--b1\r\nContent-Type: text/plain\r\n",
+    "--b1\r\n",
+    "--b1",
+    "--b1\r\r\nContent-Type: text/plain\r\n\r\ntwo CRs\r\n",
+    "--b1\r\n\r\n",
+    "--b2\r\nContent-Type: text/plain\r\n\r\nthe other boundary\r\n--b2--\r\n",
+    "--b1\r\nContent-Type: multipart/mixed; boundary=in\r\n\r\n--in\r\n\r\nx\r\n--in--\r\n--b1--\r\n",
+    "no delimiter anywhere\r\n",
+  };
+  for (guint t = 0; t < G_N_ELEMENTS (types); t++)
+    for (guint k = 0; k < G_N_ELEMENTS (contents); k++) {
+      g_autofree char *entity = g_strdup_printf ("Content-Type: %s\r\n\r\n%s", types[t], contents[k]);
+      g_autofree char *text = g_strdup_printf ("%sFrom: <sip:a@example.com>\r\n"
+                                               "To: <sip:b@example.com>\r\n"
+                                               "DateTime: 2014-04-29T09:48:23Z\r\n\r\n%s",
+                                               object_head, entity);
+      g_autoptr(CpmObject) object = cpm_object_parse_data (text, strlen (text), NULL, NULL);
+      g_assert_nonnull (object);
+      cpm_object_set_kind (object, CPM_KIND_MESSAGE);
+      g_autoptr(CpmReport) report = cpm_validate (object, CPM_PROFILE_2_2);
+      gboolean empty = FALSE, no_boundary = FALSE;
+      for (guint i = 0; i < cpm_report_get_count (report); i++) {
+        const char *rule = cpm_report_get (report, i)->rule;
+        empty |= strcmp (rule, "cpim.multipart-empty") == 0;
+        no_boundary |= strcmp (rule, "cpim.multipart-boundary-missing") == 0;
+      }
+      /* no boundary parameter (as libcpmobj reads it) is a rule of its own */
+      if (!g_str_has_prefix (types[t], "multipart/") || no_boundary)
+        continue;
+      if (empty == gmime_finds_part (entity))
+        g_error ("type %u content %u: multipart-empty is %d, GMime finds a part: %d", t, k,
+                 empty, gmime_finds_part (entity));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -451,6 +528,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cpim/folded", test_folded);
   g_test_add_func ("/cpim/replace-content", test_replace_content);
   g_test_add_func ("/cpim/hostile", test_hostile);
+  g_test_add_func ("/cpim/multipart-early-answer", test_multipart_early_answer);
   for (guint i = 0; i < G_N_ELEMENTS (rule_cases); i++) {
     g_autofree char *path = g_strdup_printf ("/cpim/rules/%s", rule_cases[i].file);
     g_test_add_data_func (path, &rule_cases[i], test_body_rules);
