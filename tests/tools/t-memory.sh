@@ -123,4 +123,40 @@ check "RST-ended MSRP connections free their flows (exit $code, max_tcp_flows=64
 check "RST-ended MSRP connections: all 1620 objects written" \
   grep -q ' 1620 objects written (0 invalid)' "$T/rst.err"
 
+# An IMDN whose message never appears waits at most ten minutes of capture
+# time, then is stored as at the end of the input: in this text log (times
+# from its marker lines) it comes before a message logged 30 minutes later.
+python3 - "$T/imdn.log" <<'PY'
+import sys
+def sip(call, conv, contrib, ctype, body):
+    return ("MESSAGE sip:bob@example.com SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-%s\r\n"
+            "From: <sip:alice@example.com>;tag=a\r\nTo: <sip:bob@example.com>\r\n"
+            "Call-ID: %s\r\nCSeq: 1 MESSAGE\r\nP-Asserted-Identity: <sip:alice@example.com>\r\n"
+            "Conversation-ID: %s\r\nContribution-ID: %s\r\n"
+            "Accept-Contact: *;+g.3gpp.icsi-ref=\"urn%%3Aurn-7%%3A3gpp-service.ims.icsi.oma.cpm.msg\"\r\n"
+            "Content-Type: %s\r\nContent-Length: %d\r\n\r\n" % (call, call, conv, contrib, ctype, len(body))
+            ).encode() + body
+def cpim(mid, when, ctype, content):
+    return ("From: <sip:bob@example.com>\r\nTo: <sip:alice@example.com>\r\n"
+            "NS: imdn <urn:ietf:params:imdn>\r\nimdn.Message-ID: %s\r\nDateTime: %s\r\n\r\n"
+            "Content-Type: %s\r\nContent-Length: %d\r\n\r\n" % (mid, when, ctype, len(content))
+            ).encode() + content
+imdn = (b'<?xml version="1.0" encoding="UTF-8"?>\r\n<imdn xmlns="urn:ietf:params:xml:ns:imdn">\r\n'
+        b'<message-id>never-stored</message-id>\r\n<datetime>2024-05-01T12:00:00Z</datetime>\r\n'
+        b'<delivery-notification><status><delivered/></status></delivery-notification>\r\n</imdn>\r\n')
+conv = "f81d4fae-7dec-11d0-a765-00a0c91e6bf6"
+out = b"----- 2024-05-01 12:00:00.000 -----\r\n"
+out += sip("imdn-1", conv, "c0a80001-0001-4000-8000-00000000000a", "message/cpim",
+           cpim("imdn-0001", "2024-05-01T12:00:00Z", "message/imdn+xml", imdn)) + b"\r\n"
+out += b"----- 2024-05-01 12:30:00.000 -----\r\n"
+out += sip("msg-2", conv, "c0a80001-0001-4000-8000-00000000000b", "message/cpim",
+           cpim("later-0002", "2024-05-01T12:30:00Z", "text/plain", b"half an hour later")) + b"\r\n"
+open(sys.argv[1], "wb").write(out)
+PY
+"$CPMOBJ" convert -o "$T/imdn" "$T/imdn.log" >/dev/null 2>"$T/imdn.err"
+check "an IMDN without its message: both objects written" grep -q ' 2 objects written (0 invalid)' "$T/imdn.err"
+check "an IMDN without its message is stored ten minutes on, before a message 30 minutes later" \
+  sh -c "head -1 '$T/imdn/manifest.jsonl' | grep -q '\"kind\":\"imdn\"'"
+
 echo "1..$n"
