@@ -68,35 +68,61 @@ header_free (CpmSipHeader *h)
   g_free (h);
 }
 
-/* Header lines of a block; folded lines joined with one space. */
+/* [*p, *e) without leading and trailing ASCII white space (g_strstrip). */
+static void
+strip_range (const char **p, const char **e)
+{
+  while (*p < *e && g_ascii_isspace (**p))
+    (*p)++;
+  while (*e > *p && g_ascii_isspace ((*e)[-1]))
+    (*e)--;
+}
+
+/* Header lines of a block; folded lines joined with one space. Read in
+ * place, line by line (CRLF ends a line), up to the block's first NUL:
+ * no copy of the block and no array of lines per message. */
 GPtrArray *
 cpm_sip_parse_headers (const char *block, gsize len, gboolean expand)
 {
-  g_auto (GStrv) lines = NULL;
-  g_autofree char *text = g_strndup (block, len);
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) header_free);
+  const char *end = block + strnlen (block, len);
 
-  lines = g_strsplit (text, "\r\n", -1);
-  for (guint i = 0; lines[i]; i++) {
-    char *l = lines[i];
-    if (!*l)
-      continue;
-    if ((*l == ' ' || *l == '\t') && out->len) {
-      CpmSipHeader *h = out->pdata[out->len - 1];
-      char *joined = g_strconcat (h->value, " ", g_strstrip (l), NULL);
-      g_free (h->value);
-      h->value = joined;
+  for (const char *l = block; l;) {
+    const char *eol = memmem (l, (gsize) (end - l), "\r\n", 2);
+    const char *le = eol ? eol : end;
+    const char *next = eol ? eol + 2 : NULL;
+    const char *colon, *np, *ne, *vp, *ve;
+
+    if (le == l) {
+      l = next;
       continue;
     }
-    char *colon = strchr (l, ':');
-    if (!colon)
+    if ((*l == ' ' || *l == '\t') && out->len) {
+      CpmSipHeader *h = out->pdata[out->len - 1];
+      const char *fp = l, *fe = le;
+      strip_range (&fp, &fe);
+      char *joined = g_strdup_printf ("%s %.*s", h->value, (int) (fe - fp), fp);
+      g_free (h->value);
+      h->value = joined;
+      l = next;
       continue;
-    *colon = '\0';
-    CpmSipHeader *h = g_new0 (CpmSipHeader, 1);
-    g_strstrip (l);
-    h->name = g_strdup (expand ? cpm_sip_expand_compact (l) : l);
-    h->value = g_strdup (g_strstrip (colon + 1));
-    g_ptr_array_add (out, h);
+    }
+    colon = memchr (l, ':', (gsize) (le - l));
+    if (colon) {
+      CpmSipHeader *h = g_new0 (CpmSipHeader, 1);
+      np = l, ne = colon, vp = colon + 1, ve = le;
+      strip_range (&np, &ne);
+      strip_range (&vp, &ve);
+      h->name = g_strndup (np, (gsize) (ne - np));
+      if (expand) {
+        char *full = g_strdup (cpm_sip_expand_compact (h->name));
+        g_free (h->name);
+        h->name = full;
+      }
+      h->value = g_strndup (vp, (gsize) (ve - vp));
+      g_ptr_array_add (out, h);
+    }
+    l = next;
   }
   return out;
 }
