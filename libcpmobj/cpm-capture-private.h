@@ -140,6 +140,10 @@ CPM_EXPORT CpmMsrpAssembled *cpm_msrp_assembler_add (CpmMsrpAssembler *as,
 /* The messages still open at the end, each with its problem set.
  * Returns: (transfer full): CpmMsrpAssembled* array, sorted by Message-ID */
 CPM_EXPORT GPtrArray *cpm_msrp_assembler_drain (CpmMsrpAssembler *as);
+/* The messages no chunk was added to for more than @idle_us before @now_us
+ * (capture time), finished as incomplete, in Message-ID order. */
+CPM_EXPORT GPtrArray *cpm_msrp_assembler_expire (CpmMsrpAssembler *as, gint64 now_us,
+                                                 gint64 idle_us);
 
 G_END_DECLS
 

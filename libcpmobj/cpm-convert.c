@@ -69,7 +69,9 @@ typedef struct {
  *   never appears is stored at that point, exactly as it would have been
  *   at the end of the input; one that comes later than that after its
  *   message goes to the folder its own request names.
- * - an MSRP message whose session is not known yet waits SIP_WINDOW_US.
+ * - an MSRP message whose session is not known yet waits SIP_WINDOW_US;
+ *   a chunked one whose chunks stop coming is reported incomplete after
+ *   MSRP_WINDOW_US without a chunk.
  * Every window also holds at most MAX_REMEMBERED entries (oldest out). */
 #define SIP_WINDOW_US (G_GINT64_CONSTANT (32) * G_USEC_PER_SEC)
 #define MSRP_WINDOW_US (G_GINT64_CONSTANT (600) * G_USEC_PER_SEC)
@@ -1459,6 +1461,12 @@ sweep (CpmConverter *c)
   if (c->now_us - c->swept_us < G_USEC_PER_SEC)
     return;
   c->swept_us = c->now_us;
+  {
+    /* a chunked message whose chunks stopped coming (its sender gone) */
+    g_autoptr (GPtrArray) idle = cpm_msrp_assembler_expire (c->msrp, c->now_us, MSRP_WINDOW_US);
+    for (guint i = 0; idle && i < idle->len; i++)
+      msrp_message (c, g_steal_pointer (&idle->pdata[i]), TRUE);
+  }
   for (guint i = 0; i < c->sessions->len;) {
     if (session_done (c, c->sessions->pdata[i]))
       session_flush (c, i);

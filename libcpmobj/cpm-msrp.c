@@ -225,6 +225,7 @@ typedef struct {
   guint64 final_end;    /* known once the '$' chunk arrived */
   gboolean ended;
   GString *frames;
+  gint64 last_us;       /* capture time of its latest chunk */
 } Open;
 
 struct _CpmMsrpAssembler {
@@ -421,6 +422,7 @@ cpm_msrp_assembler_add (CpmMsrpAssembler *as, const CpmMsrpMessage *c, const cha
   o = g_hash_table_lookup (as->open, id);
   if (!o)
     o = open_new (as, c, id, time_us);
+  o->last_us = MAX (o->last_us, time_us);
   append_frames (o->frames, frames);
   o->a->chunks++;
   if (c->flag == '+')
@@ -454,8 +456,12 @@ cmp_str (gconstpointer a, gconstpointer b)
   return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
-GPtrArray *
-cpm_msrp_assembler_drain (CpmMsrpAssembler *as)
+/* Finishes the open messages @keep selects (all when NULL), in
+ * Message-ID order: one that never got its last chunk is incomplete with
+ * @unended's reason (a printf format taking the bytes covered). */
+static GPtrArray *
+finish_open (CpmMsrpAssembler *as, gboolean (*keep) (const Open *, gint64, gint64), gint64 now_us,
+             gint64 idle_us, const char *unended)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) cpm_msrp_assembled_free);
   g_autofree gpointer *keys = NULL;
@@ -466,11 +472,37 @@ cpm_msrp_assembler_drain (CpmMsrpAssembler *as)
   for (guint i = 0; i < n; i++) {
     g_autofree char *id = g_strdup (keys[i]);
     Open *o = g_hash_table_lookup (as->open, id);
+    if (keep && !keep (o, now_us, idle_us))
+      continue;
     guint64 covered = covered_bytes (o);
-    g_autofree char *why = o->ended ? NULL
-      : g_strdup_printf ("incomplete: the input ended after %" G_GUINT64_FORMAT
-                         " bytes, before the last chunk", covered);
+    g_autofree char *why = o->ended ? NULL : g_strdup_printf (unended, covered);
     g_ptr_array_add (out, open_finish (as, id, why));
   }
   return out;
+}
+
+GPtrArray *
+cpm_msrp_assembler_drain (CpmMsrpAssembler *as)
+{
+  return finish_open (as, NULL, 0, 0,
+                      "incomplete: the input ended after %" G_GUINT64_FORMAT
+                      " bytes, before the last chunk");
+}
+
+static gboolean
+is_idle (const Open *o, gint64 now_us, gint64 idle_us)
+{
+  return now_us - o->last_us > idle_us;
+}
+
+GPtrArray *
+cpm_msrp_assembler_expire (CpmMsrpAssembler *as, gint64 now_us, gint64 idle_us)
+{
+  g_autofree char *unended = NULL;
+
+  if (g_hash_table_size (as->open) == 0)
+    return NULL;
+  unended = g_strdup_printf ("incomplete: no further chunk for %" G_GINT64_FORMAT " s of the "
+                             "capture after %%" G_GUINT64_FORMAT " bytes", idle_us / G_USEC_PER_SEC);
+  return finish_open (as, is_idle, now_us, idle_us, unended);
 }

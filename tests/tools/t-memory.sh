@@ -126,6 +126,8 @@ check "RST-ended MSRP connections: all 1620 objects written" \
 # An IMDN whose message never appears waits at most ten minutes of capture
 # time, then is stored as at the end of the input: in this text log (times
 # from its marker lines) it comes before a message logged 30 minutes later.
+# The first chunk of a message whose other chunk never comes is reported
+# incomplete then too.
 python3 - "$T/imdn.log" <<'PY'
 import sys
 def sip(call, conv, contrib, ctype, body):
@@ -149,12 +151,16 @@ conv = "f81d4fae-7dec-11d0-a765-00a0c91e6bf6"
 out = b"----- 2024-05-01 12:00:00.000 -----\r\n"
 out += sip("imdn-1", conv, "c0a80001-0001-4000-8000-00000000000a", "message/cpim",
            cpim("imdn-0001", "2024-05-01T12:00:00Z", "message/imdn+xml", imdn)) + b"\r\n"
+out += (b"MSRP c1 SEND\r\nTo-Path: msrp://10.0.0.2:7655/b1;tcp\r\nFrom-Path: msrp://10.0.0.1:7654/a1;tcp\r\n"
+        b"Message-ID: cut-1\r\nByte-Range: 1-5/10\r\nContent-Type: text/plain\r\n\r\nhello\r\n-------c1+\r\n")
 out += b"----- 2024-05-01 12:30:00.000 -----\r\n"
 out += sip("msg-2", conv, "c0a80001-0001-4000-8000-00000000000b", "message/cpim",
            cpim("later-0002", "2024-05-01T12:30:00Z", "text/plain", b"half an hour later")) + b"\r\n"
 open(sys.argv[1], "wb").write(out)
 PY
 "$CPMOBJ" convert -o "$T/imdn" "$T/imdn.log" >/dev/null 2>"$T/imdn.err"
+check "a chunked MSRP message whose chunks stop is reported incomplete after ten minutes" \
+  grep -q 'incomplete: no further chunk for 600 s of the capture after 5 bytes' "$T/imdn.err"
 check "an IMDN without its message: both objects written" grep -q ' 2 objects written (0 invalid)' "$T/imdn.err"
 check "an IMDN without its message is stored ten minutes on, before a message 30 minutes later" \
   sh -c "head -1 '$T/imdn/manifest.jsonl' | grep -q '\"kind\":\"imdn\"'"
