@@ -377,11 +377,13 @@ scan_utf8_char (Scan *sc, const char *where)
 static gboolean
 scan_sip_token (Scan *sc, const char *what)
 {
-  gsize start = sc->pos;
-
-  while (sc->pos < sc->len && is_sip_token (sc->s[sc->pos]))
-    sc->pos++;
-  if (sc->pos == start)
+  gsize start = sc->pos, pos = start;
+  /* a local index: through sc->pos every byte read (a char may alias it)
+   * reloads and stores the position, and tokens are most header bytes */
+  while (pos < sc->len && is_sip_token (sc->s[pos]))
+    pos++;
+  sc->pos = pos;
+  if (pos == start)
     return (at_end (sc) || start > 0) ? fail_expect (sc, start, what)
                                       : fail_char (sc, start, what);
   return TRUE;
@@ -721,11 +723,12 @@ scan_quoted_string (Scan *sc)
 static gboolean
 scan_atom_run (Scan *sc)
 {
-  gsize start = sc->pos;
+  gsize start = sc->pos, pos = start;
 
-  while (sc->pos < sc->len && is_atext (sc->s[sc->pos]))
-    sc->pos++;
-  return sc->pos > start;
+  while (pos < sc->len && is_atext (sc->s[pos])) /* a local index: see scan_sip_token */
+    pos++;
+  sc->pos = pos;
+  return pos > start;
 }
 
 /* dot-atom-text = 1*atext *("." 1*atext) */
@@ -1862,9 +1865,11 @@ scan_mime_token (Scan *sc, const char *what)
   if (!skip_cfws (sc))
     return FALSE;
   start = sc->pos;
-  while (sc->pos < sc->len && is_mime_token (sc->s[sc->pos]))
-    sc->pos++;
-  if (sc->pos == start)
+  gsize pos = start;
+  while (pos < sc->len && is_mime_token (sc->s[pos])) /* a local index: see scan_sip_token */
+    pos++;
+  sc->pos = pos;
+  if (pos == start)
     return fail_expect (sc, start, what);
   return skip_cfws (sc);
 }

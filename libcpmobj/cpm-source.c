@@ -543,16 +543,21 @@ read_whole_file (const char *path, gsize limit, char **data, gsize *len)
     gsize size = (gsize) st.st_size, got = 0;
     char *buf = g_malloc (size + 1);
     gssize n = 1;
-    /* one byte more than expected: a file that grew is seen as such */
-    while (got <= size && n != 0) {
-      n = read (fd, buf + got, size + 1 - got);
+    gboolean at_end = FALSE;
+    /* One byte more than expected is asked for, so a file that grew is
+     * seen as such; a read of a regular file that returns less than asked
+     * has met its end, and no second read is needed to see it. */
+    while (got <= size && !at_end) {
+      gsize want = size + 1 - got;
+      n = read (fd, buf + got, want);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
         break;
       got += (gsize) n;
+      at_end = (gsize) n < want;
     }
-    if (n == 0 && got == size) {
+    if (at_end && got == size) {
       buf[size] = '\0';
       *data = buf;
       *len = size;
