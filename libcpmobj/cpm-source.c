@@ -11,8 +11,9 @@
 #include <unistd.h>
 
 /* The mbox reader's buffer. Memory for one mbox is this plus the object
- * being collected, whatever the mbox size. */
-#define READ_BUFFER_SIZE (64 * 1024)
+ * being collected, whatever the mbox size. An object that fits (all but
+ * the largest file transfers) is copied out in one piece. */
+#define READ_BUFFER_SIZE (256 * 1024)
 /* Bytes of a line start kept together so "From " and ">From " are
  * recognised across read boundaries. A line of more '>' than this followed
  * by "From " is left quoted: no writer produces one. */
@@ -633,16 +634,35 @@ open_mbox (CpmSource *src, const char *path, const char *folder)
 
 /* ---- mbox entries ---- */
 
+/* An mbox entry being collected: one allocation of its exact size when
+ * it comes in one piece (GByteArray rounds every allocation up to a power
+ * of two, and regrows by copying). */
+typedef struct {
+  guint8 *data;
+  gsize len, cap;
+} Entry;
+
+static void
+entry_append (Entry *e, const guint8 *p, gsize n)
+{
+  if (e->len + n > e->cap) {
+    e->cap = e->cap ? MAX (e->len + n, e->cap * 2) : n;
+    e->data = g_realloc (e->data, e->cap);
+  }
+  memcpy (e->data + e->len, p, n);
+  e->len += n;
+}
+
 /* Drops the empty line an mbox writer puts before the next From_ line. */
 static void
-drop_separator_line (GByteArray *buf)
+drop_separator_line (Entry *buf)
 {
   gsize n = buf->len;
   if (n >= 2 && buf->data[n - 1] == '\n' && buf->data[n - 2] == '\n')
-    g_byte_array_set_size (buf, n - 1);
+    buf->len = n - 1;
   else if (n >= 3 && buf->data[n - 1] == '\n' && buf->data[n - 2] == '\r' &&
            buf->data[n - 3] == '\n')
-    g_byte_array_set_size (buf, n - 2);
+    buf->len = n - 2;
 }
 
 /* Skips the rest of the current line. */
@@ -686,15 +706,15 @@ typedef struct {
 } Pending;
 
 static void
-pending_flush (Pending *pend, GByteArray *out)
+pending_flush (Pending *pend, Entry *out)
 {
   if (pend->len > 0)
-    g_byte_array_append (out, pend->start, (guint) pend->len);
+    entry_append (out, pend->start, pend->len);
   pend->len = 0;
 }
 
 static void
-pending_add (Pending *pend, GByteArray *out, const guint8 *p, gsize len)
+pending_add (Pending *pend, Entry *out, const guint8 *p, gsize len)
 {
   if (pend->len > 0 && pend->start + pend->len == p) {
     pend->len += len;
@@ -707,7 +727,7 @@ pending_add (Pending *pend, GByteArray *out, const guint8 *p, gsize len)
 
 /* Before a read that would move the buffer's contents. */
 static void
-pending_before_read (Pending *pend, GByteArray *out, const Reader *r)
+pending_before_read (Pending *pend, Entry *out, const Reader *r)
 {
   if (!r->eof && r->end - r->pos < LINE_PREFIX)
     pending_flush (pend, out);
@@ -716,7 +736,7 @@ pending_before_read (Pending *pend, GByteArray *out, const Reader *r)
 /* Reads one entry, the reader standing at its From_ line. Collects at
  * most @limit bytes; *@size counts them all. Returns FALSE at the end. */
 static gboolean
-mbox_read_entry (Reader *r, gsize limit, GByteArray *out, gsize *size, guint *from_line,
+mbox_read_entry (Reader *r, gsize limit, Entry *out, gsize *size, guint *from_line,
                  GError **error)
 {
   const guint8 *p;
@@ -775,11 +795,15 @@ out:
 static CpmSourceItem *
 mbox_next (CpmSource *src, Frame *f)
 {
-  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  Entry buf = { NULL, 0, 0 };
   g_autoptr(GError) local = NULL;
   gsize size = 0;
   guint line = 0;
-  if (!mbox_read_entry (f->reader, src->limits.max_object_size, buf, &size, &line, &local)) {
+  gboolean ok = mbox_read_entry (f->reader, src->limits.max_object_size, &buf, &size, &line,
+                                 &local);
+  if (!ok || size > src->limits.max_object_size)
+    g_free (buf.data);
+  if (!ok) {
     if (local == NULL)
       return NULL;
     return item_new_error (f->name, f->folder, CPM_SOURCE_FORMAT_MBOX, f->reader->lines + 1,
@@ -792,7 +816,7 @@ mbox_next (CpmSource *src, Frame *f)
                            limit_error (where, size, FALSE, src->limits.max_object_size));
   }
   CpmSourceItem *item = item_new (f->name, f->folder, CPM_SOURCE_FORMAT_MBOX, line);
-  item->bytes = g_byte_array_free_to_bytes (g_steal_pointer (&buf));
+  item->bytes = g_bytes_new_take (buf.data, buf.len);
   return item;
 }
 
