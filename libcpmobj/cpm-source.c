@@ -59,6 +59,9 @@ typedef struct {
   GPtrArray *subfolders; /* MAILDIR root: Maildir++ directory names */
   guint sub_index;
   GPtrArray *keywords;   /* MAILDIR */
+  int dirfd;             /* MAILDIR: the directory, opened on first use, or -1:
+                          * files opened relative to it skip the walk of the
+                          * whole path for each message */
   Reader *reader;        /* MBOX, STREAM */
 } Frame;
 
@@ -331,6 +334,8 @@ frame_free (gpointer data)
   g_clear_pointer (&f->names, g_ptr_array_unref);
   g_clear_pointer (&f->subfolders, g_ptr_array_unref);
   g_clear_pointer (&f->keywords, g_ptr_array_unref);
+  if (f->dirfd >= 0)
+    close (f->dirfd);
   reader_free (f->reader);
   g_free (f);
 }
@@ -340,6 +345,7 @@ frame_new (FrameType type, const char *path, const char *folder)
 {
   Frame *f = g_new0 (Frame, 1);
   f->type = type;
+  f->dirfd = -1;
   f->path = g_strdup (path);
   f->name = g_strdup (path);
   f->folder = g_strdup (folder);
@@ -524,17 +530,17 @@ limit_error (const char *where, gsize size, gboolean at_least, gsize limit)
  * @limit): the caller then takes the general path, which names the
  * problem. */
 static gboolean
-read_whole_file (const char *path, gsize limit, char **data, gsize *len)
+read_whole_file (int dirfd, const char *name, gsize limit, char **data, gsize *len)
 {
   int flags = O_RDONLY | O_CLOEXEC;
 #ifdef O_NOATIME
   /* Validating a store is not reading its mail: leave access times alone
    * (allowed only to the files' owner; others get a plain open). */
-  int fd = g_open (path, flags | O_NOATIME, 0);
+  int fd = openat (dirfd, name, flags | O_NOATIME);
   if (fd < 0 && errno == EPERM)
-    fd = g_open (path, flags, 0);
+    fd = openat (dirfd, name, flags);
 #else
-  int fd = g_open (path, flags, 0);
+  int fd = openat (dirfd, name, flags);
 #endif
   if (fd < 0)
     return FALSE;
@@ -573,11 +579,12 @@ read_whole_file (const char *path, gsize limit, char **data, gsize *len)
 
 /* One object per file: checks the size before reading anything. */
 static CpmSourceItem *
-read_file_item (CpmSource *src, const char *path, const char *folder, CpmSourceFormat format)
+read_file_item_at (CpmSource *src, int dirfd, const char *name, const char *path,
+                   const char *folder, CpmSourceFormat format)
 {
   char *whole = NULL;
   gsize whole_len = 0;
-  if (read_whole_file (path, src->limits.max_object_size, &whole, &whole_len)) {
+  if (read_whole_file (dirfd, name, src->limits.max_object_size, &whole, &whole_len)) {
     CpmSourceItem *item = item_new (path, folder, format, 0);
     item->bytes = g_bytes_new_take (whole, whole_len);
     return item;
@@ -605,6 +612,12 @@ read_file_item (CpmSource *src, const char *path, const char *folder, CpmSourceF
   CpmSourceItem *item = item_new (path, folder, format, 0);
   item->bytes = g_bytes_new_take (data, len);
   return item;
+}
+
+static CpmSourceItem *
+read_file_item (CpmSource *src, const char *path, const char *folder, CpmSourceFormat format)
+{
+  return read_file_item_at (src, AT_FDCWD, path, path, folder, format);
 }
 
 static Frame *
@@ -919,7 +932,14 @@ maildir_next (CpmSource *src, Frame *f)
   if (f->index < f->names->len) {
     const char *rel = f->names->pdata[f->index++];
     g_autofree char *path = g_build_filename (f->path, rel, NULL);
-    CpmSourceItem *item = read_file_item (src, path, f->folder, CPM_SOURCE_FORMAT_MAILDIR);
+    if (f->dirfd == -1) { /* -2: it could not be opened; not tried again */
+      int fd = g_open (f->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+      f->dirfd = fd >= 0 ? fd : -2;
+    }
+    /* without the directory's descriptor, the whole path (same result) */
+    CpmSourceItem *item = read_file_item_at (src, f->dirfd >= 0 ? f->dirfd : AT_FDCWD,
+                                             f->dirfd >= 0 ? rel : path, path, f->folder,
+                                             CPM_SOURCE_FORMAT_MAILDIR);
     item->flags = maildir_flags (rel);
     item->keywords = f->keywords ? g_ptr_array_ref (f->keywords) : NULL;
     return item;
