@@ -487,11 +487,36 @@ kind_of_cpim (const CpmObject *object)
   return CPM_KIND_MESSAGE;
 }
 
+static gboolean fast_content_type (const char *value, const char **type, gsize *type_len,
+                                   const char **params);
+
+/* cpm_content_type_mime() of @value, into @buf when the value is plain and
+ * its type fits (nearly every object: no allocation per object), else a
+ * copy returned in *@owned as well. NULL when it has no type. */
+static const char *
+content_mime (const char *value, char *buf, gsize size, char **owned)
+{
+  const char *type, *params;
+  gsize len;
+  *owned = NULL;
+  if (!value)
+    return NULL;
+  if (fast_content_type (value, &type, &len, &params) && len < size) {
+    for (gsize i = 0; i < len; i++)
+      buf[i] = type[i] >= 'A' && type[i] <= 'Z' ? (char) (type[i] + ('a' - 'A')) : type[i];
+    buf[len] = '\0';
+    return buf;
+  }
+  return *owned = cpm_content_type_mime (value);
+}
+
 CpmKind
 cpm_object_detect_kind (const CpmObject *object)
 {
   const char *ct = cpm_object_get_header (object, "Content-Type");
-  g_autofree char *mime = ct ? cpm_content_type_mime (ct) : NULL;
+  char buf[128];
+  g_autofree char *owned = NULL;
+  const char *mime = content_mime (ct, buf, sizeof buf, &owned);
 
   if (mime && strcmp (mime, "message/cpim") == 0)
     return kind_of_cpim (object);
