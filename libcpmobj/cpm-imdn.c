@@ -16,8 +16,10 @@
 #define IMDN_TYPE "message/imdn+xml"
 
 typedef struct {
+  GBytes *body;     /* the object body it was read from */
   CpmCpim *cpim;
   GBytes *xml;      /* decoded notification document */
+  xmlDocPtr doc;    /* @xml parsed, or NULL: not parsed (yet) */
   guint xml_line;   /* its first line in the object (0: unknown) */
   guint body_line;  /* the CPIM wrapper's first line */
 } Notification;
@@ -25,8 +27,47 @@ typedef struct {
 static void
 notification_clear (Notification *n)
 {
+  g_clear_pointer (&n->body, g_bytes_unref);
   g_clear_pointer (&n->cpim, cpm_cpim_unref);
   g_clear_pointer (&n->xml, g_bytes_unref);
+  g_clear_pointer (&n->doc, xmlFreeDoc);
+}
+
+static void
+notification_free (gpointer p)
+{
+  notification_clear (p);
+  g_free (p);
+}
+
+/* The converter reads each IMDN's <message-id> to choose its folder, then
+ * validates the same notification re-parsed from its serialized bytes:
+ * one body, read (CPIM and XML) twice. The last notification whose
+ * <message-id> was read is kept per thread, and the next reader of an
+ * equal body takes it instead of parsing again. A body that did not parse
+ * is never kept, so its findings are always made by the reader that
+ * reports them. */
+static GPrivate kept_key = G_PRIVATE_INIT (notification_free);
+
+static void
+notification_keep (Notification *n)
+{
+  Notification *kept = g_new (Notification, 1);
+  *kept = *n;
+  *n = (Notification) { 0 };
+  g_private_replace (&kept_key, kept);
+}
+
+static gboolean
+notification_take_kept (Notification *n, GBytes *body)
+{
+  Notification *kept = g_private_get (&kept_key);
+  if (!kept || !g_bytes_equal (kept->body, body))
+    return FALSE;
+  *n = *kept;
+  *kept = (Notification) { 0 };
+  g_private_replace (&kept_key, NULL);
+  return TRUE;
 }
 
 /* The CPIM content is a window onto the body bytes, so its line in the
@@ -56,6 +97,15 @@ notification_load (Notification *n, const CpmObject *object, GError **error)
     return FALSE;
   }
   guint body_line = cpm_object_get_body_line (object);
+  if (notification_take_kept (n, body)) {
+    /* Equal bytes: the lines follow from this object's body line. */
+    GBytes *raw = cpm_cpim_get_content (n->cpim);
+    n->body_line = body_line;
+    n->xml_line = raw == n->xml || (raw && g_bytes_equal (raw, n->xml))
+                    ? content_line (n->body, body_line, raw) : body_line;
+    return TRUE;
+  }
+  n->body = g_bytes_ref (body);
   n->body_line = body_line;
   n->cpim = cpm_cpim_parse (body, NULL, body_line, error);
   if (!n->cpim)
@@ -141,14 +191,15 @@ cpm_validate_body_imdn (const CpmObject *object, CpmProfile profile, CpmReport *
     return;
   }
   CpmXmlPlace place = { report, n.xml_line, SECTION_IMDN, "imdn" };
-  gsize len = 0;
-  const char *data = g_bytes_get_data (n.xml, &len);
-  xmlDocPtr doc = cpm_xml_parse (data, len, NULL, &place, NULL);
-  if (doc) {
-    cpm_xml_validate (doc, "imdn.xsd", &place, NULL);
-    check_ids (&n, doc, &place);
-    check_datetime (doc, &place);
-    xmlFreeDoc (doc);
+  if (!n.doc) {
+    gsize len = 0;
+    const char *data = g_bytes_get_data (n.xml, &len);
+    n.doc = cpm_xml_parse (data, len, NULL, &place, NULL);
+  }
+  if (n.doc) {
+    cpm_xml_validate (n.doc, "imdn.xsd", &place, NULL);
+    check_ids (&n, n.doc, &place);
+    check_datetime (n.doc, &place);
   }
   notification_clear (&n);
 }
@@ -160,16 +211,18 @@ cpm_imdn_dup_original_message_id (const CpmObject *object, GError **error)
   Notification n = { 0 };
   char *id = NULL;
   if (notification_load (&n, object, error)) {
-    gsize len = 0;
-    const char *data = g_bytes_get_data (n.xml, &len);
-    xmlDocPtr doc = cpm_xml_parse (data, len, NULL, NULL, error);
-    if (doc) {
-      id = message_id_of (doc, NULL);
+    if (!n.doc) {
+      gsize len = 0;
+      const char *data = g_bytes_get_data (n.xml, &len);
+      n.doc = cpm_xml_parse (data, len, NULL, NULL, error);
+    }
+    if (n.doc) {
+      id = message_id_of (n.doc, NULL);
       if (id && !*id)
         g_clear_pointer (&id, g_free);
       if (!id)
         g_set_error (error, CPM_ERROR, CPM_ERROR_XML, "the notification has no <message-id>");
-      xmlFreeDoc (doc);
+      notification_keep (&n);
     }
   }
   notification_clear (&n);
