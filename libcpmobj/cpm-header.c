@@ -83,17 +83,25 @@ cpm_header_registry (guint *n_defs)
   return registry;
 }
 
-/* Runs for every field of every object: compare the length and the first
- * letter before the whole name. */
-static guint8 name_len[G_N_ELEMENTS (registry)];
+/* Runs for every field of every object: only the names of the field's
+ * length are compared, each by its first letter before the rest. */
+#define MAX_NAME_LEN 64
+static guint8 first_of_len[MAX_NAME_LEN]; /* 1 + index of the first name of a length, 0: none */
+static guint8 next_of_len[G_N_ELEMENTS (registry)]; /* 1 + index of the next one, 0: none */
+
+G_STATIC_ASSERT (G_N_ELEMENTS (registry) < 255);
 
 static void
 init_name_lengths (void)
 {
   static gsize done = 0;
   if (g_once_init_enter (&done)) {
-    for (guint i = 0; i < G_N_ELEMENTS (registry); i++)
-      name_len[i] = (guint8) strlen (registry[i].name);
+    for (guint i = G_N_ELEMENTS (registry); i-- > 0;) {
+      gsize len = strlen (registry[i].name);
+      g_assert (len < MAX_NAME_LEN);
+      next_of_len[i] = first_of_len[len];
+      first_of_len[len] = (guint8) (i + 1);
+    }
     g_once_init_leave (&done, 1);
   }
 }
@@ -123,10 +131,12 @@ cpm_header_lookup (const char *name, gssize len)
   if (n == 0)
     return NULL;
   init_name_lengths ();
+  if (n >= MAX_NAME_LEN)
+    return NULL;
   char first = lower (name[0]);
-  for (guint i = 0; i < G_N_ELEMENTS (registry); i++)
-    if (name_len[i] == n && registry[i].key[0] == first && same_key (registry[i].key, name, n))
-      return &registry[i];
+  for (guint i = first_of_len[n]; i > 0; i = next_of_len[i - 1])
+    if (registry[i - 1].key[0] == first && same_key (registry[i - 1].key, name, n))
+      return &registry[i - 1];
   return NULL;
 }
 
