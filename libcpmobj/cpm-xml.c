@@ -239,16 +239,39 @@ report_problem (const ParseState *st, const CpmXmlPlace *place, GError **error)
 }
 
 static xmlParserCtxtPtr
-new_safe_context (ParseState *st)
+new_safe_context (void)
 {
   xmlParserCtxtPtr ctxt = xmlNewParserCtxt ();
   if (!ctxt)
     return NULL;
-  ctxt->_private = st;
   ctxt->sax->serror = on_parse_error;
   ctxt->sax->internalSubset = on_internal_subset;
   ctxt->sax->startElementNs = on_start_element;
   ctxt->sax->endElementNs = on_end_element;
+  return ctxt;
+}
+
+/* One parser context per thread, kept from document to document: libxml2
+ * 2.9 otherwise sets up a context (dictionary, SAX handler, stacks) for
+ * each, which costs as much as parsing a notification of a few hundred
+ * bytes. xmlCtxtReadMemory() resets what a document leaves behind (input,
+ * node and name stacks, last error, well-formedness, a stopped parser)
+ * and keeps the SAX handlers set above. The dictionary of names is kept
+ * too (documents hold a reference to it); a context whose dictionary has
+ * grown past KEPT_DICT_MAX names is replaced, so that input with ever new
+ * names cannot grow it without bound. */
+#define KEPT_DICT_MAX 4096
+
+static GPrivate kept_parser_key = G_PRIVATE_INIT ((GDestroyNotify) xmlFreeParserCtxt);
+
+static xmlParserCtxtPtr
+kept_context (void)
+{
+  xmlParserCtxtPtr ctxt = g_private_get (&kept_parser_key);
+  if (ctxt && ctxt->dict && xmlDictSize (ctxt->dict) <= KEPT_DICT_MAX)
+    return ctxt;
+  ctxt = new_safe_context ();
+  g_private_replace (&kept_parser_key, ctxt);
   return ctxt;
 }
 
@@ -279,11 +302,12 @@ cpm_xml_parse (const char *data, gsize len, const CpmLimits *limits,
   }
 
   ParseState st = { .max_depth = limits->max_xml_depth };
-  xmlParserCtxtPtr ctxt = new_safe_context (&st);
+  xmlParserCtxtPtr ctxt = kept_context ();
   if (!ctxt) {
     g_set_error (error, CPM_ERROR, CPM_ERROR_XML, "out of memory");
     return NULL;
   }
+  ctxt->_private = &st;
   GenericGuard guard = generic_silence ();
   xmlDocPtr doc = xmlCtxtReadMemory (ctxt, data ? data : "", (int) len, NULL, NULL,
                                      SAFE_OPTIONS);
@@ -299,7 +323,9 @@ cpm_xml_parse (const char *data, gsize len, const CpmLimits *limits,
                  "document could not be read");
     report_problem (&st, place, error);
   }
-  xmlFreeParserCtxt (ctxt);
+  /* Nothing of this document stays reachable from the kept context. */
+  xmlCtxtReset (ctxt);
+  ctxt->_private = NULL;
   g_free (st.message);
   return doc;
 }
@@ -369,6 +395,32 @@ schema_get (const char *name, GError **error)
   return schema;
 }
 
+/* A validation context per schema and thread, kept: building one per
+ * document cost a third of validating a notification. Each run starts
+ * from a clean state (xmlSchemaValidateDoc() resets the error count and
+ * depth, and clears what a run leaves when it ends); the error handler is
+ * set again for every document. Schemas live for the whole process, so a
+ * kept context never outlives its schema. */
+static GPrivate kept_valid_key = G_PRIVATE_INIT ((GDestroyNotify) g_hash_table_unref);
+
+static xmlSchemaValidCtxtPtr
+kept_valid_context (const char *schema_name, xmlSchemaPtr schema)
+{
+  GHashTable *kept = g_private_get (&kept_valid_key);
+  if (!kept) {
+    kept = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                  (GDestroyNotify) xmlSchemaFreeValidCtxt);
+    g_private_set (&kept_valid_key, kept);
+  }
+  xmlSchemaValidCtxtPtr vctxt = g_hash_table_lookup (kept, schema_name);
+  if (!vctxt) {
+    vctxt = xmlSchemaNewValidCtxt (schema);
+    if (vctxt)
+      g_hash_table_insert (kept, g_strdup (schema_name), vctxt);
+  }
+  return vctxt;
+}
+
 typedef struct {
   const CpmXmlPlace *place;
   char *rule;
@@ -415,12 +467,17 @@ cpm_xml_validate (xmlDocPtr doc, const char *schema_name, const CpmXmlPlace *pla
     .rule = g_strdup_printf ("%s.schema", place && place->rule_prefix ? place->rule_prefix
                                                                       : "xml"),
   };
-  xmlSchemaValidCtxtPtr vctxt = xmlSchemaNewValidCtxt (schema);
+  xmlSchemaValidCtxtPtr vctxt = kept_valid_context (schema_name, schema);
+  if (!vctxt) {
+    g_free (vs.rule);
+    g_set_error (error, CPM_ERROR, CPM_ERROR_XML, "out of memory");
+    return FALSE;
+  }
   xmlSchemaSetValidStructuredErrors (vctxt, on_valid_error, &vs);
   GenericGuard guard = generic_silence ();
   int rc = xmlSchemaValidateDoc (vctxt, doc);
   generic_restore (guard);
-  xmlSchemaFreeValidCtxt (vctxt);
+  xmlSchemaSetValidStructuredErrors (vctxt, NULL, NULL);
   if (vs.count > MAX_SCHEMA_DIAGNOSTICS && place && place->report)
     cpm_report_add (place->report, vs.rule, CPM_SEVERITY_ERROR,
                     place->section ? place->section : "", NULL, 0,

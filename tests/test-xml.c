@@ -213,6 +213,79 @@ test_schema_errors (void)
   g_assert_nonnull (strstr (cpm_report_get (report, 1)->message, "name"));
 }
 
+/* The parser and validation contexts are kept per thread from document to
+ * document: whatever a refused or broken document leaves must not reach
+ * the next one, and a document parses the same after any other. */
+static void
+test_kept_contexts (void)
+{
+  static const char *const refused[] = { "xml/billion-laughs.xml", "xml/external-entity.xml",
+                                         "xml/deep-300.xml", "xml/mismatched-tag.xml",
+                                         "xml/undeclared-entity.xml", NULL };
+  static const char *const rules[] = { "xml.doctype", "xml.doctype", "limit.xml-depth",
+                                       "xml.not-well-formed", "xml.not-well-formed" };
+  static const char good[] = "<?xml version=\"1.0\"?>\n"
+                             "<imdn xmlns=\"urn:ietf:params:xml:ns:imdn\">\n"
+                             "<message-id>a1</message-id>\n"
+                             "<datetime>2024-05-01T00:00:03Z</datetime>\n"
+                             "<delivery-notification><status><delivered/></status>"
+                             "</delivery-notification>\n"
+                             "</imdn>\n";
+  static const char invalid[] = "<imdn xmlns=\"urn:ietf:params:xml:ns:imdn\"><x/></imdn>";
+  for (guint i = 0; refused[i]; i++) {
+    g_autoptr (CpmReport) report = cpm_report_new ();
+    g_assert_null (parse_file (refused[i], report, 1, NULL, NULL));
+    only_diagnostic (report, rules[i]);
+
+    g_autoptr (CpmReport) after = cpm_report_new ();
+    g_autoptr (GError) error = NULL;
+    CpmXmlPlace place = { after, 1, "test", "imdn" };
+    xmlDocPtr doc = cpm_xml_parse (good, sizeof good - 1, NULL, &place, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (doc);
+    g_assert_true (cpm_xml_validate (doc, "imdn.xsd", &place, NULL));
+    cpm_test_assert_rules (after, NULL, NULL);
+    /* Lines are counted from this document's start. */
+    g_assert_cmpint (xmlGetLineNo (cpm_xml_child (xmlDocGetRootElement (doc), "datetime")), ==, 4);
+    xmlFreeDoc (doc);
+
+    /* A schema finding, then the same valid document again: no finding
+     * carried over. */
+    g_autoptr (CpmReport) bad = cpm_report_new ();
+    CpmXmlPlace bad_place = { bad, 1, "test", "imdn" };
+    doc = cpm_xml_parse (invalid, sizeof invalid - 1, NULL, &bad_place, NULL);
+    g_assert_false (cpm_xml_validate (doc, "imdn.xsd", &bad_place, NULL));
+    g_assert_cmpuint (cpm_report_get_count (bad), >, 0);
+    xmlFreeDoc (doc);
+    g_autoptr (CpmReport) again = cpm_report_new ();
+    CpmXmlPlace again_place = { again, 1, "test", "imdn" };
+    doc = cpm_xml_parse (good, sizeof good - 1, NULL, &again_place, NULL);
+    g_assert_true (cpm_xml_validate (doc, "imdn.xsd", &again_place, NULL));
+    cpm_test_assert_rules (again, NULL, NULL);
+    xmlFreeDoc (doc);
+  }
+}
+
+/* Documents keep the kept context's dictionary of names alive; ever new
+ * names make the context be replaced, and every document stays readable
+ * after its context is gone. */
+static void
+test_kept_dictionary (void)
+{
+  GPtrArray *docs = g_ptr_array_new_with_free_func ((GDestroyNotify) xmlFreeDoc);
+  for (guint i = 0; i < 3000; i++) {
+    g_autofree char *xml = g_strdup_printf ("<r%u><a%u x%u=\"v\"/><b%u/></r%u>", i, i, i, i, i);
+    xmlDocPtr doc = cpm_xml_parse (xml, strlen (xml), NULL, NULL, NULL);
+    g_assert_nonnull (doc);
+    g_ptr_array_add (docs, doc);
+  }
+  for (guint i = 0; i < docs->len; i++) {
+    g_autofree char *name = g_strdup_printf ("r%u", i);
+    g_assert_cmpstr ((const char *) xmlDocGetRootElement (docs->pdata[i])->name, ==, name);
+  }
+  g_ptr_array_unref (docs);
+}
+
 static void
 test_schema_unavailable (void)
 {
@@ -430,6 +503,8 @@ main (int argc, char **argv)
   g_test_add_func ("/xml/silent", test_silent);
   g_test_add_func ("/xml/schema-errors", test_schema_errors);
   g_test_add_func ("/xml/schema-unavailable", test_schema_unavailable);
+  g_test_add_func ("/xml/kept-contexts", test_kept_contexts);
+  g_test_add_func ("/xml/kept-dictionary", test_kept_dictionary);
   g_test_add_func ("/xml/schemas-compile", test_all_schemas_compile);
   g_test_add_func ("/xml/json", test_json);
   g_test_add_func ("/xml/split-related", test_split_related);
