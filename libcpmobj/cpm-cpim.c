@@ -308,6 +308,32 @@ parse_entity (Scan *s)
 
 /* NS value: [prefix SP] "<" URI ">" (RFC 3862 4.6). Returns the URI
  * (transfer full) and the prefix ("" for the default namespace). */
+typedef struct {
+  const char *p;
+  gsize len;
+} NsSlice;
+
+/* ns_parse() without copies: the prefix (trimmed as g_strstrip() trims)
+ * and the URI as slices of @value. */
+static gboolean
+ns_slices (const char *value, NsSlice *prefix, NsSlice *uri)
+{
+  const char *lt = strchr (value, '<');
+  const char *gt = lt ? strchr (lt, '>') : NULL;
+  if (!lt || !gt || gt[1] != '\0' || gt == lt + 1)
+    return FALSE;
+  const char *a = value, *b = lt;
+  while (a < b && g_ascii_isspace (*a))
+    a++;
+  while (b > a && g_ascii_isspace (b[-1]))
+    b--;
+  prefix->p = a;
+  prefix->len = (gsize) (b - a);
+  uri->p = lt + 1;
+  uri->len = (gsize) (gt - lt - 1);
+  return TRUE;
+}
+
 static char *
 ns_parse (const char *value, char **prefix)
 {
@@ -430,20 +456,31 @@ cpm_cpim_get_header (const CpmCpim *cpim, const char *name)
 const char *
 cpm_cpim_get_ns_header (const CpmCpim *cpim, const char *ns_urn, const char *local)
 {
-  g_autoptr(GPtrArray) bound = g_ptr_array_new_with_free_func (g_free);
+  /* Slices of the NS values, no copies: every validated CPIM object asks
+   * for its imdn.Message-ID here. The first prefixes bound to @ns_urn go
+   * in a small array on the stack. */
+  NsSlice local_bound[8];
+  guint n_bound = 0;
+  g_autoptr(GArray) more = NULL;
   gboolean default_ns = FALSE;
+  gsize urn_len = strlen (ns_urn);
   for (guint i = 0; i < cpim->headers->len; i++) {
     const CpimField *f = &g_array_index (cpim->headers, CpimField, i);
     if (strcmp (f->name, "NS") == 0) {
-      char *prefix = NULL;
-      g_autofree char *uri = ns_parse (f->value, &prefix);
-      gboolean match = uri && strcmp (uri, ns_urn) == 0;
-      if (uri && !*prefix)
+      NsSlice prefix, uri;
+      gboolean ok = ns_slices (f->value, &prefix, &uri);
+      gboolean match = ok && uri.len == urn_len && memcmp (uri.p, ns_urn, urn_len) == 0;
+      if (ok && prefix.len == 0)
         default_ns = match;
-      if (match && *prefix)
-        g_ptr_array_add (bound, prefix);
-      else
-        g_free (prefix);
+      if (match && prefix.len > 0) {
+        if (n_bound < G_N_ELEMENTS (local_bound)) {
+          local_bound[n_bound++] = prefix;
+        } else {
+          if (!more)
+            more = g_array_new (FALSE, FALSE, sizeof (NsSlice));
+          g_array_append_val (more, prefix);
+        }
+      }
       continue;
     }
     const char *dot = strchr (f->name, '.');
@@ -454,9 +491,10 @@ cpm_cpim_get_ns_header (const CpmCpim *cpim, const char *ns_urn, const char *loc
     }
     if (strcmp (dot + 1, local) != 0)
       continue;
-    for (guint j = 0; j < bound->len; j++) {
-      const char *p = bound->pdata[j];
-      if (strlen (p) == (gsize) (dot - f->name) && strncmp (p, f->name, strlen (p)) == 0)
+    gsize plen = (gsize) (dot - f->name);
+    for (guint j = 0; j < n_bound + (more ? more->len : 0); j++) {
+      const NsSlice *b = j < n_bound ? &local_bound[j] : &g_array_index (more, NsSlice, j - n_bound);
+      if (b->len == plen && memcmp (b->p, f->name, plen) == 0)
         return f->value;
     }
   }
