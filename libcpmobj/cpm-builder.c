@@ -10,6 +10,14 @@
 #include "cpm-cpim-private.h"
 #include "cpm-object-private.h"
 
+/* Field names compared without case; most differ in their first letter,
+ * which needs no library call. */
+static inline gboolean
+name_equal (const char *a, const char *b)
+{
+  return g_ascii_tolower (*a) == g_ascii_tolower (*b) && g_ascii_strcasecmp (a, b) == 0;
+}
+
 typedef struct {
   char *name;
   char *value;
@@ -107,7 +115,7 @@ remove_fields (CpmBuilder *b, const char *name)
 {
   guint n = 0;
   for (guint i = b->headers->len; i-- > 0;) {
-    if (g_ascii_strcasecmp (g_array_index (b->headers, BField, i).name, name) == 0) {
+    if (name_equal (g_array_index (b->headers, BField, i).name, name)) {
       g_array_remove_index (b->headers, i);
       n++;
     }
@@ -131,12 +139,12 @@ cpm_builder_set_header (CpmBuilder *builder, const char *name, const char *value
   g_return_if_fail (builder && name);
   for (guint i = 0; value && i < builder->headers->len; i++) {
     BField *f = &g_array_index (builder->headers, BField, i);
-    if (g_ascii_strcasecmp (f->name, name) != 0)
+    if (!name_equal (f->name, name))
       continue;
     g_free (f->value);
     f->value = g_strdup (value);
     for (guint j = builder->headers->len; j-- > i + 1;)
-      if (g_ascii_strcasecmp (g_array_index (builder->headers, BField, j).name, name) == 0)
+      if (name_equal (g_array_index (builder->headers, BField, j).name, name))
         g_array_remove_index (builder->headers, j);
     return;
   }
@@ -248,9 +256,15 @@ is_body_field (const char *name)
   char c = g_ascii_tolower (name[0]);
   if (c != 'c' && c != 'm')
     return FALSE;
-  return g_ascii_strcasecmp (name, "Content-Type") == 0
-         || g_ascii_strcasecmp (name, "MIME-Version") == 0
-         || g_ascii_strcasecmp (name, "Content-Transfer-Encoding") == 0;
+  switch (strlen (name)) {
+  case 12:
+    return g_ascii_strcasecmp (name, "Content-Type") == 0
+           || g_ascii_strcasecmp (name, "MIME-Version") == 0;
+  case 25:
+    return g_ascii_strcasecmp (name, "Content-Transfer-Encoding") == 0;
+  default:
+    return FALSE;
+  }
 }
 
 static const char *
@@ -258,7 +272,7 @@ get_field (const CpmBuilder *b, const char *name)
 {
   for (guint i = 0; i < b->headers->len; i++) {
     const BField *f = &g_array_index (b->headers, BField, i);
-    if (g_ascii_strcasecmp (f->name, name) == 0)
+    if (name_equal (f->name, name))
       return f->value;
   }
   return NULL;
@@ -725,7 +739,7 @@ write_cpim_addresses (GString *out, const CpmBuilder *b, const char *field, cons
 {
   for (guint i = 0; i < b->headers->len; i++) {
     const BField *f = &g_array_index (b->headers, BField, i);
-    if (g_ascii_strcasecmp (f->name, field) == 0)
+    if (name_equal (f->name, field))
       write_address_list (out, cpim_name, f->value);
   }
 }

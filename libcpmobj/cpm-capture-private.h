@@ -37,6 +37,14 @@ CPM_EXPORT void cpm_tcp_flows_finish (CpmTcpFlows *flows);
 CPM_EXPORT guint cpm_tcp_flows_get_retransmissions (const CpmTcpFlows *flows);
 
 /* ---- SIP (cpm-sip.c) ---- */
+/* Header names compared without case; most differ in their first letter,
+ * which needs no library call. */
+static inline gboolean
+cpm_name_equal (const char *a, const char *b)
+{
+  return g_ascii_tolower (*a) == g_ascii_tolower (*b) && g_ascii_strcasecmp (a, b) == 0;
+}
+
 
 typedef struct {
   char *name;   /* full form ("Call-ID" for "i") */

@@ -91,20 +91,30 @@ cpm_msrp_message_free (CpmMsrpMessage *m)
   g_free (m);
 }
 
+/* The start line [line, line + len) read in place, split at single
+ * spaces as g_strsplit (line, " ", 4) would: "MSRP", the transaction id,
+ * the method or status, the rest. */
 static gboolean
-parse_start (CpmMsrpMessage *m, const char *line)
+parse_start (CpmMsrpMessage *m, const char *line, gsize len)
 {
-  g_auto (GStrv) w = g_strsplit (line, " ", 4);
+  const char *end = line + len;
+  const char *sp1 = memchr (line, ' ', len);
+  const char *sp2 = sp1 ? memchr (sp1 + 1, ' ', (gsize) (end - sp1 - 1)) : NULL;
+  const char *third, *third_end;
 
-  if (g_strv_length (w) < 3 || strcmp (w[0], "MSRP") != 0)
+  if (!sp2 || sp1 - line != 4 || memcmp (line, "MSRP", 4) != 0)
     return FALSE;
-  m->tid = g_strdup (w[1]);
-  if (g_ascii_isdigit (w[2][0])) {
-    m->status = (guint) g_ascii_strtoull (w[2], NULL, 10);
+  m->tid = g_strndup (sp1 + 1, (gsize) (sp2 - sp1 - 1));
+  third = sp2 + 1;
+  third_end = memchr (third, ' ', (gsize) (end - third));
+  if (!third_end)
+    third_end = end;
+  if (third < end && g_ascii_isdigit (*third)) {
+    m->status = (guint) g_ascii_strtoull (third, NULL, 10);
     return m->status >= 200 && m->status < 1000;
   }
   m->is_request = TRUE;
-  m->method = g_strdup (w[2]);
+  m->method = g_strndup (third, (gsize) (third_end - third));
   return TRUE;
 }
 
@@ -113,9 +123,8 @@ cpm_msrp_message_parse (const guint8 *data, gsize len, GError **error)
 {
   gssize flen = cpm_msrp_frame_length (data, len);
   const guint8 *eol, *end, *blank;
-  g_autofree char *start = NULL;
   CpmMsrpMessage *m;
-  gsize tlen;
+  gsize tlen, slen;
 
   if (flen <= 0 || (gsize) flen != len) {
     g_set_error (error, CPM_ERROR, CPM_ERROR_PARSE, "MSRP message without its end-line");
@@ -127,10 +136,12 @@ cpm_msrp_message_parse (const guint8 *data, gsize len, GError **error)
     return NULL;
   }
   m = g_new0 (CpmMsrpMessage, 1);
-  start = g_strndup ((const char *) data, (gsize) (eol - 1 - data));
-  if (!parse_start (m, start)) {
+  /* up to a NUL, as the C string the line was once copied into */
+  slen = strnlen ((const char *) data, (gsize) (eol - 1 - data));
+  if (!parse_start (m, (const char *) data, slen)) {
     cpm_msrp_message_free (m);
-    g_set_error (error, CPM_ERROR, CPM_ERROR_PARSE, "not an MSRP start line: %.60s", start);
+    g_set_error (error, CPM_ERROR, CPM_ERROR_PARSE, "not an MSRP start line: %.*s",
+                 (int) MIN (slen, 60), (const char *) data);
     return NULL;
   }
   tlen = strlen (m->tid);
@@ -167,7 +178,7 @@ cpm_msrp_message_get_header (const CpmMsrpMessage *m, const char *name)
 {
   for (guint i = 0; i < m->headers->len; i++) {
     const CpmSipHeader *h = m->headers->pdata[i];
-    if (g_ascii_strcasecmp (h->name, name) == 0)
+    if (cpm_name_equal (h->name, name))
       return h->value;
   }
   return NULL;

@@ -63,9 +63,24 @@ find_header_end (const guint8 *data, gsize len)
 static void
 header_free (CpmSipHeader *h)
 {
-  g_free (h->name);
-  g_free (h->value);
   g_free (h);
+}
+
+/* A header in one allocation: the struct, then its name and its value
+ * (three allocations and three frees per header line before). */
+static CpmSipHeader *
+header_new (const char *name, gsize nlen, const char *value, gsize vlen)
+{
+  CpmSipHeader *h = g_malloc (sizeof *h + nlen + 1 + vlen + 1);
+  char *text = (char *) (h + 1);
+
+  memcpy (text, name, nlen);
+  text[nlen] = '\0';
+  memcpy (text + nlen + 1, value, vlen);
+  text[nlen + 1 + vlen] = '\0';
+  h->name = text;
+  h->value = text + nlen + 1;
+  return h;
 }
 
 /* [*p, *e) without leading and trailing ASCII white space (g_strstrip). */
@@ -101,25 +116,26 @@ cpm_sip_parse_headers (const char *block, gsize len, gboolean expand)
       CpmSipHeader *h = out->pdata[out->len - 1];
       const char *fp = l, *fe = le;
       strip_range (&fp, &fe);
-      char *joined = g_strdup_printf ("%s %.*s", h->value, (int) (fe - fp), fp);
-      g_free (h->value);
-      h->value = joined;
+      g_autofree char *joined = g_strdup_printf ("%s %.*s", h->value, (int) (fe - fp), fp);
+      out->pdata[out->len - 1] = header_new (h->name, strlen (h->name), joined, strlen (joined));
+      header_free (h);
       l = next;
       continue;
     }
     colon = memchr (l, ':', (gsize) (le - l));
     if (colon) {
-      CpmSipHeader *h = g_new0 (CpmSipHeader, 1);
       np = l, ne = colon, vp = colon + 1, ve = le;
       strip_range (&np, &ne);
       strip_range (&vp, &ve);
-      h->name = g_strndup (np, (gsize) (ne - np));
+      CpmSipHeader *h = header_new (np, (gsize) (ne - np), vp, (gsize) (ve - vp));
       if (expand) {
-        char *full = g_strdup (cpm_sip_expand_compact (h->name));
-        g_free (h->name);
-        h->name = full;
+        const char *full = cpm_sip_expand_compact (h->name);
+        if (full != h->name) {
+          CpmSipHeader *f = header_new (full, strlen (full), h->value, strlen (h->value));
+          header_free (h);
+          h = f;
+        }
       }
-      h->value = g_strndup (vp, (gsize) (ve - vp));
       g_ptr_array_add (out, h);
     }
     l = next;
@@ -193,7 +209,7 @@ cpm_sip_message_get_header_nth (const CpmSipMessage *m, const char *name, guint 
 
   for (guint i = 0; i < m->headers->len; i++) {
     const CpmSipHeader *h = m->headers->pdata[i];
-    if (g_ascii_strcasecmp (h->name, full) == 0 && n-- == 0)
+    if (cpm_name_equal (h->name, full) && n-- == 0)
       return h->value;
   }
   return NULL;
@@ -211,7 +227,7 @@ cpm_sip_frame_length (const guint8 *data, gsize len)
   headers = cpm_sip_parse_headers ((const char *) data, (gsize) (end - data), TRUE);
   for (guint i = 0; i < headers->len; i++) {
     const CpmSipHeader *h = headers->pdata[i];
-    if (g_ascii_strcasecmp (h->name, "Content-Length") == 0) {
+    if (cpm_name_equal (h->name, "Content-Length")) {
       char *rest;
       clen = g_ascii_strtoull (h->value, &rest, 10);
       if (rest == h->value || *rest || clen > G_MAXINT32)
