@@ -148,7 +148,12 @@ write_file_atomic (const char *path, GBytes *bytes, GError **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *tmp = g_strdup_printf ("%s/.%s.%d.tmp", dir, base, (int) getpid ());
+  /* getpid() is a system call per object in glibc; the process does not
+   * fork. */
+  static int pid;
+  if (!pid)
+    pid = (int) getpid ();
+  g_autofree char *tmp = g_strdup_printf ("%s/.%s.%d.tmp", dir, base, pid);
   gsize n = 0, done = 0;
   const guint8 *d = g_bytes_get_data (bytes, &n);
   int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
