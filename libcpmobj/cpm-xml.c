@@ -281,6 +281,78 @@ kept_context (void)
  * bounded by max_xml_size. */
 #define SAFE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_HUGE)
 
+/* TRUE when libxml2 reads @data as UTF-8 without a converter: no byte
+ * order mark but UTF-8's, first bytes that are not UTF-16/UCS-4 ("<\0"),
+ * and an XML declaration that names no encoding or UTF-8. */
+static gboolean
+plain_utf8 (const char *data, gsize len)
+{
+  const guchar *d = (const guchar *) data;
+  if (len >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF)
+    d += 3, len -= 3;
+  if (len < 4 || memchr (d, '\0', 4))
+    return FALSE;
+  if (d[0] != '<' && d[0] != ' ' && d[0] != '\t' && d[0] != '\r' && d[0] != '\n')
+    return FALSE;
+  if (memcmp (d, "<?xml", MIN (len, 5)) != 0)
+    return TRUE;
+  const guchar *close = memchr (d, '>', len);
+  if (!close)
+    return FALSE;
+  const guchar *enc = (const guchar *) g_strstr_len ((const char *) d, close - d, "encoding");
+  if (!enc)
+    return TRUE;
+  enc += 8;
+  /* "encoding" twice (one inside another value): not worth reading */
+  if (g_strstr_len ((const char *) enc, close - enc, "encoding"))
+    return FALSE;
+  while (enc < close && (*enc == ' ' || *enc == '=' || *enc == '\t' || *enc == '\r' ||
+                         *enc == '\n'))
+    enc++;
+  if (enc >= close || (*enc != '"' && *enc != '\''))
+    return FALSE;
+  const guchar *v = enc + 1, *ve = memchr (v, *enc, (gsize) (close - v));
+  if (!ve)
+    return FALSE;
+  return (ve - v == 5 && g_ascii_strncasecmp ((const char *) v, "UTF-8", 5) == 0) ||
+         (ve - v == 4 && g_ascii_strncasecmp ((const char *) v, "UTF8", 4) == 0);
+}
+
+/* xmlCtxtReadMemory(ctxt, data, len, NULL, NULL, SAFE_OPTIONS), step by
+ * step so that a plain UTF-8 document is read as the in-memory document it
+ * is: libxml2 2.9 calls the input's read function for more on every
+ * lookahead near the end (each time the parser is within 250 bytes of it:
+ * all of a small notification), at ~170 instructions a call. With no read
+ * function it does not. A document that needs a converter (another
+ * encoding) keeps it, since 2.9 converts the rest of the input only from
+ * there. */
+static xmlDocPtr
+read_memory (xmlParserCtxtPtr ctxt, const char *data, gsize len)
+{
+  xmlCtxtReset (ctxt);
+  xmlParserInputBufferPtr buf = xmlParserInputBufferCreateMem (data, (int) len,
+                                                                XML_CHAR_ENCODING_NONE);
+  if (!buf)
+    return NULL;
+  if (plain_utf8 (data, len))
+    buf->readcallback = NULL;
+  xmlParserInputPtr stream = xmlNewIOInputStream (ctxt, buf, XML_CHAR_ENCODING_NONE);
+  if (!stream) {
+    xmlFreeParserInputBuffer (buf);
+    return NULL;
+  }
+  inputPush (ctxt, stream);
+  xmlCtxtUseOptions (ctxt, SAFE_OPTIONS);
+  xmlParseDocument (ctxt);
+  xmlDocPtr doc = ctxt->myDoc;
+  ctxt->myDoc = NULL;
+  if (doc && !ctxt->wellFormed) {
+    xmlFreeDoc (doc);
+    doc = NULL;
+  }
+  return doc;
+}
+
 xmlDocPtr
 cpm_xml_parse (const char *data, gsize len, const CpmLimits *limits,
                const CpmXmlPlace *place, GError **error)
@@ -309,8 +381,7 @@ cpm_xml_parse (const char *data, gsize len, const CpmLimits *limits,
   }
   ctxt->_private = &st;
   GenericGuard guard = generic_silence ();
-  xmlDocPtr doc = xmlCtxtReadMemory (ctxt, data ? data : "", (int) len, NULL, NULL,
-                                     SAFE_OPTIONS);
+  xmlDocPtr doc = read_memory (ctxt, data ? data : "", len);
   generic_restore (guard);
 
   if (doc && (st.problem != PROBLEM_NONE || !ctxt->wellFormed)) {

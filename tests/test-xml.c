@@ -286,6 +286,62 @@ test_kept_dictionary (void)
   g_ptr_array_unref (docs);
 }
 
+/* Plain UTF-8 documents are read without libxml2's read function, others
+ * through their converter: each reads whole, whatever its length. */
+static char *
+text_of_last (const char *data, gsize len)
+{
+  g_autoptr (CpmReport) report = cpm_report_new ();
+  CpmXmlPlace place = { report, 1, "test", "test" };
+  xmlDocPtr doc = cpm_xml_parse (data, len, NULL, &place, NULL);
+  cpm_test_assert_rules (report, NULL, NULL);
+  g_assert_nonnull (doc);
+  xmlNodePtr root = xmlDocGetRootElement (doc);
+  g_assert_cmpuint (cpm_xml_count_children (root, "e"), ==, 100);
+  xmlNodePtr last = xmlGetLastChild (root);
+  while (last && last->type != XML_ELEMENT_NODE)
+    last = last->prev;
+  char *text = cpm_xml_get_text (last);
+  xmlFreeDoc (doc);
+  return text;
+}
+
+static void
+test_encodings (void)
+{
+  static const char *const heads[] = { "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+                                       "\xEF\xBB\xBF<?xml version='1.0' encoding='utf8'?>\n",
+                                       "", "<?xml version=\"1.0\"?>", NULL };
+  for (guint i = 0; heads[i]; i++) {
+    g_autoptr (GString) xml = g_string_new (heads[i]);
+    g_string_append (xml, "<r>");
+    for (guint n = 0; n < 100; n++)
+      g_string_append_printf (xml, "<e>caf\xC3\xA9 %u</e>\n", n);
+    g_string_append (xml, "</r>");
+    g_autofree char *text = text_of_last (xml->str, xml->len);
+    g_assert_cmpstr (text, ==, "caf\xC3\xA9 99");
+  }
+  /* Latin-1, converted past its first line */
+  g_autoptr (GString) latin = g_string_new ("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<r>");
+  for (guint n = 0; n < 100; n++)
+    g_string_append_printf (latin, "<e>caf\xE9 %u</e>\n", n);
+  g_string_append (latin, "</r>");
+  g_autofree char *text = text_of_last (latin->str, latin->len);
+  g_assert_cmpstr (text, ==, "caf\xC3\xA9 99");
+  /* UTF-16LE with its byte order mark */
+  g_autoptr (GString) utf8 = g_string_new ("<r>");
+  for (guint n = 0; n < 100; n++)
+    g_string_append_printf (utf8, "<e>caf\xC3\xA9 %u</e>\n", n);
+  g_string_append (utf8, "</r>");
+  gsize n16 = 0;
+  g_autofree char *utf16 = g_convert (utf8->str, (gssize) utf8->len, "UTF-16LE", "UTF-8", NULL,
+                                      &n16, NULL);
+  g_autoptr (GString) bom = g_string_new_len ("\xFF\xFE", 2);
+  g_string_append_len (bom, utf16, (gssize) n16);
+  g_autofree char *text16 = text_of_last (bom->str, bom->len);
+  g_assert_cmpstr (text16, ==, "caf\xC3\xA9 99");
+}
+
 static void
 test_schema_unavailable (void)
 {
@@ -505,6 +561,7 @@ main (int argc, char **argv)
   g_test_add_func ("/xml/schema-unavailable", test_schema_unavailable);
   g_test_add_func ("/xml/kept-contexts", test_kept_contexts);
   g_test_add_func ("/xml/kept-dictionary", test_kept_dictionary);
+  g_test_add_func ("/xml/encodings", test_encodings);
   g_test_add_func ("/xml/schemas-compile", test_all_schemas_compile);
   g_test_add_func ("/xml/json", test_json);
   g_test_add_func ("/xml/split-related", test_split_related);
