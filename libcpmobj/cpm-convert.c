@@ -1026,10 +1026,19 @@ static char *
 msrp_source (const CpmConverter *c, const CpmMsrpAssembled *a)
 {
   gboolean frames = g_ascii_isdigit (a->frames[0]);
+  char count[12], *w = count + sizeof count;
+  guint n = a->chunks;
 
-  return g_strdup_printf ("%s:%s%s (MSRP SEND Message-ID %s, %u chunk%s)", c->input,
-                          frames ? (strchr (a->frames, ',') ? "frames " : "frame ") : "",
-                          a->frames, a->message_id, a->chunks, a->chunks == 1 ? "" : "s");
+  /* g_strconcat, not g_strdup_printf: this is built for every message */
+  *--w = '\0';
+  do
+    *--w = (char) ('0' + n % 10);
+  while (n /= 10);
+  return g_strconcat (c->input ? c->input : "(null)", ":",
+                      frames ? (strchr (a->frames, ',') ? "frames " : "frame ") : "",
+                      a->frames, " (MSRP SEND Message-ID ",
+                      a->message_id ? a->message_id : "(null)", ", ", w,
+                      a->chunks == 1 ? " chunk)" : " chunks)", NULL);
 }
 
 /* The two parties of a 1-1 chat, worked out once per session (again when
