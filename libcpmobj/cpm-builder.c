@@ -70,7 +70,9 @@ cpm_builder_new (CpmKind kind)
   b->ref = 1;
   b->kind = kind;
   b->profile = CPM_PROFILE_DEFAULT;
-  b->headers = g_array_new (FALSE, FALSE, sizeof (BField));
+  /* a chat message has ~10 fields: room for them from the start, not
+   * four reallocations on the way */
+  b->headers = g_array_sized_new (FALSE, FALSE, sizeof (BField), 12);
   g_array_set_clear_func (b->headers, bfield_clear);
   b->parts = g_ptr_array_new_with_free_func (bpart_free);
   return b;
