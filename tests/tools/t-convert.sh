@@ -122,4 +122,20 @@ for line in open(lines):
 PY
 rc "--nms with --json is a usage error" 2 "$CPMOBJ" convert --nms --json -o "$T/nms2" "$C/pager-udp.pcap"
 
+# ---- dates written for IMAP and mbox are English in any locale ----
+# (RFC 3501 date-month and the mbox "From " line are fixed English names;
+# cpmobj calls setlocale, so a German LC_TIME must not reach them)
+if mkdir -p "$T/loc" && localedef -i de_DE -f UTF-8 "$T/loc/de_DE.UTF-8" 2>/dev/null &&
+   [ "$(LOCPATH=$T/loc LC_ALL=de_DE.UTF-8 date -u -d 2024-05-01 +%b)" = Mai ]; then
+  for l in C.UTF-8 de_DE.UTF-8; do
+    LOCPATH=$T/loc LC_ALL=$l "$CPMOBJ" convert -o "$T/loc-$l" --append-script "$T/$l.imap" \
+      "$C/group-chat.pcap" 2>/dev/null
+    LOCPATH=$T/loc LC_ALL=$l "$CPMOBJ" convert -o - "$C/group-chat.pcap" >"$T/$l.mbox" 2>/dev/null
+  done
+  check "German locale: the append script's dates are C.UTF-8's" cmp -s "$T/C.UTF-8.imap" "$T/de_DE.UTF-8.imap"
+  check "German locale: the mbox From lines are C.UTF-8's" cmp -s "$T/C.UTF-8.mbox" "$T/de_DE.UTF-8.mbox"
+  check "C.UTF-8: From lines in ASCII with English names (GLib's %e pads with U+2007)" grep -qE '^From cpmobj@localhost (Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 0-9][0-9] [0-9]{2}:' "$T/C.UTF-8.mbox"
+else
+  ok "# SKIP no de_DE locale can be made here (localedef, Debian package locales)"
+fi
 tap_done
