@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(meson ninja-build pkg-config gcc libc6-dev python3
-  libglib2.0-dev glib-networking libgmime-3.0-dev libxml2-dev libxml2-utils libjson-c-dev libpcap-dev sip-tester tcpdump)
+  libglib2.0-dev glib-networking libgmime-3.0-dev libxml2-dev libxml2-utils libjson-c-dev libpcap-dev sip-tester tcpdump locales)
 [ -n "${CPM_EXTRA_PACKAGES:-}" ] && packages+=(${CPM_EXTRA_PACKAGES})
 
 missing=()

@@ -293,17 +293,42 @@ manifest_entry (const ConvertItem *item, const char *file, const CpmReport *repo
   return o;
 }
 
+/* The English names of the mbox "From " line (ctime's form) and of an
+ * IMAP date-time (RFC 3501 date-month), whatever the user's locale:
+ * g_date_time_format() translates %a and %b, and in a UTF-8 locale pads
+ * %e with U+2007. @date is UTC. */
+static void
+c_date (char *buf, gsize size, GDateTime *date, gboolean mbox)
+{
+  static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+  static const char days[7][4] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+  int y, mo, d;
+
+  g_date_time_get_ymd (date, &y, &mo, &d);
+  if (mbox)
+    g_snprintf (buf, size, "%s %s %2d %02d:%02d:%02d %d",
+                days[g_date_time_get_day_of_week (date) - 1], months[mo - 1], d,
+                g_date_time_get_hour (date), g_date_time_get_minute (date),
+                g_date_time_get_second (date), y);
+  else
+    g_snprintf (buf, size, "%02d-%s-%04d %02d:%02d:%02d +0000", d, months[mo - 1], y,
+                g_date_time_get_hour (date), g_date_time_get_minute (date),
+                g_date_time_get_second (date));
+}
+
 /* mboxrd: "From " lines, and lines that already are ">From ", get one
  * more ">"; the separator line carries the internal date. */
 static void
 mbox_write (FILE *out, GBytes *bytes, GDateTime *date)
 {
-  g_autofree char *when = g_date_time_format (date, "%a %b %e %H:%M:%S %Y");
+  char when[40];
   gsize n = 0;
   const char *p = g_bytes_get_data (bytes, &n), *end = p + n;
 
   const char *run = p; /* bytes not yet written: one fwrite per run of plain lines */
 
+  c_date (when, sizeof when, date, TRUE);
   fprintf (out, "From cpmobj@localhost %s\n", when);
   while (p < end) {
     const char *nl = memchr (p, '\n', (gsize) (end - p));
@@ -345,8 +370,10 @@ static void
 script_write (Sink *s, const ConvertItem *item, GBytes *bytes, gboolean new_folder)
 {
   g_autofree char *folder = imap_quote (item->folder);
-  g_autofree char *date = g_date_time_format (item->internal_date, "%d-%b-%Y %H:%M:%S +0000");
+  char date[40];
   FILE *out = s->script.fp;
+
+  c_date (date, sizeof date, item->internal_date, FALSE);
 
   if (new_folder)
     fprintf (out, "C%u CREATE %s\r\n", ++s->tag, folder);
