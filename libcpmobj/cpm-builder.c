@@ -18,10 +18,23 @@ name_equal (const char *a, const char *b)
   return g_ascii_tolower (*a) == g_ascii_tolower (*b) && g_ascii_strcasecmp (a, b) == 0;
 }
 
+/* name and value in one allocation (value follows name's NUL): a chat
+ * message sets ~8 fields per object, one malloc and free fewer each. */
 typedef struct {
   char *name;
   char *value;
 } BField;
+
+static BField
+bfield_new (const char *name, const char *value)
+{
+  gsize ln = strlen (name) + 1, lv = strlen (value) + 1;
+  BField f = { g_malloc (ln + lv), NULL };
+  memcpy (f.name, name, ln);
+  f.value = f.name + ln;
+  memcpy (f.value, value, lv);
+  return f;
+}
 
 typedef struct {
   char *content_type;
@@ -48,7 +61,6 @@ bfield_clear (gpointer p)
 {
   BField *f = p;
   g_free (f->name);
-  g_free (f->value);
 }
 
 static void
@@ -129,7 +141,7 @@ void
 cpm_builder_add_header (CpmBuilder *builder, const char *name, const char *value)
 {
   g_return_if_fail (builder && name && value);
-  BField f = { g_strdup (name), g_strdup (value) };
+  BField f = bfield_new (name, value);
   g_array_append_val (builder->headers, f);
 }
 
@@ -143,8 +155,9 @@ cpm_builder_set_header (CpmBuilder *builder, const char *name, const char *value
     BField *f = &g_array_index (builder->headers, BField, i);
     if (!name_equal (f->name, name))
       continue;
-    g_free (f->value);
-    f->value = g_strdup (value);
+    BField old = *f;
+    *f = bfield_new (old.name, value);
+    g_free (old.name);
     for (guint j = builder->headers->len; j-- > i + 1;)
       if (name_equal (g_array_index (builder->headers, BField, j).name, name))
         g_array_remove_index (builder->headers, j);
