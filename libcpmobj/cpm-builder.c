@@ -10,12 +10,11 @@
 #include "cpm-cpim-private.h"
 #include "cpm-object-private.h"
 
-/* Field names compared without case; most differ in their first letter,
- * which needs no library call. */
+/* Field names compared without case (ASCII, as g_ascii_strcasecmp). */
 static inline gboolean
 name_equal (const char *a, const char *b)
 {
-  return g_ascii_tolower (*a) == g_ascii_tolower (*b) && g_ascii_strcasecmp (a, b) == 0;
+  return cpm_ascii_caseeq (a, b);
 }
 
 /* name and value in one allocation (value follows name's NUL): a chat

@@ -8,6 +8,7 @@
 
 #include <cpmobj/cpm-capture.h>
 #include <cpmobj/cpm-report.h>
+#include "cpm-object-private.h"
 
 G_BEGIN_DECLS
 
@@ -37,12 +38,11 @@ CPM_EXPORT void cpm_tcp_flows_finish (CpmTcpFlows *flows);
 CPM_EXPORT guint cpm_tcp_flows_get_retransmissions (const CpmTcpFlows *flows);
 
 /* ---- SIP (cpm-sip.c) ---- */
-/* Header names compared without case; most differ in their first letter,
- * which needs no library call. */
+/* Header names compared without case (ASCII, as g_ascii_strcasecmp). */
 static inline gboolean
 cpm_name_equal (const char *a, const char *b)
 {
-  return g_ascii_tolower (*a) == g_ascii_tolower (*b) && g_ascii_strcasecmp (a, b) == 0;
+  return cpm_ascii_caseeq (a, b);
 }
 
 

@@ -554,7 +554,7 @@ cpm_cpim_get_content_header (const CpmCpim *cpim, const char *name)
 {
   for (guint i = 0; i < cpim->content_headers->len; i++) {
     const CpimField *f = &g_array_index (cpim->content_headers, CpimField, i);
-    if (g_ascii_strcasecmp (f->name, name) == 0)
+    if (cpm_ascii_caseeq (f->name, name))
       return f->value;
   }
   return NULL;

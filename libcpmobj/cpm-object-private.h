@@ -8,6 +8,27 @@
 
 G_BEGIN_DECLS
 
+static inline guchar
+cpm_ascii_lower (guchar c)
+{
+  return c >= 'A' && c <= 'Z' ? (guchar) (c + ('a' - 'A')) : c;
+}
+
+/* g_ascii_strcasecmp (a, b) == 0 without the call and its g_ascii_tolower
+ * call per byte: header names are looked up ~30 times per converted
+ * object (SIP, MSRP, CPIM, builder). */
+static inline gboolean
+cpm_ascii_caseeq (const char *a, const char *b)
+{
+  for (;; a++, b++) {
+    guchar ca = cpm_ascii_lower ((guchar) *a), cb = cpm_ascii_lower ((guchar) *b);
+    if (ca != cb)
+      return FALSE;
+    if (!ca)
+      return TRUE;
+  }
+}
+
 /* Zero-copy view of header @index: name and unfolded value as slices (the
  * value slice is into the input when the field is one line, else into a
  * cached unfolded copy). Valid while @object lives. FALSE for a line that
