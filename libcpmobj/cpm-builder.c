@@ -866,13 +866,21 @@ write_plain_body (GString *out, CpmObject *object, const CpmBuilder *b, GError *
 
 /* ---- build ---- */
 
+/* Eight bytes at a time: every CPIM body built is checked whole, a byte
+ * loop was ~2 instructions a byte of every message. */
 static gboolean
 all_ascii (const char *s, gsize len)
 {
-  for (gsize i = 0; i < len; i++)
-    if ((guchar) s[i] >= 0x80)
-      return FALSE;
-  return TRUE;
+  guint64 high = 0, w;
+  gsize i = 0;
+
+  for (; i + 8 <= len; i += 8) {
+    memcpy (&w, s + i, 8);
+    high |= w;
+  }
+  for (; i < len; i++)
+    high |= (guchar) s[i];
+  return (high & G_GUINT64_CONSTANT (0x8080808080808080)) == 0;
 }
 
 /* The imdn.Message-ID of an explicit CPIM wrapper (with the conventional
