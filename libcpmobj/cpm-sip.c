@@ -93,6 +93,19 @@ strip_range (const char **p, const char **e)
     (*e)--;
 }
 
+/* The first CRLF in [p, end): memchr for CR (vectorised) where glibc's
+ * memmem took ~250 instructions a line for a two-byte needle. */
+static const char *
+find_crlf (const char *p, const char *end)
+{
+  while (p < end && (p = memchr (p, '\r', (gsize) (end - p)))) {
+    if (p + 1 < end && p[1] == '\n')
+      return p;
+    p++;
+  }
+  return NULL;
+}
+
 /* Header lines of a block; folded lines joined with one space. Read in
  * place, line by line (CRLF ends a line), up to the block's first NUL:
  * no copy of the block and no array of lines per message. */
@@ -103,7 +116,7 @@ cpm_sip_parse_headers (const char *block, gsize len, gboolean expand)
   const char *end = block + strnlen (block, len);
 
   for (const char *l = block; l;) {
-    const char *eol = memmem (l, (gsize) (end - l), "\r\n", 2);
+    const char *eol = find_crlf (l, end);
     const char *le = eol ? eol : end;
     const char *next = eol ? eol + 2 : NULL;
     const char *colon, *np, *ne, *vp, *ve;
