@@ -20,9 +20,13 @@ typedef struct {
   char *owned_name;     /* NUL-terminated copies, made lazily or when generated */
   char *owned_value;
   guint line;
-  gboolean malformed;   /* a line that is not a field; written back verbatim */
-  gboolean joined;      /* owned_value lies in owned_name's allocation */
+  /* flags as bits: sizeof (Field) stays 72 bytes, so object_alloc's 14
+   * fields stay within 1 KB */
+  guint malformed : 1;  /* a line that is not a field; written back verbatim */
+  guint joined : 1;     /* owned_value lies in owned_name's allocation */
 } Field;
+
+G_STATIC_ASSERT (sizeof (Field) * 14 <= 1024);
 
 struct _CpmObject {
   gint ref_count;
