@@ -9,6 +9,7 @@
 
 #include "cpm-cpim-private.h"
 #include "cpm-object-private.h"
+#include "cpm-check-private.h"
 
 /* Field names compared without case (ASCII, as g_ascii_strcasecmp). */
 static inline gboolean
@@ -356,7 +357,7 @@ check_value (const CpmHeaderDef *def, const char *value, GError **error)
   if (!def->check)
     return TRUE;
   if (!high)
-    return def->check (value, len, error);
+    return cpm_check_cached (def->check, value, len, error);
   if (def->check == cpm_check_message_correlator) {
     g_autofree char *word = cpm_encode_word_b (value, len);
     return def->check (word, strlen (word), error);

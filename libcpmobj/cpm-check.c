@@ -14,6 +14,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config-private.h"
 #include <cpmobj/cpm-check.h>
+#include "cpm-check-private.h"
 #include <stdarg.h>
 #include <string.h>
 
@@ -1920,5 +1921,55 @@ cpm_check_unstructured (const char *value, gsize len, GError **error)
       /* format_lazy adds the RFC 2047 hint for non-ASCII bytes */
       return scan_finish (&sc, fail_char (&sc, i, "an unstructured value"), error);
   }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Passes remembered per thread (cpm-check-private.h)                        */
+
+/* A converter builds each object from checked values (the builder checks
+ * every field), serializes it and validates the result: the validator
+ * checks the same values with the same checkers again, and a session's
+ * addresses and service recur in every message. The last passes are kept
+ * in a small ring per thread; a long value is never kept. */
+#define PASSED_SLOTS 32
+#define PASSED_MAX_LEN 256
+
+typedef struct {
+  CpmValueCheck check;
+  gsize len;
+  char value[PASSED_MAX_LEN];
+} Passed;
+
+typedef struct {
+  Passed slot[PASSED_SLOTS];
+  guint next;
+} PassedRing;
+
+static GPrivate passed_key = G_PRIVATE_INIT (g_free);
+
+gboolean
+cpm_check_cached (CpmValueCheck check, const char *value, gsize len, GError **error)
+{
+  PassedRing *ring = g_private_get (&passed_key);
+
+  if (len > PASSED_MAX_LEN)
+    return check (value, len, error);
+  if (!ring) {
+    ring = g_new0 (PassedRing, 1);
+    g_private_set (&passed_key, ring);
+  }
+  for (guint i = 0; i < PASSED_SLOTS; i++) {
+    const Passed *p = &ring->slot[i];
+    if (p->check == check && p->len == len && memcmp (p->value, value, len) == 0)
+      return TRUE;
+  }
+  if (!check (value, len, error))
+    return FALSE;
+  Passed *p = &ring->slot[ring->next++ % PASSED_SLOTS];
+  p->check = check;
+  p->len = len;
+  if (len)
+    memcpy (p->value, value, len);
   return TRUE;
 }

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config-private.h"
 #include "cpm-object-private.h"
+#include "cpm-check-private.h"
 #include "cpm-validate-private.h"
 #include "cpm-media-private.h"
 
@@ -38,7 +39,7 @@ check_value (const CpmHeaderDef *def, const char *value, gsize len, guint line,
              CpmReport *report)
 {
   g_autoptr(GError) error = NULL;
-  if (!def->check || def->check (value, len, &error))
+  if (!def->check || cpm_check_cached (def->check, value, len, &error))
     return;
   g_autofree char *rule = g_strconcat (def->key, ".syntax", NULL);
   cpm_report_add (report, rule, CPM_SEVERITY_ERROR, def->section, def->name, line,

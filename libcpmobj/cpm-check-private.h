@@ -1,0 +1,19 @@
+/* libcpmobj — value checks shared by the builder and the validator.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef CPM_CHECK_PRIVATE_H
+#define CPM_CHECK_PRIVATE_H
+
+#include "config-private.h"
+#include <cpmobj/cpm-check.h>
+
+G_BEGIN_DECLS
+
+/* @check (@value, @len, @error), except that a value this thread saw pass
+ * the same checker lately passes again without a second scan. Only passes
+ * are remembered (the checkers are pure functions of the bytes), so every
+ * failure is found, and reported, by a real check. */
+gboolean cpm_check_cached (CpmValueCheck check, const char *value, gsize len, GError **error);
+
+G_END_DECLS
+
+#endif
