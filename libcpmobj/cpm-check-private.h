@@ -14,6 +14,12 @@ G_BEGIN_DECLS
  * failure is found, and reported, by a real check. */
 gboolean cpm_check_cached (CpmValueCheck check, const char *value, gsize len, GError **error);
 
+/* The same, but a pass is not remembered: the validator's form. A run that
+ * validates only (no builder in the thread) has nothing remembered and pays
+ * one thread-local read per check; the converter's validator finds what
+ * the builder checked. */
+gboolean cpm_check_seen (CpmValueCheck check, const char *value, gsize len, GError **error);
+
 G_END_DECLS
 
 #endif

@@ -1948,28 +1948,43 @@ typedef struct {
 
 static GPrivate passed_key = G_PRIVATE_INIT (g_free);
 
+static gboolean
+passed_before (const PassedRing *ring, CpmValueCheck check, const char *value, gsize len)
+{
+  for (guint i = 0; ring && len <= PASSED_MAX_LEN && i < PASSED_SLOTS; i++) {
+    const Passed *p = &ring->slot[i];
+    if (p->check == check && p->len == len && memcmp (p->value, value, len) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 gboolean
 cpm_check_cached (CpmValueCheck check, const char *value, gsize len, GError **error)
 {
   PassedRing *ring = g_private_get (&passed_key);
 
+  if (passed_before (ring, check, value, len))
+    return TRUE;
+  if (!check (value, len, error))
+    return FALSE;
   if (len > PASSED_MAX_LEN)
-    return check (value, len, error);
+    return TRUE;
   if (!ring) {
     ring = g_new0 (PassedRing, 1);
     g_private_set (&passed_key, ring);
   }
-  for (guint i = 0; i < PASSED_SLOTS; i++) {
-    const Passed *p = &ring->slot[i];
-    if (p->check == check && p->len == len && memcmp (p->value, value, len) == 0)
-      return TRUE;
-  }
-  if (!check (value, len, error))
-    return FALSE;
   Passed *p = &ring->slot[ring->next++ % PASSED_SLOTS];
   p->check = check;
   p->len = len;
   if (len)
     memcpy (p->value, value, len);
   return TRUE;
+}
+
+gboolean
+cpm_check_seen (CpmValueCheck check, const char *value, gsize len, GError **error)
+{
+  return passed_before (g_private_get (&passed_key), check, value, len) ||
+         check (value, len, error);
 }
