@@ -353,6 +353,43 @@ test_invalid_values (void)
   g_assert_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE);
 }
 
+/* Passes are remembered per thread (cpm_check_cached): a value of the
+ * same length and checker as one that passed just before must still be
+ * checked, and a refused value must not pass the next time. */
+static void
+test_checked_values_remembered (void)
+{
+  const char *values[] = { "abc-123", "abc 123", "abc-123", "abc 123" };
+  for (guint round = 0; round < 2; round++) {
+    for (guint i = 0; i < G_N_ELEMENTS (values); i++) {
+      g_autoptr(CpmBuilder) b = builder_for (CPM_KIND_MESSAGE);
+      cpm_builder_set_header (b, "Conversation-ID", values[i]);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CpmObject) object = cpm_builder_build (b, &error);
+      if (i % 2 == 0) {
+        g_assert_no_error (error);
+        g_autoptr(CpmReport) report = cpm_validate (object, CPM_PROFILE_2_2);
+        cpm_test_assert_rules (report, NULL, NULL);
+      } else {
+        g_assert_null (object);
+        g_assert_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE);
+      }
+    }
+  }
+  /* the validator after the builder passed "abc-123": an object read with
+   * "abc 123" is still reported */
+  g_autoptr(CpmBuilder) b = builder_for (CPM_KIND_MESSAGE);
+  cpm_builder_set_header (b, "Conversation-ID", "abc-123");
+  g_autoptr(CpmObject) built = cpm_builder_build (b, NULL);
+  g_assert_nonnull (built);
+  cpm_object_set_header (built, "Conversation-ID", "abc 123");
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(CpmObject) object = reparse (built, &bytes);
+  cpm_object_set_kind (object, CPM_KIND_MESSAGE);
+  g_autoptr(CpmReport) report = cpm_validate (object, CPM_PROFILE_2_2);
+  g_assert_true (cpm_report_has_rule (report, "conversation-id.syntax"));
+}
+
 /* Ready-made multipart content is never transfer-encoded (RFC 2045 6.4):
  * its line ends become CRLF and 8-bit text is declared 8bit. */
 static void
@@ -563,6 +600,7 @@ main (int argc, char **argv)
   g_test_add_func ("/builder/mms-parts", test_mms_parts);
   g_test_add_func ("/builder/missing-mandatory", test_missing_mandatory);
   g_test_add_func ("/builder/generated", test_generated);
+  g_test_add_func ("/builder/checked-values-remembered", test_checked_values_remembered);
   g_test_add_func ("/builder/set-date", test_set_date);
   g_test_add_func ("/builder/datetime-forms", test_datetime_forms);
   g_test_add_func ("/builder/non-ascii-subject", test_non_ascii_subject);
