@@ -103,6 +103,20 @@ test_undeclared_entity (void)
   g_assert_nonnull (strstr (d->message, "nosuch"));
 }
 
+/* Found by fuzz-xml-filetransfer: after a fatal error in the XML
+ * declaration libxml2 stops calling back but reads on, so the DOCTYPE
+ * callback never refused the entity bomb behind it and its expansion ran
+ * for minutes into gigabytes. The first fatal error ends the parse. */
+static void
+test_bomb_after_syntax_error (void)
+{
+  g_autoptr (CpmReport) report = cpm_report_new ();
+  xmlDocPtr doc = parse_file ("xml/billion-laughs-after-syntax-error.xml", report, 1, NULL, NULL);
+  g_assert_null (doc);
+  const CpmDiagnostic *d = only_diagnostic (report, "xml.not-well-formed");
+  g_assert_cmpuint (d->line, ==, 1);
+}
+
 /* Lines are object lines: the XML's line 1 is the body's first line. */
 static void
 test_line_offset (void)
@@ -553,6 +567,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/xml/doctype/parameter-entity", "xml/parameter-entity.xml",
                         assert_doctype_refused);
   g_test_add_func ("/xml/undeclared-entity", test_undeclared_entity);
+  g_test_add_func ("/xml/bomb-after-syntax-error", test_bomb_after_syntax_error);
   g_test_add_func ("/xml/line-offset", test_line_offset);
   g_test_add_func ("/xml/depth-limit", test_depth_limit);
   g_test_add_func ("/xml/size-limit", test_size_limit);
