@@ -148,6 +148,12 @@ on_parse_error (void *data, xmlErrorPtr err)
   if (err->level == XML_ERR_WARNING)
     return;
   state_set (ctxt->_private, PROBLEM_SYNTAX, err->line, err->int2, err->message);
+  /* After a fatal error libxml2 stops calling back but reads on: a
+   * DOCTYPE after it never reaches on_internal_subset(), and its entities
+   * would be expanded (testdata/xml/billion-laughs-after-syntax-error.xml).
+   * Only the first problem is reported, so nothing is lost by stopping. */
+  if (err->level == XML_ERR_FATAL)
+    xmlStopParser (ctxt);
 }
 
 /* Called at "<!DOCTYPE name", before the internal subset is read: no
