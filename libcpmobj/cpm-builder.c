@@ -168,59 +168,15 @@ cpm_builder_set_header (CpmBuilder *builder, const char *name, const char *value
     cpm_builder_add_header (builder, name, value);
 }
 
-/* @sep (unless 0), then @v in two digits. */
-static char *
-put2 (char *w, char sep, int v)
-{
-  if (sep)
-    *w++ = sep;
-  *w++ = (char) ('0' + v / 10 % 10);
-  *w++ = (char) ('0' + v % 10);
-  return w;
-}
-
-/* The RFC 5322 date-time cpm_date_format() writes ("Wed, 1 May 2024
- * 12:00:00 +0000"), by hand: one year/month/day conversion instead of
- * three and no printf (2% of a capture conversion). @out holds 40. */
-static void
-format_rfc5322_date (GDateTime *dt, char *out)
-{
-  static const char days[] = "MonTueWedThuFriSatSun", months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-  int y, mo, d, off = (int) (g_date_time_get_utc_offset (dt) / G_TIME_SPAN_MINUTE);
-  char *w = out;
-
-  g_date_time_get_ymd (dt, &y, &mo, &d);
-  memcpy (w, days + 3 * (g_date_time_get_day_of_week (dt) - 1), 3);
-  w += 3;
-  *w++ = ',';
-  *w++ = ' ';
-  if (d >= 10)
-    *w++ = (char) ('0' + d / 10);
-  *w++ = (char) ('0' + d % 10);
-  *w++ = ' ';
-  memcpy (w, months + 3 * (mo - 1), 3);
-  w += 3;
-  *w++ = ' ';
-  w += g_snprintf (w, 12, "%04d", y);
-  w = put2 (w, ' ', g_date_time_get_hour (dt));
-  w = put2 (w, ':', g_date_time_get_minute (dt));
-  w = put2 (w, ':', g_date_time_get_second (dt));
-  *w++ = ' ';
-  *w++ = off < 0 ? '-' : '+';
-  w = put2 (w, 0, ABS (off) / 60);
-  w = put2 (w, 0, ABS (off) % 60);
-  *w = '\0';
-}
-
 void
 cpm_builder_set_date (CpmBuilder *builder, GDateTime *date)
 {
-  char text[40];
+  char text[CPM_DATE_FORMAT_SIZE];
 
   g_return_if_fail (builder && date);
   g_clear_pointer (&builder->date, g_date_time_unref);
   builder->date = g_date_time_ref (date);
-  format_rfc5322_date (date, text);
+  cpm_date_format_to (date, text);
   cpm_builder_set_header (builder, "Date", text);
 }
 
