@@ -3,6 +3,7 @@
  * in one table. Spec references are to 001_c1e4a602c0e0a013.txt.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config-private.h"
+#include "cpm-object-private.h"
 #include <cpmobj/cpm-header.h>
 #include <string.h>
 
@@ -106,20 +107,13 @@ init_name_lengths (void)
   }
 }
 
-/* g_ascii_tolower() is a library call, not a macro */
-static inline char
-lower (char c)
-{
-  return c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
-}
-
 /* @key (lower case) equals @name in any case; inline, as a library call
  * per comparison was most of the lookup's cost. */
 static gboolean
 same_key (const char *key, const char *name, gsize n)
 {
   for (gsize i = 1; i < n; i++)
-    if (key[i] != name[i] && key[i] != lower (name[i]))
+    if (key[i] != name[i] && key[i] != (char) cpm_ascii_lower ((guchar) name[i]))
       return FALSE;
   return TRUE;
 }
@@ -133,7 +127,7 @@ cpm_header_lookup (const char *name, gssize len)
   init_name_lengths ();
   if (n >= MAX_NAME_LEN)
     return NULL;
-  char first = lower (name[0]);
+  char first = (char) cpm_ascii_lower ((guchar) name[0]);
   for (guint i = first_of_len[n]; i > 0; i = next_of_len[i - 1])
     if (registry[i - 1].key[0] == first && same_key (registry[i - 1].key, name, n))
       return &registry[i - 1];
