@@ -306,15 +306,14 @@ parse_entity (Scan *s)
   cpim->content = g_bytes_new_from_bytes (cpim->input, off, (gsize) (s->end - s->pending));
 }
 
-/* NS value: [prefix SP] "<" URI ">" (RFC 3862 4.6). Returns the URI
- * (transfer full) and the prefix ("" for the default namespace). */
 typedef struct {
   const char *p;
   gsize len;
 } NsSlice;
 
-/* ns_parse() without copies: the prefix (trimmed as g_strstrip() trims)
- * and the URI as slices of @value. */
+/* NS value: [prefix SP] "<" URI ">" (RFC 3862 4.6). The prefix (blanks
+ * trimmed; empty for the default namespace) and the URI as slices of
+ * @value, no copies. */
 static gboolean
 ns_slices (const char *value, NsSlice *prefix, NsSlice *uri)
 {
@@ -334,15 +333,16 @@ ns_slices (const char *value, NsSlice *prefix, NsSlice *uri)
   return TRUE;
 }
 
+/* ns_slices() as copies: returns the URI (transfer full) and sets
+ * *@prefix (transfer full), or NULL. */
 static char *
 ns_parse (const char *value, char **prefix)
 {
-  const char *lt = strchr (value, '<');
-  const char *gt = lt ? strchr (lt, '>') : NULL;
-  if (!lt || !gt || gt[1] != '\0' || gt == lt + 1)
+  NsSlice pre, uri;
+  if (!ns_slices (value, &pre, &uri))
     return NULL;
-  *prefix = g_strstrip (g_strndup (value, (gsize) (lt - value)));
-  return g_strndup (lt + 1, (gsize) (gt - lt - 1));
+  *prefix = g_strndup (pre.p, pre.len);
+  return g_strndup (uri.p, uri.len);
 }
 
 /* Decision: Appendix D writes imdn.Message-ID and
