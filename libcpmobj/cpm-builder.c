@@ -11,13 +11,6 @@
 #include "cpm-object-private.h"
 #include "cpm-check-private.h"
 
-/* Field names compared without case (ASCII, as g_ascii_strcasecmp). */
-static inline gboolean
-name_equal (const char *a, const char *b)
-{
-  return cpm_ascii_caseeq (a, b);
-}
-
 /* name and value in one allocation (value follows name's NUL): a chat
  * message sets ~8 fields per object, one malloc and free fewer each. */
 typedef struct {
@@ -129,7 +122,7 @@ remove_fields (CpmBuilder *b, const char *name)
 {
   guint n = 0;
   for (guint i = b->headers->len; i-- > 0;) {
-    if (name_equal (g_array_index (b->headers, BField, i).name, name)) {
+    if (cpm_ascii_caseeq (g_array_index (b->headers, BField, i).name, name)) {
       g_array_remove_index (b->headers, i);
       n++;
     }
@@ -153,13 +146,13 @@ cpm_builder_set_header (CpmBuilder *builder, const char *name, const char *value
   g_return_if_fail (builder && name);
   for (guint i = 0; value && i < builder->headers->len; i++) {
     BField *f = &g_array_index (builder->headers, BField, i);
-    if (!name_equal (f->name, name))
+    if (!cpm_ascii_caseeq (f->name, name))
       continue;
     BField old = *f;
     *f = bfield_new (old.name, value);
     g_free (old.name);
     for (guint j = builder->headers->len; j-- > i + 1;)
-      if (name_equal (g_array_index (builder->headers, BField, j).name, name))
+      if (cpm_ascii_caseeq (g_array_index (builder->headers, BField, j).name, name))
         g_array_remove_index (builder->headers, j);
     return;
   }
@@ -229,10 +222,9 @@ is_body_field (const char *name)
     return FALSE;
   switch (strlen (name)) {
   case 12:
-    return g_ascii_strcasecmp (name, "Content-Type") == 0
-           || g_ascii_strcasecmp (name, "MIME-Version") == 0;
+    return cpm_ascii_caseeq (name, "Content-Type") || cpm_ascii_caseeq (name, "MIME-Version");
   case 25:
-    return g_ascii_strcasecmp (name, "Content-Transfer-Encoding") == 0;
+    return cpm_ascii_caseeq (name, "Content-Transfer-Encoding");
   default:
     return FALSE;
   }
@@ -243,7 +235,7 @@ get_field (const CpmBuilder *b, const char *name)
 {
   for (guint i = 0; i < b->headers->len; i++) {
     const BField *f = &g_array_index (b->headers, BField, i);
-    if (name_equal (f->name, name))
+    if (cpm_ascii_caseeq (f->name, name))
       return f->value;
   }
   return NULL;
@@ -734,7 +726,7 @@ write_cpim_addresses (GString *out, const CpmBuilder *b, const char *field, cons
 {
   for (guint i = 0; i < b->headers->len; i++) {
     const BField *f = &g_array_index (b->headers, BField, i);
-    if (name_equal (f->name, field))
+    if (cpm_ascii_caseeq (f->name, field))
       write_address_list (out, cpim_name, f->value);
   }
 }
