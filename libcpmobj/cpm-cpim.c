@@ -1166,7 +1166,7 @@ check_multipart (Check *c, const char *type)
     g_autofree char *bshown = shown (boundary);
     cpm_report_add (c->report, "cpim.multipart-empty", CPM_SEVERITY_ERROR, "RFC 2046 5.1.1",
                     "Content-Type", line,
-                    "inner multipart has no body part delimited by \"%s\"", bshown);
+                    "inner multipart has no body part delimited by \"--%s\"", bshown);
   }
 }
 
