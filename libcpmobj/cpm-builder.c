@@ -253,12 +253,6 @@ ascii_shadow (const char *value)
   return g_string_free (s, FALSE);
 }
 
-/* Values are UTF-8; the object serializer RFC 2047-encodes non-ASCII text
- * (display names of address fields, unstructured fields, Message-Correlator
- * as one B word). So a non-ASCII value is checked in the form it will take:
- * Message-Correlator as that encoded-word, address and unstructured fields
- * through their ASCII shadow (and an address only with non-ASCII in its
- * display name); every other grammar is ASCII only. */
 /* TRUE when every byte of s[0, len) is printable ASCII (0x20-0x7E), eight
  * at a time: a byte below 0x20 or above 0x7E sets that byte's top bit in
  * either term (exact for these bounds). The common value of a built field. */
@@ -280,6 +274,12 @@ printable_ascii (const char *s, gsize len)
   return (bad & tops) == 0;
 }
 
+/* Values are UTF-8; the object serializer RFC 2047-encodes non-ASCII text
+ * (display names of address fields, unstructured fields, Message-Correlator
+ * as one B word). So a non-ASCII value is checked in the form it will take:
+ * Message-Correlator as that encoded-word, address and unstructured fields
+ * through their ASCII shadow (and an address only with non-ASCII in its
+ * display name); every other grammar is ASCII only. */
 static gboolean
 check_value (const CpmHeaderDef *def, const char *value, GError **error)
 {
