@@ -509,7 +509,7 @@ content_mime (const char *value, char *buf, gsize size, char **owned)
     return NULL;
   if (fast_content_type (value, &type, &len, &params) && len < size) {
     for (gsize i = 0; i < len; i++)
-      buf[i] = type[i] >= 'A' && type[i] <= 'Z' ? (char) (type[i] + ('a' - 'A')) : type[i];
+      buf[i] = (char) cpm_ascii_lower ((guchar) type[i]);
     buf[len] = '\0';
     return buf;
   }
