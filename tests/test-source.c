@@ -303,6 +303,30 @@ test_directory_links (void)
   remove_tree (dir);
 }
 
+/* A FIFO in a Maildir's cur/ is an item with an error, not a read that
+ * waits for a writer forever (the alarm turns a hang into a failure). */
+static void
+test_maildir_fifo (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *md = g_dir_make_tmp ("cpm-maildir-fifo-XXXXXX", &error);
+  g_assert_no_error (error);
+  write_file (md, "new/1000.A.host", "Subject: a\n\nx\n");
+  write_file (md, "cur/.keep", "");
+  g_autofree char *fifo = g_build_filename (md, "cur", "1001.B.host:2,S", NULL);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+
+  alarm (20);
+  g_autoptr(GPtrArray) items = drain_path (md);
+  alarm (0);
+  g_assert_cmpuint (items->len, ==, 2);
+  assert_item_text (item_at (items, 0), "Subject: a\n\nx\n");
+  const GError *e = cpm_source_item_get_error (item_at (items, 1));
+  g_assert_error (e, CPM_ERROR, CPM_ERROR_IO);
+  g_assert_nonnull (strstr (e->message, "1001.B.host"));
+  remove_tree (md);
+}
+
 static void
 test_missing_path (void)
 {
@@ -325,6 +349,7 @@ main (int argc, char **argv)
   g_test_add_func ("/source/directory", test_directory);
   g_test_add_func ("/source/maildir", test_maildir);
   g_test_add_func ("/source/directory/links", test_directory_links);
+  g_test_add_func ("/source/maildir/fifo", test_maildir_fifo);
   g_test_add_func ("/source/missing-path", test_missing_path);
   return g_test_run ();
 }
