@@ -861,9 +861,10 @@ write_folded (GString *out, const char *name, const char *value, const char *eol
  * built object writes ~10 fields; word by word through GString cost ~1.5k
  * instructions a field. */
 static void
-write_field (GString *out, const char *name, const char *value, const char *eol)
+write_field (GString *out, const char *name, gsize ln, const char *value, gsize lv,
+             const char *eol)
 {
-  gsize ln = strlen (name), lv = strlen (value), le = strlen (eol);
+  gsize le = strlen (eol);
 
   if (ln + 2 + lv > 78 || (lv && (value[0] == ' ' || value[lv - 1] == ' ')) ||
       strstr (value, "  ")) {
@@ -906,8 +907,9 @@ cpm_object_write_to (const CpmObject *object, GString *out)
         g_string_append (out, eol);
       continue;
     }
-    if (cpm_is_ascii_text (f->owned_value, strlen (f->owned_value))) {
-      write_field (out, f->owned_name, f->owned_value, eol);
+    /* a generated field: name_len and value_len are its owned strings' */
+    if (cpm_is_ascii_text (f->owned_value, f->value_len)) {
+      write_field (out, f->owned_name, f->name_len, f->owned_value, f->value_len, eol);
       continue;
     }
     g_autofree char *enc = encode_value (f->owned_name, f->owned_value);
