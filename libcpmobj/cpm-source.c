@@ -532,7 +532,9 @@ limit_error (const char *where, gsize size, gboolean at_least, gsize limit)
 static gboolean
 read_whole_file (int dirfd, const char *name, gsize limit, char **data, gsize *len)
 {
-  int flags = O_RDONLY | O_CLOEXEC;
+  /* O_NONBLOCK: opening a FIFO would wait for a writer (fstat refuses it
+   * below); reads of a regular file do not heed it. */
+  int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
 #ifdef O_NOATIME
   /* Validating a store is not reading its mail: leave access times alone
    * (allowed only to the files' owner; others get a plain open). */
@@ -592,6 +594,9 @@ read_file_item_at (CpmSource *src, int dirfd, const char *name, const char *path
   GStatBuf st;
   if (g_stat (path, &st) != 0)
     return item_new_error (path, folder, format, 0, io_error (path, errno));
+  if (!S_ISREG (st.st_mode)) /* a FIFO in a Maildir: reading would block */
+    return item_new_error (path, folder, format, 0,
+                           g_error_new (CPM_ERROR, CPM_ERROR_IO, "%s: not a regular file", path));
   if ((gsize) st.st_size > src->limits.max_object_size)
     return item_new_error (path, folder, format, 0,
                            limit_error (path, (gsize) st.st_size, FALSE,
