@@ -38,13 +38,6 @@ CPM_EXPORT void cpm_tcp_flows_finish (CpmTcpFlows *flows);
 CPM_EXPORT guint cpm_tcp_flows_get_retransmissions (const CpmTcpFlows *flows);
 
 /* ---- SIP (cpm-sip.c) ---- */
-/* Header names compared without case (ASCII, as g_ascii_strcasecmp). */
-static inline gboolean
-cpm_name_equal (const char *a, const char *b)
-{
-  return cpm_ascii_caseeq (a, b);
-}
-
 
 typedef struct {
   char *name;   /* full form ("Call-ID" for "i") */

@@ -178,7 +178,7 @@ cpm_msrp_message_get_header (const CpmMsrpMessage *m, const char *name)
 {
   for (guint i = 0; i < m->headers->len; i++) {
     const CpmSipHeader *h = m->headers->pdata[i];
-    if (cpm_name_equal (h->name, name))
+    if (cpm_ascii_caseeq (h->name, name))
       return h->value;
   }
   return NULL;

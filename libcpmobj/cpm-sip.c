@@ -222,7 +222,7 @@ cpm_sip_message_get_header_nth (const CpmSipMessage *m, const char *name, guint 
 
   for (guint i = 0; i < m->headers->len; i++) {
     const CpmSipHeader *h = m->headers->pdata[i];
-    if (cpm_name_equal (h->name, full) && n-- == 0)
+    if (cpm_ascii_caseeq (h->name, full) && n-- == 0)
       return h->value;
   }
   return NULL;
@@ -240,7 +240,7 @@ cpm_sip_frame_length (const guint8 *data, gsize len)
   headers = cpm_sip_parse_headers ((const char *) data, (gsize) (end - data), TRUE);
   for (guint i = 0; i < headers->len; i++) {
     const CpmSipHeader *h = headers->pdata[i];
-    if (cpm_name_equal (h->name, "Content-Length")) {
+    if (cpm_ascii_caseeq (h->name, "Content-Length")) {
       char *rest;
       clen = g_ascii_strtoull (h->value, &rest, 10);
       if (rest == h->value || *rest || clen > G_MAXINT32)
