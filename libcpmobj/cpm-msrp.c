@@ -481,10 +481,11 @@ finish_open (CpmMsrpAssembler *as, gboolean (*keep) (const Open *, gint64, gint6
   keys = g_hash_table_get_keys_as_array (as->open, &n);
   qsort (keys, n, sizeof *keys, cmp_str);
   for (guint i = 0; i < n; i++) {
-    g_autofree char *id = g_strdup (keys[i]);
-    Open *o = g_hash_table_lookup (as->open, id);
+    Open *o = g_hash_table_lookup (as->open, keys[i]);
     if (keep && !keep (o, now_us, idle_us))
       continue;
+    /* a copy: open_finish() frees the table's key */
+    g_autofree char *id = g_strdup (keys[i]);
     guint64 covered = covered_bytes (o);
     g_autofree char *why = o->ended ? NULL : g_strdup_printf (unended, covered);
     g_ptr_array_add (out, open_finish (as, id, why));
