@@ -166,23 +166,6 @@ stream_consume (Stream *s, gsize n)
   g_array_set_size (s->marks, keep);
 }
 
-/* Decimal digits of v at w, no terminator; returns the end. Per packet
- * and per message printf's format parsing cost more than the rest of the
- * framing (g_snprintf was ~5% of a conversion). */
-static char *
-put_uint (char *w, guint v)
-{
-  char tmp[10];
-  int n = 0;
-
-  do
-    tmp[n++] = (char) ('0' + v % 10);
-  while ((v /= 10));
-  while (n)
-    *w++ = tmp[--n];
-  return w;
-}
-
 /* "SRC:SPORT > DST:DPORT" (suffix " udp" for UDP) into out[160]: the
  * addresses are at most 47 bytes each ("[" IPv6 "]"). */
 static void
@@ -196,13 +179,13 @@ flow_name (char *out, const char *src, guint sport, const char *dst, guint dport
   memcpy (w, src, ls);
   w += ls;
   *w++ = ':';
-  w = put_uint (w, sport);
+  w = cpm_put_uint (w, sport);
   memcpy (w, " > ", 3);
   w += 3;
   memcpy (w, dst, ld);
   w += ld;
   *w++ = ':';
-  w = put_uint (w, dport);
+  w = cpm_put_uint (w, dport);
   if (udp) {
     memcpy (w, " udp", 4);
     w += 4;
@@ -234,7 +217,7 @@ stream_source (Reader *r, Stream *s, gsize n, gint64 *time_us)
         g_string_append_c (out, 's');
     }
     g_string_append_c (out, first ? ' ' : ',');
-    g_string_append_len (out, num, put_uint (num, m->frame) - num);
+    g_string_append_len (out, num, cpm_put_uint (num, m->frame) - num);
     first = FALSE;
     from = m->end;
   }
@@ -522,7 +505,7 @@ ipv4_text (const guint8 *a, char out[16])
   for (int i = 0; i < 4; i++) {
     if (i)
       *w++ = '.';
-    w = put_uint (w, a[i]);
+    w = cpm_put_uint (w, a[i]);
   }
   *w = '\0';
 }

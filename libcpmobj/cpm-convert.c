@@ -1026,18 +1026,14 @@ static char *
 msrp_source (const CpmConverter *c, const CpmMsrpAssembled *a)
 {
   gboolean frames = g_ascii_isdigit (a->frames[0]);
-  char count[12], *w = count + sizeof count;
-  guint n = a->chunks;
+  char count[12];
 
   /* g_strconcat, not g_strdup_printf: this is built for every message */
-  *--w = '\0';
-  do
-    *--w = (char) ('0' + n % 10);
-  while (n /= 10);
+  *cpm_put_uint (count, a->chunks) = '\0';
   return g_strconcat (c->input ? c->input : "(null)", ":",
                       frames ? (strchr (a->frames, ',') ? "frames " : "frame ") : "",
                       a->frames, " (MSRP SEND Message-ID ",
-                      a->message_id ? a->message_id : "(null)", ", ", w,
+                      a->message_id ? a->message_id : "(null)", ", ", count,
                       a->chunks == 1 ? " chunk)" : " chunks)", NULL);
 }
 
