@@ -25,6 +25,25 @@ parse (const char *text)
   return m;
 }
 
+/* RFC 4975 status-code = 3DIGIT: a longer number is no status, not one
+ * that wraps to 200 in a guint. */
+static void
+test_status_three_digits (void)
+{
+  static const char *const bad[] = { "MSRP t1 4294967496 OK\r\n-------t1$\r\n",
+                                     "MSRP t1 2000 OK\r\n-------t1$\r\n",
+                                     "MSRP t1 20 OK\r\n-------t1$\r\n" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autoptr (GError) error = NULL;
+    CpmMsrpMessage *m = cpm_msrp_message_parse ((const guint8 *) bad[i], strlen (bad[i]), &error);
+    g_assert_null (m);
+    g_assert_nonnull (error);
+  }
+  CpmMsrpMessage *m = parse ("MSRP t1 481 No session\r\n-------t1$\r\n");
+  g_assert_cmpuint (m->status, ==, 481);
+  cpm_msrp_message_free (m);
+}
+
 static void
 test_framing_and_parse (void)
 {
@@ -166,6 +185,7 @@ main (int argc, char **argv)
 {
   cpm_test_init (&argc, &argv);
   g_test_add_func ("/msrp/framing", test_framing_and_parse);
+  g_test_add_func ("/msrp/status-three-digits", test_status_three_digits);
   g_test_add_func ("/msrp/byte-range", test_byte_range);
   g_test_add_func ("/msrp/reassembly", test_reassembly);
   g_test_add_func ("/msrp/aborted-incomplete", test_aborted_and_incomplete);
