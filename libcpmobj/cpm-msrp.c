@@ -110,8 +110,11 @@ parse_start (CpmMsrpMessage *m, const char *line, gsize len)
   if (!third_end)
     third_end = end;
   if (third < end && g_ascii_isdigit (*third)) {
-    m->status = (guint) g_ascii_strtoull (third, NULL, 10);
-    return m->status >= 200 && m->status < 1000;
+    /* RFC 4975 status-code = 3DIGIT, read within the line */
+    if (third_end - third != 3 || !g_ascii_isdigit (third[1]) || !g_ascii_isdigit (third[2]))
+      return FALSE;
+    m->status = (guint) ((third[0] - '0') * 100 + (third[1] - '0') * 10 + (third[2] - '0'));
+    return m->status >= 200;
   }
   m->is_request = TRUE;
   m->method = g_strndup (third, (gsize) (third_end - third));
