@@ -1962,9 +1962,13 @@ cpm_check_unstructured (const char *value, gsize len, GError **error)
 /* A converter builds each object from checked values (the builder checks
  * every field), serializes it and validates the result: the validator
  * checks the same values with the same checkers again, and a session's
- * addresses and service recur in every message. The last passes are kept
- * in a small ring per thread; a long value is never kept. */
-#define PASSED_SLOTS 32
+ * addresses and service recur in every message. Passes are kept per
+ * thread in a direct-mapped table indexed by a hash of checker and value:
+ * a ring of the last 32 passes (before) lost a session's addresses to the
+ * dates and ids of eight interleaved sessions, and was scanned in full on
+ * every miss. A long value is never kept; a slot holds the last pass that
+ * hashed to it, and only an exact match of checker and bytes is a hit. */
+#define PASSED_SLOTS 256 /* a power of two */
 #define PASSED_MAX_LEN 256
 
 typedef struct {
@@ -1975,38 +1979,56 @@ typedef struct {
 
 typedef struct {
   Passed slot[PASSED_SLOTS];
-  guint next;
-} PassedRing;
+} PassedTable;
 
 static GPrivate passed_key = G_PRIVATE_INIT (g_free);
 
-static gboolean
-passed_before (const PassedRing *ring, CpmValueCheck check, const char *value, gsize len)
+/* Eight bytes a step, multiply-xor: every byte of the value counts, as
+ * session values often differ in one digit in the middle. */
+static guint
+passed_index (CpmValueCheck check, const char *value, gsize len)
 {
-  for (guint i = 0; ring && len <= PASSED_MAX_LEN && i < PASSED_SLOTS; i++) {
-    const Passed *p = &ring->slot[i];
-    if (p->check == check && p->len == len && memcmp (p->value, value, len) == 0)
-      return TRUE;
+  const guint64 k = G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
+  guint64 h = (guint64) (guintptr) check ^ len, w;
+  gsize i = 0;
+
+  for (; i + 8 <= len; i += 8) {
+    memcpy (&w, value + i, 8);
+    h = (h ^ w) * k;
   }
-  return FALSE;
+  if (i < len) {
+    w = 0;
+    memcpy (&w, value + i, len - i);
+    h = (h ^ w) * k;
+  }
+  return (guint) (h >> 56) & (PASSED_SLOTS - 1);
+}
+
+static gboolean
+passed_before (const PassedTable *table, CpmValueCheck check, const char *value, gsize len)
+{
+  if (!table || len > PASSED_MAX_LEN)
+    return FALSE;
+  const Passed *p = &table->slot[passed_index (check, value, len)];
+  return p->check == check && p->len == len && memcmp (p->value, value, len) == 0;
 }
 
 gboolean
 cpm_check_cached (CpmValueCheck check, const char *value, gsize len, GError **error)
 {
-  PassedRing *ring = g_private_get (&passed_key);
+  PassedTable *table = g_private_get (&passed_key);
 
-  if (passed_before (ring, check, value, len))
+  if (passed_before (table, check, value, len))
     return TRUE;
   if (!check (value, len, error))
     return FALSE;
   if (len > PASSED_MAX_LEN)
     return TRUE;
-  if (!ring) {
-    ring = g_new0 (PassedRing, 1);
-    g_private_set (&passed_key, ring);
+  if (!table) {
+    table = g_new0 (PassedTable, 1);
+    g_private_set (&passed_key, table);
   }
-  Passed *p = &ring->slot[ring->next++ % PASSED_SLOTS];
+  Passed *p = &table->slot[passed_index (check, value, len)];
   p->check = check;
   p->len = len;
   if (len)

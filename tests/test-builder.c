@@ -390,6 +390,30 @@ test_checked_values_remembered (void)
   g_assert_true (cpm_report_has_rule (report, "conversation-id.syntax"));
 }
 
+/* The remembered passes are a table indexed by a hash: 2,000 values,
+ * valid and refused, for far fewer slots, so slots are shared; a value
+ * that differs from a remembered one in a single byte, anywhere, is
+ * checked again and refused. */
+static void
+test_checked_values_table (void)
+{
+  for (guint round = 0; round < 2; round++) {
+    for (guint i = 0; i < 2000; i++) {
+      g_autofree char *good = g_strdup_printf ("conv-%04u-0123456789abcdef", i);
+      g_autofree char *bad = g_strdup (good);
+      bad[(i * 7) % strlen (bad)] = ' ';
+      g_autoptr(CpmBuilder) b = builder_for (CPM_KIND_MESSAGE);
+      cpm_builder_set_header (b, "Conversation-ID", good);
+      g_autoptr(CpmObject) object = cpm_builder_build (b, NULL);
+      g_assert_nonnull (object);
+      cpm_builder_set_header (b, "Conversation-ID", bad);
+      g_autoptr(GError) error = NULL;
+      g_assert_null (cpm_builder_build (b, &error));
+      g_assert_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE);
+    }
+  }
+}
+
 /* Ready-made multipart content is never transfer-encoded (RFC 2045 6.4):
  * its line ends become CRLF and 8-bit text is declared 8bit. */
 static void
@@ -601,6 +625,7 @@ main (int argc, char **argv)
   g_test_add_func ("/builder/missing-mandatory", test_missing_mandatory);
   g_test_add_func ("/builder/generated", test_generated);
   g_test_add_func ("/builder/checked-values-remembered", test_checked_values_remembered);
+  g_test_add_func ("/builder/checked-values-table", test_checked_values_table);
   g_test_add_func ("/builder/set-date", test_set_date);
   g_test_add_func ("/builder/datetime-forms", test_datetime_forms);
   g_test_add_func ("/builder/non-ascii-subject", test_non_ascii_subject);
