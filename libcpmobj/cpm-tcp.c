@@ -103,6 +103,24 @@ segment_cmp (gconstpointer a, gconstpointer b)
   return d < 0 ? -1 : d > 0 ? 1 : 0;
 }
 
+/* The bytes of a segment that starts at or before `next`: those after
+ * `next` go to the consumer. */
+static void
+hand_over (CpmTcpFlows *t, Flow *f, guint32 seq, const guint8 *d, gsize n, guint frame,
+           gint64 time_us)
+{
+  gint32 ahead = seq_diff (seq, f->next);
+
+  if ((gsize) -ahead >= n) {
+    t->retransmissions++;
+    return;
+  }
+  if (ahead < 0)
+    t->retransmissions++;
+  t->func (f->name, d + (-ahead), n - (gsize) (-ahead), frame, time_us, t->user_data);
+  f->next = seq + (guint32) n;
+}
+
 /* Hands over every pending segment that now continues the stream; the
  * bytes before `next` of an overlapping segment were delivered already
  * (first copy wins, as a receiving stack keeps it). */
@@ -119,15 +137,7 @@ flow_deliver (CpmTcpFlows *t, Flow *f)
     f->pending = g_list_delete_link (f->pending, f->pending);
     f->pending_bytes -= n;
     t->held -= n;
-    if ((gsize) -ahead >= n) {
-      t->retransmissions++;
-    } else {
-      const guint8 *d = g_bytes_get_data (s->data, NULL);
-      if (ahead < 0)
-        t->retransmissions++;
-      t->func (f->name, d + (-ahead), n - (gsize) (-ahead), s->frame, s->time_us, t->user_data);
-      f->next = s->seq + (guint32) n;
-    }
+    hand_over (t, f, s->seq, g_bytes_get_data (s->data, NULL), n, s->frame, s->time_us);
     segment_free (s);
   }
 }
@@ -240,6 +250,12 @@ cpm_tcp_flows_segment (CpmTcpFlows *t, const char *name, guint32 seq, gboolean s
   if (f->started && seq_diff (seq + (guint32) len, f->next) <= 0) {
     t->retransmissions++;
     return;
+  }
+  if (f->started && !f->pending && seq_diff (seq, f->next) <= 0) {
+    /* in order with nothing held: handed over from the packet, without
+     * a copy into a held segment (three allocations a segment) */
+    hand_over (t, f, seq, data, len, frame, time_us);
+    goto deliver;
   }
   s = g_new0 (Segment, 1);
   s->seq = seq;
