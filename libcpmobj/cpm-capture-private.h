@@ -57,24 +57,42 @@ cpm_put_uint (char *w, guint v)
 /* ---- SIP (cpm-sip.c) ---- */
 
 typedef struct {
-  char *name;   /* full form ("Call-ID" for "i") */
-  char *value;  /* unfolded, trimmed */
+  const char *name;   /* full form ("Call-ID" for "i") */
+  const char *value;  /* unfolded, trimmed */
 } CpmSipHeader;
+
+/* The header fields of a message in one allocation: the array, then the
+ * text its names and values point into (a header an allocation, and a
+ * GPtrArray, were ~25 allocations per MSRP chunk). */
+typedef struct {
+  CpmSipHeader *v;
+  guint len;
+} CpmSipHeaders;
+
+static inline void
+cpm_sip_headers_clear (CpmSipHeaders *h)
+{
+  g_clear_pointer (&h->v, g_free);
+  h->len = 0;
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CpmSipHeaders, cpm_sip_headers_clear)
 
 typedef struct {
   gboolean is_request;
   char *method;   /* requests */
   char *uri;      /* requests */
   guint status;   /* responses */
-  GPtrArray *headers; /* CpmSipHeader* */
+  CpmSipHeaders headers;
   GBytes *body;
 } CpmSipMessage;
 
 CPM_EXPORT CpmSipMessage *cpm_sip_message_parse (const guint8 *data, gsize len, GError **error);
 CPM_EXPORT void cpm_sip_message_free (CpmSipMessage *msg);
-/* Header lines of a block (CRLF lines); folded lines joined.
- * Returns: (transfer full): CpmSipHeader* array */
-CPM_EXPORT GPtrArray *cpm_sip_parse_headers (const char *block, gsize len, gboolean expand_compact);
+/* Header lines of a block (CRLF lines) into @out (cleared with
+ * cpm_sip_headers_clear); folded lines joined. */
+CPM_EXPORT void cpm_sip_parse_headers (CpmSipHeaders *out, const char *block, gsize len,
+                                       gboolean expand_compact);
 /* nth (from 0) value of @name (any case, compact or full form) */
 CPM_EXPORT const char *cpm_sip_message_get_header_nth (const CpmSipMessage *msg,
                                                        const char *name, guint n);
@@ -109,11 +127,11 @@ CPM_EXPORT const CpmSipPart *cpm_sip_parts_find (GPtrArray *parts, const char *t
 /* ---- MSRP (cpm-msrp.c) ---- */
 
 typedef struct {
-  char *tid;
+  char *tid;          /* tid and method: in the message's allocation */
   gboolean is_request;
   char *method;
   guint status;
-  GPtrArray *headers; /* CpmSipHeader* */
+  CpmSipHeaders headers;
   GBytes *body;       /* nullable */
   char flag;          /* '$', '+' or '#' */
 } CpmMsrpMessage;

@@ -82,10 +82,7 @@ cpm_msrp_message_free (CpmMsrpMessage *m)
 {
   if (!m)
     return;
-  g_free (m->tid);
-  g_free (m->method);
-  if (m->headers)
-    g_ptr_array_unref (m->headers);
+  cpm_sip_headers_clear (&m->headers);
   if (m->body)
     g_bytes_unref (m->body);
   g_free (m);
@@ -93,9 +90,11 @@ cpm_msrp_message_free (CpmMsrpMessage *m)
 
 /* The start line [line, line + len) read in place, split at single
  * spaces as g_strsplit (line, " ", 4) would: "MSRP", the transaction id,
- * the method or status, the rest. */
+ * the method or status, the rest. A request gives its method in
+ * [*method, *method_end), a response its status. */
 static gboolean
-parse_start (CpmMsrpMessage *m, const char *line, gsize len)
+parse_start (const char *line, gsize len, const char **tid, const char **tid_end,
+             const char **method, const char **method_end, guint *status)
 {
   const char *end = line + len;
   const char *sp1 = memchr (line, ' ', len);
@@ -104,7 +103,8 @@ parse_start (CpmMsrpMessage *m, const char *line, gsize len)
 
   if (!sp2 || sp1 - line != 4 || memcmp (line, "MSRP", 4) != 0)
     return FALSE;
-  m->tid = g_strndup (sp1 + 1, (gsize) (sp2 - sp1 - 1));
+  *tid = sp1 + 1;
+  *tid_end = sp2;
   third = sp2 + 1;
   third_end = memchr (third, ' ', (gsize) (end - third));
   if (!third_end)
@@ -113,12 +113,33 @@ parse_start (CpmMsrpMessage *m, const char *line, gsize len)
     /* RFC 4975 status-code = 3DIGIT, read within the line */
     if (third_end - third != 3 || !g_ascii_isdigit (third[1]) || !g_ascii_isdigit (third[2]))
       return FALSE;
-    m->status = (guint) ((third[0] - '0') * 100 + (third[1] - '0') * 10 + (third[2] - '0'));
-    return m->status >= 200;
+    *status = (guint) ((third[0] - '0') * 100 + (third[1] - '0') * 10 + (third[2] - '0'));
+    return *status >= 200;
   }
-  m->is_request = TRUE;
-  m->method = g_strndup (third, (gsize) (third_end - third));
+  *method = third;
+  *method_end = third_end;
   return TRUE;
+}
+
+/* The message with its transaction id and method in its own allocation
+ * (three allocations before). */
+static CpmMsrpMessage *
+message_new (const char *tid, gsize tlen, const char *method, gsize mlen, guint status)
+{
+  CpmMsrpMessage *m = g_malloc0 (sizeof *m + tlen + 1 + (method ? mlen + 1 : 0));
+  char *w = (char *) (m + 1);
+
+  m->tid = w;
+  memcpy (w, tid, tlen);
+  w[tlen] = '\0';
+  if (method) {
+    m->is_request = TRUE;
+    m->method = w + tlen + 1;
+    memcpy (m->method, method, mlen);
+    m->method[mlen] = '\0';
+  }
+  m->status = status;
+  return m;
 }
 
 CpmMsrpMessage *
@@ -126,8 +147,10 @@ cpm_msrp_message_parse (const guint8 *data, gsize len, GError **error)
 {
   gssize flen = cpm_msrp_frame_length (data, len);
   const guint8 *eol, *end, *blank;
+  const char *tid, *tid_end, *method = NULL, *method_end = NULL;
   CpmMsrpMessage *m;
   gsize tlen, slen;
+  guint status = 0;
 
   if (flen <= 0 || (gsize) flen != len) {
     g_set_error (error, CPM_ERROR, CPM_ERROR_PARSE, "MSRP message without its end-line");
@@ -138,15 +161,14 @@ cpm_msrp_message_parse (const guint8 *data, gsize len, GError **error)
     g_set_error (error, CPM_ERROR, CPM_ERROR_PARSE, "MSRP start line does not end in CRLF");
     return NULL;
   }
-  m = g_new0 (CpmMsrpMessage, 1);
   /* up to a NUL, as the C string the line was once copied into */
   slen = strnlen ((const char *) data, (gsize) (eol - 1 - data));
-  if (!parse_start (m, (const char *) data, slen)) {
-    cpm_msrp_message_free (m);
+  if (!parse_start ((const char *) data, slen, &tid, &tid_end, &method, &method_end, &status)) {
     g_set_error (error, CPM_ERROR, CPM_ERROR_PARSE, "not an MSRP start line: %.*s",
                  (int) MIN (slen, 60), (const char *) data);
     return NULL;
   }
+  m = message_new (tid, (gsize) (tid_end - tid), method, (gsize) (method_end - method), status);
   tlen = strlen (m->tid);
   /* The framing reads at most 32 characters of transaction id; a longer or
    * odd one must not put the end-line inside the start line (fuzz-msrp). */
@@ -168,10 +190,10 @@ cpm_msrp_message_parse (const guint8 *data, gsize len, GError **error)
       break;
     }
   if (blank && blank + 2 <= end - 2) {
-    m->headers = cpm_sip_parse_headers ((const char *) eol + 1, (gsize) (blank - eol - 1), FALSE);
+    cpm_sip_parse_headers (&m->headers, (const char *) eol + 1, (gsize) (blank - eol - 1), FALSE);
     m->body = g_bytes_new (blank + 2, (gsize) (end - 2 - (blank + 2)));
   } else {
-    m->headers = cpm_sip_parse_headers ((const char *) eol + 1, (gsize) (end - eol - 1), FALSE);
+    cpm_sip_parse_headers (&m->headers, (const char *) eol + 1, (gsize) (end - eol - 1), FALSE);
   }
   return m;
 }
@@ -179,8 +201,8 @@ cpm_msrp_message_parse (const guint8 *data, gsize len, GError **error)
 const char *
 cpm_msrp_message_get_header (const CpmMsrpMessage *m, const char *name)
 {
-  for (guint i = 0; i < m->headers->len; i++) {
-    const CpmSipHeader *h = m->headers->pdata[i];
+  for (guint i = 0; i < m->headers.len; i++) {
+    const CpmSipHeader *h = &m->headers.v[i];
     if (cpm_ascii_caseeq (h->name, name))
       return h->value;
   }

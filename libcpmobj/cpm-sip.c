@@ -60,29 +60,6 @@ find_header_end (const guint8 *data, gsize len)
   return NULL;
 }
 
-static void
-header_free (CpmSipHeader *h)
-{
-  g_free (h);
-}
-
-/* A header in one allocation: the struct, then its name and its value
- * (three allocations and three frees per header line before). */
-static CpmSipHeader *
-header_new (const char *name, gsize nlen, const char *value, gsize vlen)
-{
-  CpmSipHeader *h = g_malloc (sizeof *h + nlen + 1 + vlen + 1);
-  char *text = (char *) (h + 1);
-
-  memcpy (text, name, nlen);
-  text[nlen] = '\0';
-  memcpy (text + nlen + 1, value, vlen);
-  text[nlen + 1 + vlen] = '\0';
-  h->name = text;
-  h->value = text + nlen + 1;
-  return h;
-}
-
 /* [*p, *e) without leading and trailing ASCII white space (g_strstrip). */
 static void
 strip_range (const char **p, const char **e)
@@ -107,14 +84,22 @@ find_crlf (const char *p, const char *end)
 }
 
 /* Header lines of a block; folded lines joined with one space. Read in
- * place, line by line (CRLF ends a line), up to the block's first NUL:
- * no copy of the block and no array of lines per message. */
-GPtrArray *
-cpm_sip_parse_headers (const char *block, gsize len, gboolean expand)
+ * place, line by line (CRLF ends a line), up to the block's first NUL,
+ * into one allocation: the array for as many fields as there are lines,
+ * then the names and values, each at most as long as its line (a folded
+ * line adds at most its own length). */
+void
+cpm_sip_parse_headers (CpmSipHeaders *out, const char *block, gsize len, gboolean expand)
 {
-  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) header_free);
   const char *end = block + strnlen (block, len);
+  guint lines = 1;
+  char *w;
 
+  for (const char *p = block; (p = find_crlf (p, end)); p += 2)
+    lines++;
+  out->v = g_malloc (lines * sizeof (CpmSipHeader) + (gsize) (end - block) + 2 * lines);
+  out->len = 0;
+  w = (char *) (out->v + lines);
   for (const char *l = block; l;) {
     const char *eol = find_crlf (l, end);
     const char *le = eol ? eol : end;
@@ -126,34 +111,33 @@ cpm_sip_parse_headers (const char *block, gsize len, gboolean expand)
       continue;
     }
     if ((*l == ' ' || *l == '\t') && out->len) {
-      CpmSipHeader *h = out->pdata[out->len - 1];
+      /* the previous value is the last text written: joined in place */
       const char *fp = l, *fe = le;
       strip_range (&fp, &fe);
-      g_autofree char *joined = g_strdup_printf ("%s %.*s", h->value, (int) (fe - fp), fp);
-      out->pdata[out->len - 1] = header_new (h->name, strlen (h->name), joined, strlen (joined));
-      header_free (h);
+      w[-1] = ' ';
+      memcpy (w, fp, (gsize) (fe - fp));
+      w += fe - fp;
+      *w++ = '\0';
       l = next;
       continue;
     }
     colon = memchr (l, ':', (gsize) (le - l));
     if (colon) {
+      CpmSipHeader *h = &out->v[out->len++];
       np = l, ne = colon, vp = colon + 1, ve = le;
       strip_range (&np, &ne);
       strip_range (&vp, &ve);
-      CpmSipHeader *h = header_new (np, (gsize) (ne - np), vp, (gsize) (ve - vp));
-      if (expand) {
-        const char *full = cpm_sip_expand_compact (h->name);
-        if (full != h->name) {
-          CpmSipHeader *f = header_new (full, strlen (full), h->value, strlen (h->value));
-          header_free (h);
-          h = f;
-        }
-      }
-      g_ptr_array_add (out, h);
+      memcpy (w, np, (gsize) (ne - np));
+      w[ne - np] = '\0';
+      h->name = expand ? cpm_sip_expand_compact (w) : w;
+      w += ne - np + 1;
+      memcpy (w, vp, (gsize) (ve - vp));
+      w[ve - vp] = '\0';
+      h->value = w;
+      w += ve - vp + 1;
     }
     l = next;
   }
-  return out;
 }
 
 static gboolean
@@ -196,7 +180,7 @@ cpm_sip_message_parse (const guint8 *data, gsize len, GError **error)
     return NULL;
   }
   hlen = body ? (gsize) (body - eol - 1) : len - (gsize) (eol + 1 - data);
-  m->headers = cpm_sip_parse_headers ((const char *) eol + 1, hlen, TRUE);
+  cpm_sip_parse_headers (&m->headers, (const char *) eol + 1, hlen, TRUE);
   m->body = body ? g_bytes_new (body, len - (gsize) (body - data)) : g_bytes_new (NULL, 0);
   return m;
 }
@@ -208,8 +192,7 @@ cpm_sip_message_free (CpmSipMessage *m)
     return;
   g_free (m->method);
   g_free (m->uri);
-  if (m->headers)
-    g_ptr_array_unref (m->headers);
+  cpm_sip_headers_clear (&m->headers);
   if (m->body)
     g_bytes_unref (m->body);
   g_free (m);
@@ -220,8 +203,8 @@ cpm_sip_message_get_header_nth (const CpmSipMessage *m, const char *name, guint 
 {
   const char *full = cpm_sip_expand_compact (name);
 
-  for (guint i = 0; i < m->headers->len; i++) {
-    const CpmSipHeader *h = m->headers->pdata[i];
+  for (guint i = 0; i < m->headers.len; i++) {
+    const CpmSipHeader *h = &m->headers.v[i];
     if (cpm_ascii_caseeq (h->name, full) && n-- == 0)
       return h->value;
   }
@@ -232,14 +215,14 @@ gssize
 cpm_sip_frame_length (const guint8 *data, gsize len)
 {
   const guint8 *end = find_header_end (data, len);
-  g_autoptr (GPtrArray) headers = NULL;
+  g_auto (CpmSipHeaders) headers = { NULL, 0 };
   guint64 clen = 0;
 
   if (!end)
     return 0;
-  headers = cpm_sip_parse_headers ((const char *) data, (gsize) (end - data), TRUE);
-  for (guint i = 0; i < headers->len; i++) {
-    const CpmSipHeader *h = headers->pdata[i];
+  cpm_sip_parse_headers (&headers, (const char *) data, (gsize) (end - data), TRUE);
+  for (guint i = 0; i < headers.len; i++) {
+    const CpmSipHeader *h = &headers.v[i];
     if (cpm_ascii_caseeq (h->name, "Content-Length")) {
       char *rest;
       clen = g_ascii_strtoull (h->value, &rest, 10);
