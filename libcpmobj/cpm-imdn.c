@@ -6,6 +6,7 @@
 #include "config-private.h"
 #include "cpm-validate-private.h"
 #include "cpm-xml-private.h"
+#include "cpm-cpim-private.h"
 #include "cpm-object-private.h"
 #include <cpmobj/cpm-check.h>
 #include <cpmobj/cpm-cpim.h>
@@ -107,7 +108,7 @@ notification_load (Notification *n, const CpmObject *object, GError **error)
   }
   n->body = g_bytes_ref (body);
   n->body_line = body_line;
-  n->cpim = cpm_cpim_parse (body, NULL, body_line, error);
+  n->cpim = cpm_cpim_parse_kept (body, NULL, body_line, error);
   if (!n->cpim)
     return FALSE;
   const char *type = cpm_cpim_get_content_type (n->cpim);
@@ -120,9 +121,11 @@ notification_load (Notification *n, const CpmObject *object, GError **error)
   n->xml = cpm_cpim_dup_content_decoded (n->cpim, error);
   if (!n->xml)
     return FALSE;
+  /* a kept parse is of equal bytes elsewhere: its content is a window
+   * onto its own input */
   GBytes *raw = cpm_cpim_get_content (n->cpim);
   n->xml_line = raw == n->xml || (raw && g_bytes_equal (raw, n->xml))
-                  ? content_line (body, body_line, raw) : body_line;
+                  ? content_line (cpm_cpim_peek_input (n->cpim), body_line, raw) : body_line;
   return TRUE;
 }
 
