@@ -161,6 +161,7 @@ typedef struct {
   char *frames;       /* the capture frames of the chunks */
   gint64 time_us;     /* capture time of the first chunk */
   char *problem;      /* incomplete or aborted: why (then content is partial) */
+  gboolean packed;    /* the strings are in the struct's allocation */
 } CpmMsrpAssembled;
 
 CPM_EXPORT void cpm_msrp_assembled_free (CpmMsrpAssembled *a);
