@@ -103,6 +103,7 @@ typedef struct {
   CpmTcpFlows *tcp;
   guint frame;
   guint fragments;
+  GString *source;     /* the message being delivered's source, reused */
 } Reader;
 
 static void
@@ -193,20 +194,22 @@ flow_name (char *out, const char *src, guint sport, const char *dst, guint dport
   *w = '\0';
 }
 
-/* "frames 4,6" for the bytes [0, n) of the stream, or "line 12". */
-static char *
+/* "frames 4,6" for the bytes [0, n) of the stream, or "line 12", in
+ * the reader's string (valid until the next message). */
+static const char *
 stream_source (Reader *r, Stream *s, gsize n, gint64 *time_us)
 {
-  GString *out = g_string_new (r->name);
+  GString *out = r->source;
   char num[12];
   gsize from = 0;
   gboolean first = TRUE;
 
+  g_string_assign (out, r->name);
   *time_us = 0;
   if (strcmp (s->transport, "text") == 0) {
     *time_us = s->log_time;
     g_string_append_printf (out, ":line %" G_GUINT64_FORMAT, s->line);
-    return g_string_free (out, FALSE);
+    return out->str;
   }
   g_string_append (out, ":frame");
   for (guint i = 0; i < s->marks->len && from < n; i++) {
@@ -221,14 +224,14 @@ stream_source (Reader *r, Stream *s, gsize n, gint64 *time_us)
     first = FALSE;
     from = m->end;
   }
-  return g_string_free (out, FALSE);
+  return out->str;
 }
 
 static void
 deliver (Reader *r, Stream *s, CpmCaptureProtocol proto, gsize n, gboolean truncated)
 {
   gint64 time_us;
-  g_autofree char *source = stream_source (r, s, n, &time_us);
+  const char *source = stream_source (r, s, n, &time_us);
   CpmCaptureMessage m = { proto, s->buf->data, n, time_us, source, s->transport, truncated };
 
   s->messages++;
@@ -785,7 +788,7 @@ cpm_capture_read (GInputStream *input, const char *name, CpmCaptureFormat format
                   CpmReport *report, GError **error)
 {
   g_autoptr (CpmReport) own = report ? cpm_report_ref (report) : cpm_report_new ();
-  Reader r = { name, func, user_data, own, NULL, NULL, NULL, 0, 0 };
+  Reader r = { name, func, user_data, own, NULL, NULL, NULL, 0, 0, g_string_new (NULL) };
   gboolean ok;
 
   r.streams = g_hash_table_new (g_str_hash, g_str_equal);
@@ -810,5 +813,6 @@ cpm_capture_read (GInputStream *input, const char *name, CpmCaptureFormat format
   cpm_tcp_flows_free (r.tcp);
   g_hash_table_unref (r.streams);
   g_ptr_array_unref (r.order);
+  g_string_free (r.source, TRUE);
   return ok;
 }
