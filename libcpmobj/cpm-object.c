@@ -419,24 +419,33 @@ cpm_object_set_kind (CpmObject *object, CpmKind kind)
   object->kind = kind;
 }
 
+static const char *content_mime (const char *value, char *buf, gsize size, char **owned);
+
 /* Finds the Content-Type of the entity inside a CPIM body without a full
  * parse: skips the CPIM header block, then scans the MIME header block.
- * Tolerates Appendix D's missing separator (Content-* inside the CPIM block). */
-static char *
-cpim_inner_type (GBytes *body)
+ * Tolerates Appendix D's missing separator (Content-* inside the CPIM block).
+ * The type as content_mime() gives it, in @buf when it fits. */
+static const char *
+cpim_inner_type (GBytes *body, char *buf, gsize size, char **owned)
 {
   gsize len = 0;
   const char *p = body ? g_bytes_get_data (body, &len) : NULL;
   const char *end = p ? p + len : NULL; /* no arithmetic on NULL (fuzz-object) */
   int blocks = 0;
+  *owned = NULL;
   while (p && p < end && blocks < 2) {
     gsize term;
     gsize l = line_length (p, end, &term);
     if (l == 0) {
       blocks++;
     } else if (l > 13 && (p[0] | 0x20) == 'c' && g_ascii_strncasecmp (p, "Content-Type:", 13) == 0) {
-      g_autofree char *v = g_strndup (p + 13, l - 13);
-      return cpm_content_type_mime (v);
+      char line[256];
+      g_autofree char *heap = l - 13 < sizeof line ? NULL : g_strndup (p + 13, l - 13);
+      if (!heap) {
+        memcpy (line, p + 13, l - 13);
+        line[l - 13] = '\0';
+      }
+      return content_mime (heap ? heap : line, buf, size, owned);
     }
     if (term == 0)
       break;
@@ -482,7 +491,9 @@ kind_of_cpim (const CpmObject *object)
     return CPM_KIND_SMS;
   if (context && g_ascii_strcasecmp (context, "multimedia-message") == 0)
     return CPM_KIND_MMS;
-  g_autofree char *inner = cpim_inner_type (object->body);
+  char buf[64];
+  g_autofree char *owned = NULL;
+  const char *inner = cpim_inner_type (object->body, buf, sizeof buf, &owned);
   if (inner && strcmp (inner, "message/imdn+xml") == 0)
     return CPM_KIND_IMDN;
   /* Chat messages are recognised by the CPM session feature tag: Appendix D
