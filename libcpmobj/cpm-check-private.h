@@ -20,6 +20,9 @@ gboolean cpm_check_cached (CpmValueCheck check, const char *value, gsize len, GE
  * the builder checked. */
 gboolean cpm_check_seen (CpmValueCheck check, const char *value, gsize len, GError **error);
 
+/* "Jan" .. "Dec": RFC 5322 and RFC 3501 month names, in English always. */
+extern const char *const cpm_month_names[12];
+
 /* cpm_date_format() into @out, no allocation. */
 #define CPM_DATE_FORMAT_SIZE 40
 void cpm_date_format_to (GDateTime *dt, char out[CPM_DATE_FORMAT_SIZE]);

@@ -1499,7 +1499,10 @@ typedef struct {
 } DateFields;
 
 static const char *const day_names[7] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
-static const char *const month_names[12] = {
+
+/* RFC 5322 3.3 month = RFC 3501 date-month: one table for the date checks,
+ * cpm_date_format_to and the IMAP date-time (cpm-imap.c). */
+const char *const cpm_month_names[12] = {
   "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 };
 
@@ -1630,7 +1633,7 @@ scan_date (Scan *sc, DateFields *d)
     return FALSE;
   start = sc->pos;
   n = scan_alpha (sc);
-  d->month = name_index (sc->s + start, n, month_names, 12) + 1;
+  d->month = name_index (sc->s + start, n, cpm_month_names, 12) + 1;
   if (d->month == 0)
     return scan_failf (sc, start, "expected a month name (Jan ... Dec) at offset %"
                        G_GSIZE_FORMAT, start);
@@ -1652,7 +1655,7 @@ scan_date (Scan *sc, DateFields *d)
                        start);
   if (d->day < 1 || d->day > days_in_month (d->year, d->month))
     return scan_failf (sc, d->day_pos, "day %d at offset %" G_GSIZE_FORMAT " does not exist"
-                       " in %s %d", d->day, d->day_pos, month_names[d->month - 1], d->year);
+                       " in %s %d", d->day, d->day_pos, cpm_month_names[d->month - 1], d->year);
   return TRUE;
 }
 
@@ -1721,7 +1724,7 @@ scan_rfc5322_date (Scan *sc, DateFields *d)
   if (d->wday >= 0 && d->wday != weekday (d->year, d->month, d->day))
     return scan_failf (sc, d->wday_pos, "day of the week \"%s\" at offset %" G_GSIZE_FORMAT
                        " does not match the date %d %s %d, a %s", day_names[d->wday],
-                       d->wday_pos, d->day, month_names[d->month - 1], d->year,
+                       d->wday_pos, d->day, cpm_month_names[d->month - 1], d->year,
                        day_names[weekday (d->year, d->month, d->day)]);
   return TRUE;
 }
@@ -1788,7 +1791,7 @@ cpm_date_format_to (GDateTime *dt, char out[CPM_DATE_FORMAT_SIZE])
     *w++ = (char) ('0' + d / 10);
   *w++ = (char) ('0' + d % 10);
   *w++ = ' ';
-  memcpy (w, month_names[mo - 1], 3);
+  memcpy (w, cpm_month_names[mo - 1], 3);
   w += 3;
   *w++ = ' ';
   w += g_snprintf (w, 12, "%04d", y);

@@ -8,6 +8,7 @@
 
 #include <cpmobj/cpm-imap.h>
 #include "cpm-imap-private.h"
+#include "cpm-check-private.h"
 
 #include <string.h>
 
@@ -648,15 +649,13 @@ cpm_imap_quote (const char *s)
 char *
 cpm_imap_format_date (GDateTime *date)
 {
-  static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
   gint64 offset = g_date_time_get_utc_offset (date) / G_TIME_SPAN_MINUTE;
   char sign = offset < 0 ? '-' : '+';
   if (offset < 0)
     offset = -offset;
   return g_strdup_printf ("%2d-%s-%04d %02d:%02d:%02d %c%02d%02d",
                           g_date_time_get_day_of_month (date),
-                          months[g_date_time_get_month (date) - 1],
+                          cpm_month_names[g_date_time_get_month (date) - 1],
                           g_date_time_get_year (date), g_date_time_get_hour (date),
                           g_date_time_get_minute (date), g_date_time_get_second (date),
                           sign, (int) (offset / 60), (int) (offset % 60));
