@@ -81,16 +81,27 @@ typedef struct {
 #define MAX_SESSIONS 4096
 #define MAX_REMEMBERED 16384
 
+/* A window entry: its value and how many stamps of the key are queued,
+ * so a key put again leaves at its last stamp, not its first; the key
+ * in the same allocation. */
 typedef struct {
-  char *key;
+  gpointer value;
+  guint stamps;
+  char key[];
+} Entry;
+
+typedef struct {
+  Entry *entry;
   gint64 time_us;
 } Stamp;
 
 /* A set (or map) whose entries leave in insertion order once older than
- * span_us or beyond max entries. */
+ * span_us or beyond max entries. The stamps are a ring of structs (a
+ * Stamp, a copy of the key and a list link per put before). */
 typedef struct {
-  GHashTable *table; /* key -> value (owned by the table) */
-  GQueue order;      /* Stamp*, oldest first */
+  GHashTable *table; /* key -> Entry* (owned by the table) */
+  Stamp *ring;       /* oldest first from head */
+  guint head, count, size;
   gint64 span_us;
   guint max;
 } Window;
@@ -150,13 +161,6 @@ make_id (const char *what, const char *key)
   return cpm_uuid_v5 (CPM_CONVERT_NAMESPACE, name, -1);
 }
 
-/* A window entry: its value and how many stamps of the key are queued,
- * so a key put again leaves at its last stamp, not its first. */
-typedef struct {
-  gpointer value;
-  guint stamps;
-} Entry;
-
 static void
 entry_free (Entry *e)
 {
@@ -167,24 +171,18 @@ entry_free (Entry *e)
 static void
 window_init (Window *w, gint64 span_us)
 {
-  w->table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) entry_free);
-  g_queue_init (&w->order);
+  w->table = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) entry_free);
+  w->ring = NULL;
+  w->head = w->count = w->size = 0;
   w->span_us = span_us;
   w->max = MAX_REMEMBERED;
-}
-
-static void
-stamp_free (Stamp *st)
-{
-  g_free (st->key);
-  g_free (st);
 }
 
 static void
 window_clear (Window *w)
 {
   g_hash_table_unref (w->table);
-  g_queue_clear_full (&w->order, (GDestroyNotify) stamp_free);
+  g_free (w->ring);
 }
 
 static gboolean
@@ -207,33 +205,43 @@ static void
 window_put (Window *w, const char *key, char *value, gint64 now_us)
 {
   Entry *e = g_hash_table_lookup (w->table, key);
-  Stamp *st = g_new (Stamp, 1);
 
   if (!e) {
-    e = g_new0 (Entry, 1);
-    g_hash_table_insert (w->table, g_strdup (key), e);
+    gsize n = strlen (key);
+    e = g_malloc (sizeof *e + n + 1);
+    e->value = NULL;
+    e->stamps = 0;
+    memcpy (e->key, key, n + 1);
+    g_hash_table_insert (w->table, e->key, e);
   }
   g_free (e->value);
   e->value = value;
   e->stamps++;
-  st->key = g_strdup (key);
-  st->time_us = now_us;
-  g_queue_push_tail (&w->order, st);
+  if (w->count == w->size) {
+    /* grow the ring, its stamps unwrapped to the front */
+    guint size = w->size ? w->size * 2 : 64;
+    Stamp *ring = g_new (Stamp, size);
+    for (guint i = 0; i < w->count; i++)
+      ring[i] = w->ring[(w->head + i) % w->size];
+    g_free (w->ring);
+    w->ring = ring;
+    w->head = 0;
+    w->size = size;
+  }
+  w->ring[(w->head + w->count++) % w->size] = (Stamp) { e, now_us };
 }
 
 static void
 window_expire (Window *w, gint64 now_us)
 {
-  while (w->order.length) {
-    Stamp *st = g_queue_peek_head (&w->order);
-    Entry *e;
-    if (w->order.length <= w->max && now_us - st->time_us <= w->span_us)
+  while (w->count) {
+    Stamp *st = &w->ring[w->head];
+    if (w->count <= w->max && now_us - st->time_us <= w->span_us)
       return;
-    g_queue_pop_head (&w->order);
-    e = g_hash_table_lookup (w->table, st->key);
-    if (e && --e->stamps == 0)
-      g_hash_table_remove (w->table, st->key);
-    stamp_free (st);
+    w->head = (w->head + 1) % w->size;
+    w->count--;
+    if (--st->entry->stamps == 0)
+      g_hash_table_remove (w->table, st->entry->key);
   }
 }
 
