@@ -253,27 +253,6 @@ ascii_shadow (const char *value)
   return g_string_free (s, FALSE);
 }
 
-/* TRUE when every byte of s[0, len) is printable ASCII (0x20-0x7E), eight
- * at a time: a byte below 0x20 or above 0x7E sets that byte's top bit in
- * either term (exact for these bounds). The common value of a built field. */
-static gboolean
-printable_ascii (const char *s, gsize len)
-{
-  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
-  const guint64 tops = G_GUINT64_CONSTANT (0x8080808080808080);
-  guint64 w, bad = 0;
-  gsize i = 0;
-
-  for (; i + 8 <= len; i += 8) {
-    memcpy (&w, s + i, 8);
-    bad |= ((w - ones * 0x20) & ~w) | ((w + ones * 0x01) | w);
-  }
-  for (; i < len; i++)
-    if ((guchar) s[i] < 0x20 || (guchar) s[i] > 0x7e)
-      return FALSE;
-  return (bad & tops) == 0;
-}
-
 /* Values are UTF-8; the object serializer RFC 2047-encodes non-ASCII text
  * (display names of address fields, unstructured fields, Message-Correlator
  * as one B word). So a non-ASCII value is checked in the form it will take:
@@ -286,8 +265,8 @@ check_value (const CpmHeaderDef *def, const char *value, GError **error)
   gboolean high = FALSE;
   const char *p = value;
   gsize n = strlen (value);
-  if (printable_ascii (value, n))
-    p += n; /* nothing for the byte loop below to find */
+  if (cpm_is_ascii_text (value, n))
+    p += n; /* nothing for the byte loop below to find (a tab passes it too) */
   for (; *p; p++) {
     if ((guchar) *p < 0x20 && *p != '\t') {
       g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE,

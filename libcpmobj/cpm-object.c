@@ -785,13 +785,34 @@ cpm_object_uses_crlf (const CpmObject *object)
 
 /* ---- serialization ---- */
 
-gboolean
-cpm_is_ascii_text (const char *s, gsize len)
+static gboolean
+ascii_text_bytes (const char *s, gsize len)
 {
   for (gsize i = 0; i < len; i++)
     if ((guchar) s[i] >= 0x7f || ((guchar) s[i] < 0x20 && s[i] != '\t'))
       return FALSE;
   return TRUE;
+}
+
+/* Eight bytes at a time: a byte below 0x20 or above 0x7E sets that byte's
+ * top bit in either term (exact for these bounds); only such a word (a tab,
+ * or the end of the answer) is looked at byte by byte. The builder checks
+ * every value it is given with this, the serializer every field. */
+gboolean
+cpm_is_ascii_text (const char *s, gsize len)
+{
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  const guint64 tops = G_GUINT64_CONSTANT (0x8080808080808080);
+  guint64 w;
+  gsize i = 0;
+
+  for (; i + 8 <= len; i += 8) {
+    memcpy (&w, s + i, 8);
+    if ((((w - ones * 0x20) & ~w) | ((w + ones * 0x01) | w)) & tops &&
+        !ascii_text_bytes (s + i, 8))
+      return FALSE;
+  }
+  return ascii_text_bytes (s + i, len - i);
 }
 
 char *

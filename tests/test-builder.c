@@ -353,6 +353,41 @@ test_invalid_values (void)
   g_assert_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE);
 }
 
+/* Every ASCII byte at every place of a Subject of 18 bytes (the value
+ * check reads eight bytes at a time, then the rest one by one): refused
+ * are the controls but tab, and DEL. The built object, serialized and
+ * read again, validates. */
+static void
+test_value_bytes (void)
+{
+  for (guint c = 1; c < 0x80; c++) {
+    for (guint at = 0; at < 18; at++) {
+      char value[19];
+      memset (value, 'a', 18);
+      value[18] = '\0';
+      value[at] = (char) c;
+      if (at == 0 || at == 17)
+        continue; /* a blank at either end is trimmed or folded: elsewhere */
+      gboolean refused = (c < 0x20 && c != '\t') || c == 0x7f;
+      g_autoptr(CpmBuilder) b = builder_for (CPM_KIND_MESSAGE);
+      cpm_builder_set_header (b, "Subject", value);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CpmObject) built = cpm_builder_build (b, &error);
+      if (refused) {
+        g_assert_null (built);
+        g_assert_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE);
+        continue;
+      }
+      g_assert_no_error (error);
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(CpmObject) object = reparse (built, &bytes);
+      cpm_object_set_kind (object, CPM_KIND_MESSAGE);
+      g_autoptr(CpmReport) report = cpm_validate (object, CPM_PROFILE_2_2);
+      cpm_test_assert_rules (report, NULL, NULL);
+    }
+  }
+}
+
 /* Passes are remembered per thread (cpm_check_cached): a value of the
  * same length and checker as one that passed just before must still be
  * checked, and a refused value must not pass the next time. */
@@ -632,6 +667,7 @@ main (int argc, char **argv)
   g_test_add_func ("/builder/non-ascii-display-name", test_non_ascii_display_name);
   g_test_add_func ("/builder/long-header-folded", test_long_header_folded);
   g_test_add_func ("/builder/invalid-values", test_invalid_values);
+  g_test_add_func ("/builder/value-bytes", test_value_bytes);
   g_test_add_func ("/builder/eight-bit-content", test_eight_bit_content);
   g_test_add_func ("/builder/injection", test_injection);
   g_test_add_func ("/builder/composite-content", test_composite_content);
