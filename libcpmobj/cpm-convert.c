@@ -999,32 +999,65 @@ notify (CpmConverter *c, const CpmSipMessage *m, const CpmCaptureMessage *cm)
  * MSRP: chat messages, IMDNs, files
  * ------------------------------------------------------------------------ */
 
+/* The session-id of the MSRP URI [uri, uri + len) as cpm_msrp_uri_session()
+ * reads it, in place: NULL when there is none. */
+static const char *
+uri_session (const char *uri, gsize len, gsize *id_len)
+{
+  const char *end = uri + len, *p;
+
+  if (len < 4 || g_ascii_strncasecmp (uri, "msrp", 4) != 0)
+    return NULL;
+  for (p = uri; p + 3 <= end && memcmp (p, "://", 3) != 0; p++)
+    ;
+  if (p + 3 > end || !(p = memchr (p + 3, '/', (gsize) (end - p - 3))))
+    return NULL;
+  p++;
+  *id_len = 0;
+  while (p + *id_len < end && p[*id_len] != ';')
+    (*id_len)++;
+  return p;
+}
+
+static gboolean
+is_invite_path (const Session *s, const char *id)
+{
+  for (guint k = 0; k < s->invite_paths->len; k++)
+    if (strcmp (s->invite_paths->pdata[k], id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The session of an MSRP message: the first URI of its From-Path, then
+ * To-Path, whose session-id a session registered. The paths are read in
+ * place (a g_strsplit and a copy per URI before). */
 static Session *
 session_for_msrp (CpmConverter *c, const CpmMsrpAssembled *a, gboolean *outgoing)
 {
   const char *paths[2] = { a->from_path, a->to_path };
 
   for (guint p = 0; p < 2; p++) {
-    g_auto (GStrv) uris = g_strsplit (paths[p] ? paths[p] : "", " ", -1);
-    for (guint i = 0; uris[i]; i++) {
-      g_autofree char *id = cpm_msrp_uri_session (uris[i]);
-      Session *s = id ? g_hash_table_lookup (c->by_msrp, id) : NULL;
+    for (const char *u = paths[p] ? paths[p] : ""; *u;) {
+      gsize n = strcspn (u, " "), idn = 0;
+      const char *idp = uri_session (u, n, &idn);
+      char small[128];
+      g_autofree char *big = NULL;
+      char *id = idn < sizeof small ? small : (big = g_malloc (idn + 1));
+      Session *s = NULL;
+      if (idp) {
+        memcpy (id, idp, idn);
+        id[idn] = '\0';
+        s = g_hash_table_lookup (c->by_msrp, id);
+      }
       if (s) {
         /* sent by the INVITE's originator when its From-Path is the
          * INVITE's own a=path */
-        *outgoing = FALSE;
-        if (p == 0)
-          for (guint k = 0; k < s->invite_paths->len; k++)
-            if (strcmp (s->invite_paths->pdata[k], id) == 0)
-              *outgoing = TRUE;
-        if (p == 1) {
-          *outgoing = TRUE;
-          for (guint k = 0; k < s->invite_paths->len; k++)
-            if (strcmp (s->invite_paths->pdata[k], id) == 0)
-              *outgoing = FALSE;
-        }
+        *outgoing = p == 0 ? is_invite_path (s, id) : !is_invite_path (s, id);
         return s;
       }
+      u += n;
+      if (*u)
+        u++;
     }
   }
   return NULL;
@@ -1062,9 +1095,9 @@ session_parties (Session *s)
 }
 
 static void
-chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean outgoing)
+chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean outgoing,
+              const char *source)
 {
-  g_autofree char *source = msrp_source (c, a);
   g_autoptr (CpmCpim) cpim = NULL;
   g_autoptr (CpmBuilder) b = NULL;
   g_autoptr (GDateTime) date = NULL;
@@ -1192,9 +1225,8 @@ cpim_header_lines (CpmCpim *cpim)
 }
 
 static void
-file_transfer (CpmConverter *c, Session *s, const CpmMsrpAssembled *a)
+file_transfer (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, const char *chunks)
 {
-  g_autofree char *chunks = msrp_source (c, a);
   g_autofree char *source = g_strdup_printf ("%s (INVITE), %s", s->invite_source, chunks);
   g_autoptr (GPtrArray) parts = cpm_sip_message_body_parts (s->invite);
   g_autofree char *icon = NULL, *selector = NULL;
@@ -1304,7 +1336,7 @@ msrp_message (CpmConverter *c, CpmMsrpAssembled *a, gboolean at_end)
     skip (c, source, FALSE, "not CPM (a second message in a %s session)",
           s->type == SESSION_FT ? "file transfer" : "large message mode");
   else if (s->type == SESSION_FT)
-    file_transfer (c, s, a);
+    file_transfer (c, s, a, source);
   else if (s->type == SESSION_LARGE) {
     g_autofree char *both = g_strdup_printf ("%s (INVITE), %s", s->invite_source, source);
     s->stored = s->closed = TRUE;
@@ -1312,7 +1344,7 @@ msrp_message (CpmConverter *c, CpmMsrpAssembled *a, gboolean at_end)
                         a->message_id);
   }
   else
-    chat_message (c, s, a, outgoing);
+    chat_message (c, s, a, outgoing, source);
   cpm_msrp_assembled_free (a);
 }
 
@@ -1374,8 +1406,13 @@ msrp_chunk (CpmConverter *c, const CpmCaptureMessage *cm)
     /* "chat.pcap:frames 4,6" -> input "chat.pcap", frames "4,6" */
     const char *colon = strrchr (cm->source, ':');
     const char *part = colon ? colon + 1 : cm->source;
-    g_free (c->input);
-    c->input = colon ? g_strndup (cm->source, (gsize) (colon - cm->source)) : g_strdup ("-");
+    gsize n = colon ? (gsize) (colon - cm->source) : 1;
+    const char *input = colon ? cm->source : "-";
+    if (!c->input || strncmp (c->input, input, n) != 0 || c->input[n]) {
+      /* the same input for every chunk: copied once */
+      g_free (c->input);
+      c->input = g_strndup (input, n);
+    }
     if (g_str_has_prefix (part, "frames "))
       part += 7;
     else if (g_str_has_prefix (part, "frame "))
