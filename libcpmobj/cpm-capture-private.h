@@ -59,6 +59,7 @@ cpm_put_uint (char *w, guint v)
 typedef struct {
   const char *name;   /* full form ("Call-ID" for "i") */
   const char *value;  /* unfolded, trimmed */
+  gsize name_len;
 } CpmSipHeader;
 
 /* The header fields of a message in one allocation: the array, then the
@@ -77,6 +78,18 @@ cpm_sip_headers_clear (CpmSipHeaders *h)
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CpmSipHeaders, cpm_sip_headers_clear)
+
+/* The nth (from 0) value of the field @name (@len bytes), any case: names
+ * are compared by length first (a lookup compared every name of an
+ * INVITE's ~20 byte by byte). */
+static inline const char *
+cpm_sip_headers_get (const CpmSipHeaders *h, const char *name, gsize len, guint n)
+{
+  for (guint i = 0; i < h->len; i++)
+    if (h->v[i].name_len == len && cpm_ascii_caseeq (h->v[i].name, name) && n-- == 0)
+      return h->v[i].value;
+  return NULL;
+}
 
 typedef struct {
   gboolean is_request;

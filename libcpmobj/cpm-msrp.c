@@ -201,12 +201,7 @@ cpm_msrp_message_parse (const guint8 *data, gsize len, GError **error)
 const char *
 cpm_msrp_message_get_header (const CpmMsrpMessage *m, const char *name)
 {
-  for (guint i = 0; i < m->headers.len; i++) {
-    const CpmSipHeader *h = &m->headers.v[i];
-    if (cpm_ascii_caseeq (h->name, name))
-      return h->value;
-  }
-  return NULL;
+  return cpm_sip_headers_get (&m->headers, name, strlen (name), 0);
 }
 
 static gboolean

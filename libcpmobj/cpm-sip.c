@@ -130,6 +130,7 @@ cpm_sip_parse_headers (CpmSipHeaders *out, const char *block, gsize len, gboolea
       memcpy (w, np, (gsize) (ne - np));
       w[ne - np] = '\0';
       h->name = expand ? cpm_sip_expand_compact (w) : w;
+      h->name_len = h->name == w ? (gsize) (ne - np) : strlen (h->name);
       w += ne - np + 1;
       memcpy (w, vp, (gsize) (ve - vp));
       w[ve - vp] = '\0';
@@ -203,12 +204,7 @@ cpm_sip_message_get_header_nth (const CpmSipMessage *m, const char *name, guint 
 {
   const char *full = cpm_sip_expand_compact (name);
 
-  for (guint i = 0; i < m->headers.len; i++) {
-    const CpmSipHeader *h = &m->headers.v[i];
-    if (cpm_ascii_caseeq (h->name, full) && n-- == 0)
-      return h->value;
-  }
-  return NULL;
+  return cpm_sip_headers_get (&m->headers, full, strlen (full), n);
 }
 
 gssize
@@ -223,7 +219,7 @@ cpm_sip_frame_length (const guint8 *data, gsize len)
   cpm_sip_parse_headers (&headers, (const char *) data, (gsize) (end - data), TRUE);
   for (guint i = 0; i < headers.len; i++) {
     const CpmSipHeader *h = &headers.v[i];
-    if (cpm_ascii_caseeq (h->name, "Content-Length")) {
+    if (h->name_len == 14 && cpm_ascii_caseeq (h->name, "Content-Length")) {
       char *rest;
       clen = g_ascii_strtoull (h->value, &rest, 10);
       if (rest == h->value || *rest || clen > G_MAXINT32)
