@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config-private.h"
 #include <cpmobj/cpm-source.h>
+#include "cpm-source-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,13 +50,17 @@ typedef enum {
   FRAME_STREAM,  /* a stream holding one object (stdin, a pipe) */
 } FrameType;
 
+/* A directory's sorted names (see "sorted directory listings" below). */
+typedef struct _Listing Listing;
+static void listing_free (Listing *l);
+
 typedef struct {
   FrameType type;
   char *path;            /* directory, Maildir, or file path */
   char *name;            /* path used in locations */
   char *folder;          /* folder of the items this frame yields */
-  GPtrArray *names;      /* DIR: entry names; MAILDIR: "new/x", "cur/y" */
-  guint index;
+  Listing *names;        /* DIR: entry names; MAILDIR: new/ (group 0) then
+                          * cur/ (group 1), NULL once read */
   GPtrArray *subfolders; /* MAILDIR root: Maildir++ directory names */
   guint sub_index;
   GPtrArray *keywords;   /* MAILDIR */
@@ -68,6 +73,9 @@ typedef struct {
 struct _CpmSource {
   gatomicrefcount ref;
   GPtrArray *stack; /* of Frame*, the last one is read from */
+  GError *fatal;    /* a directory's names could not be kept whole: the
+                     * iteration ends (a listing cut short must not pass
+                     * for the whole store) */
   CpmLimits limits;
 };
 
@@ -331,7 +339,7 @@ frame_free (gpointer data)
   g_free (f->path);
   g_free (f->name);
   g_free (f->folder);
-  g_clear_pointer (&f->names, g_ptr_array_unref);
+  g_clear_pointer (&f->names, listing_free);
   g_clear_pointer (&f->subfolders, g_ptr_array_unref);
   g_clear_pointer (&f->keywords, g_ptr_array_unref);
   if (f->dirfd >= 0)
@@ -370,24 +378,411 @@ compare_names (gconstpointer a, gconstpointer b)
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
-/* The sorted names in @dir, hidden ones (".x") left out unless @hidden. */
-static GPtrArray *
-list_dir (const char *dir, gboolean hidden, GError **error)
+/* ---- sorted directory listings ---- */
+
+/* A directory's names come out in strcmp order (a store's order is its
+ * names' order: reports and manifests of the same tree compare line by
+ * line), yet must not cost memory per name: a Maildir of a million
+ * messages would otherwise hold a million names. A Listing packs the names
+ * into one arena and sorts them there, up to LISTING_MEMORY bytes of names
+ * and index together; a directory with more writes each full arena as a
+ * sorted run to one unlinked temporary file and at the end merges the runs,
+ * MERGE_WAYS at a time through RUN_BUFFER bytes each (more runs than that
+ * are first merged into longer runs appended to the same file). So memory
+ * stays bounded whatever the number of files, the order is exactly that of
+ * one sort of all names (a merge of sorted runs is one), and the common
+ * small directory never touches the disk (the file is in g_get_tmp_dir (),
+ * $TMPDIR; merge passes leave their inputs' space in it, so it holds a few
+ * times the names' bytes at most). Reading the directory lazily would not
+ * do: readdir's order is the file system's, not the names'; and a folder is
+ * still listed whole before its first file is read, so one that vanishes
+ * midway gives the errors it always gave. A listing that cannot be kept
+ * whole (the file cannot be made, written or read back) ends the iteration
+ * with an error: a shorter listing would pass for a smaller store.
+ * A name is stored after a group byte (1 + group): a Maildir lists new/
+ * (group 0) then cur/ (group 1) in one listing, and strcmp on the stored
+ * entry orders by group, then name. */
+#define LISTING_MEMORY (512 * 1024)
+#define MERGE_WAYS 16
+#define RUN_BUFFER 4096
+#define SPILL_BUFFER (64 * 1024)
+
+static gsize listing_memory = LISTING_MEMORY;
+
+void
+cpm_source_set_sort_memory (gsize bytes)
+{
+  listing_memory = bytes ? bytes : LISTING_MEMORY;
+}
+
+typedef struct {
+  guint64 offset, len;
+} Run;
+
+/* A run being merged: its unread bytes [pos, end) of the file, and the
+ * bytes [start, fill) of buf read but not yet handed out. */
+typedef struct {
+  guint64 pos, end;
+  char *buf;
+  gsize cap, start, fill;
+} RunReader;
+
+typedef struct {
+  RunReader *in;
+  guint n;
+  int last; /* the reader whose entry was handed out: advanced on the next call */
+} Merge;
+
+struct _Listing {
+  char *dir;          /* for messages */
+  GByteArray *arena;  /* entries: group byte, name, NUL */
+  GPtrArray *index;   /* entries' offsets in arena; pointers once sorted */
+  guint next;
+  int fd;             /* the temporary file of sorted runs, or -1 */
+  guint64 file_len;
+  GArray *runs;       /* of Run */
+  GByteArray *out;    /* bytes on their way to the file */
+  Merge *merge;       /* the final merge once the listing spilled */
+  GError *error;      /* the first failure to spill: the listing is incomplete */
+};
+
+static Listing *
+listing_new (const char *dir)
+{
+  Listing *l = g_new0 (Listing, 1);
+  l->dir = g_strdup (dir);
+  l->arena = g_byte_array_new ();
+  l->index = g_ptr_array_new ();
+  l->fd = -1;
+  return l;
+}
+
+static void
+merge_free (Merge *m)
+{
+  if (m == NULL)
+    return;
+  for (guint i = 0; i < m->n; i++)
+    g_free (m->in[i].buf);
+  g_free (m->in);
+  g_free (m);
+}
+
+static void
+listing_free (Listing *l)
+{
+  if (l == NULL)
+    return;
+  g_free (l->dir);
+  g_clear_pointer (&l->arena, g_byte_array_unref);
+  g_clear_pointer (&l->index, g_ptr_array_unref);
+  if (l->fd >= 0)
+    close (l->fd);
+  g_clear_pointer (&l->runs, g_array_unref);
+  g_clear_pointer (&l->out, g_byte_array_unref);
+  merge_free (l->merge);
+  g_clear_error (&l->error);
+  g_free (l);
+}
+
+static void
+spill_failed (Listing *l, const char *why)
+{
+  if (l->error == NULL)
+    l->error = g_error_new (CPM_ERROR, CPM_ERROR_IO,
+                            "%s: cannot sort its names in a temporary file in %s: %s", l->dir,
+                            g_get_tmp_dir (), why);
+}
+
+/* An unlinked file in the temporary directory: nothing is left behind. */
+static gboolean
+spill_open (Listing *l)
+{
+#ifdef O_TMPFILE
+  l->fd = open (g_get_tmp_dir (), O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+  if (l->fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)) {
+    if (l->fd < 0)
+      spill_failed (l, g_strerror (errno));
+    return l->fd >= 0;
+  }
+#endif
+  /* a file system without O_TMPFILE: a named file, unlinked at once */
+  g_autofree char *name = NULL;
+  g_autoptr(GError) local = NULL;
+  l->fd = g_file_open_tmp ("cpmobj-names-XXXXXX", &name, &local);
+  if (l->fd < 0) {
+    spill_failed (l, local->message);
+    return FALSE;
+  }
+  g_unlink (name);
+  return TRUE;
+}
+
+static gboolean
+spill_flush (Listing *l)
+{
+  gsize done = 0;
+  while (done < l->out->len) {
+    gssize n = pwrite (l->fd, l->out->data + done, l->out->len - done,
+                       (off_t) (l->file_len + done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      spill_failed (l, g_strerror (n < 0 ? errno : EIO));
+      return FALSE;
+    }
+    done += (gsize) n;
+  }
+  l->file_len += done;
+  g_byte_array_set_size (l->out, 0);
+  return TRUE;
+}
+
+static gboolean
+spill_entry (Listing *l, const char *entry)
+{
+  g_byte_array_append (l->out, (const guint8 *) entry, (guint) strlen (entry) + 1);
+  return l->out->len < SPILL_BUFFER || spill_flush (l);
+}
+
+/* The entries still held are sorted in place: offsets become pointers. */
+static void
+listing_sort (Listing *l)
+{
+  for (guint i = 0; i < l->index->len; i++)
+    l->index->pdata[i] = l->arena->data + GPOINTER_TO_SIZE (l->index->pdata[i]);
+  g_ptr_array_sort (l->index, compare_names);
+}
+
+/* Writes the arena's entries as one sorted run and empties the arena. */
+static gboolean
+listing_spill (Listing *l)
+{
+  if (l->fd < 0) {
+    if (!spill_open (l))
+      return FALSE;
+    l->runs = g_array_new (FALSE, FALSE, sizeof (Run));
+    l->out = g_byte_array_sized_new (SPILL_BUFFER);
+  }
+  listing_sort (l);
+  Run run = { l->file_len, 0 };
+  for (guint i = 0; i < l->index->len; i++)
+    if (!spill_entry (l, l->index->pdata[i]))
+      return FALSE;
+  if (!spill_flush (l))
+    return FALSE;
+  run.len = l->file_len - run.offset;
+  g_array_append_val (l->runs, run);
+  g_byte_array_set_size (l->arena, 0);
+  g_ptr_array_set_size (l->index, 0);
+  return TRUE;
+}
+
+static void
+listing_add (Listing *l, guint group, const char *name)
+{
+  if (l->error)
+    return;
+  gsize len = strlen (name);
+  gsize need = 1 + len + 1 + sizeof (gpointer);
+  if (l->index->len > 0 &&
+      l->arena->len + l->index->len * sizeof (gpointer) + need > listing_memory &&
+      !listing_spill (l))
+    return;
+  guint8 g = (guint8) (1 + group);
+  g_ptr_array_add (l->index, GSIZE_TO_POINTER ((gsize) l->arena->len));
+  g_byte_array_append (l->arena, &g, 1);
+  g_byte_array_append (l->arena, (const guint8 *) name, (guint) len + 1);
+}
+
+static GError *
+read_back_error (Listing *l, int errsv)
+{
+  return g_error_new (CPM_ERROR, CPM_ERROR_IO,
+                      "%s: cannot read its sorted names back from a temporary file: %s",
+                      l->dir, g_strerror (errsv));
+}
+
+/* Makes the reader's next entry whole in its buffer: TRUE with *@entry set,
+ * FALSE at the run's end or with @error set. */
+static gboolean
+run_reader_entry (Listing *l, RunReader *r, const char **entry, GError **error)
+{
+  for (;;) {
+    if (memchr (r->buf + r->start, '\0', r->fill - r->start)) {
+      *entry = r->buf + r->start;
+      return TRUE;
+    }
+    if (r->pos == r->end) {
+      if (r->fill > r->start) { /* a run that ends inside a name */
+        g_propagate_error (error, read_back_error (l, EIO));
+        r->start = r->fill;
+      }
+      return FALSE;
+    }
+    memmove (r->buf, r->buf + r->start, r->fill - r->start);
+    r->fill -= r->start;
+    r->start = 0;
+    if (r->fill == r->cap) { /* a name longer than the buffer */
+      r->cap *= 2;
+      r->buf = g_realloc (r->buf, r->cap);
+    }
+    gsize want = (gsize) MIN ((guint64) (r->cap - r->fill), r->end - r->pos);
+    gssize n = pread (l->fd, r->buf + r->fill, want, (off_t) r->pos);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      g_propagate_error (error, read_back_error (l, n < 0 ? errno : EIO));
+      r->pos = r->end;
+      r->start = r->fill;
+      return FALSE;
+    }
+    r->fill += (gsize) n;
+    r->pos += (guint64) n;
+  }
+}
+
+static Merge *
+merge_new (const Run *runs, guint n)
+{
+  Merge *m = g_new0 (Merge, 1);
+  m->in = g_new0 (RunReader, n);
+  m->n = n;
+  m->last = -1;
+  for (guint i = 0; i < n; i++) {
+    m->in[i].pos = runs[i].offset;
+    m->in[i].end = runs[i].offset + runs[i].len;
+    m->in[i].cap = RUN_BUFFER;
+    m->in[i].buf = g_malloc (RUN_BUFFER);
+  }
+  return m;
+}
+
+/* The least entry among the runs' next ones (valid until the next call):
+ * with at most MERGE_WAYS runs a scan is as quick as a heap. */
+static gboolean
+merge_next (Listing *l, Merge *m, const char **entry, GError **error)
+{
+  if (m->last >= 0) {
+    RunReader *r = &m->in[m->last];
+    r->start += strlen (r->buf + r->start) + 1;
+    m->last = -1;
+  }
+  const char *best = NULL;
+  for (guint i = 0; i < m->n; i++) {
+    const char *e;
+    g_autoptr(GError) local = NULL;
+    if (!run_reader_entry (l, &m->in[i], &e, &local)) {
+      if (local) {
+        g_propagate_error (error, g_steal_pointer (&local));
+        return FALSE;
+      }
+      continue;
+    }
+    if (best == NULL || strcmp (e, best) < 0) {
+      best = e;
+      m->last = (int) i;
+    }
+  }
+  *entry = best;
+  return best != NULL;
+}
+
+/* Merges the first MERGE_WAYS runs into one appended to the file. */
+static gboolean
+listing_merge_pass (Listing *l)
+{
+  Merge *m = merge_new ((const Run *) l->runs->data, MERGE_WAYS);
+  Run run = { l->file_len, 0 };
+  g_autoptr(GError) local = NULL;
+  const char *entry;
+  gboolean ok = TRUE;
+  while (ok && merge_next (l, m, &entry, &local))
+    ok = spill_entry (l, entry);
+  merge_free (m);
+  if (local) {
+    l->error = g_steal_pointer (&local);
+    return FALSE;
+  }
+  if (!ok || !spill_flush (l))
+    return FALSE;
+  run.len = l->file_len - run.offset;
+  g_array_remove_range (l->runs, 0, MERGE_WAYS);
+  g_array_append_val (l->runs, run);
+  return TRUE;
+}
+
+/* Ends the adding: the listing is ready to be read, or FALSE with @error
+ * set when it could not be kept whole. */
+static gboolean
+listing_finish (Listing *l, GError **error)
+{
+  if (l->error == NULL && l->fd >= 0 && listing_spill (l)) {
+    g_clear_pointer (&l->arena, g_byte_array_unref);
+    g_clear_pointer (&l->index, g_ptr_array_unref);
+    while (l->runs->len > MERGE_WAYS)
+      if (!listing_merge_pass (l))
+        break;
+    g_clear_pointer (&l->out, g_byte_array_unref);
+    if (l->error == NULL)
+      l->merge = merge_new ((const Run *) l->runs->data, l->runs->len);
+  } else if (l->error == NULL) {
+    listing_sort (l);
+  }
+  if (l->error) {
+    g_propagate_error (error, g_steal_pointer (&l->error));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The next name and its group: FALSE at the end, or with @error set. */
+static gboolean
+listing_next (Listing *l, guint *group, const char **name, GError **error)
+{
+  const char *entry;
+  if (l->merge == NULL) {
+    if (l->next >= l->index->len)
+      return FALSE;
+    entry = l->index->pdata[l->next++];
+  } else if (!merge_next (l, l->merge, &entry, error)) {
+    return FALSE;
+  }
+  *group = (guint8) entry[0] - 1u;
+  *name = entry + 1;
+  return TRUE;
+}
+
+/* Adds the names in @dir to @l, hidden ones (".x") left out unless
+ * @hidden. FALSE with @error set when @dir cannot be opened. */
+static gboolean
+listing_add_dir (Listing *l, guint group, const char *dir, gboolean hidden, GError **error)
 {
   g_autoptr(GError) local = NULL;
   g_autoptr(GDir) d = g_dir_open (dir, 0, &local);
   if (d == NULL) {
     g_set_error (error, CPM_ERROR, CPM_ERROR_IO, "%s: %s", dir, local->message);
-    return NULL;
+    return FALSE;
   }
-  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
   for (const char *n; (n = g_dir_read_name (d)) != NULL;)
     /* manifest.jsonl is the index `cpmobj convert` writes beside the
      * objects (cpmobj-convert(1)), not an object */
     if (hidden == (n[0] == '.') && strcmp (n, "manifest.jsonl") != 0)
-      g_ptr_array_add (names, g_strdup (n));
-  g_ptr_array_sort (names, compare_names);
-  return names;
+      listing_add (l, group, n);
+  return TRUE;
+}
+
+/* The sorted names in @dir: NULL with @error set when it cannot be opened,
+ * or with @fatal set when its names could not be kept whole. */
+static Listing *
+list_dir (const char *dir, gboolean hidden, GError **error, GError **fatal)
+{
+  Listing *l = listing_new (dir);
+  if (!listing_add_dir (l, 0, dir, hidden, error) || !listing_finish (l, fatal)) {
+    listing_free (l);
+    return NULL;
+  }
+  return l;
 }
 
 static gboolean
@@ -429,40 +824,60 @@ load_keywords (const char *maildir)
   return kw;
 }
 
-static void
-add_maildir_files (GPtrArray *out, const char *maildir, const char *sub)
+/* A Maildir's message folders in the order they are read: new/ first,
+ * those arrived after everything in cur/ was seen. tmp/ is skipped: files
+ * there are still being written (Maildir delivery). */
+static const char *const maildir_subdirs[] = { "new", "cur" };
+
+/* The Maildir++ subfolders of a root Maildir: ".a.b" (Maildir++) in name
+ * order, then plain sub-directories that are Maildirs themselves (Dovecot's
+ * LAYOUT=fs). FALSE with @fatal set when a listing could not be kept. */
+static gboolean
+add_subfolders (GPtrArray *out, const char *path, GError **fatal)
 {
-  g_autofree char *dir = g_build_filename (maildir, sub, NULL);
-  g_autoptr(GPtrArray) names = list_dir (dir, FALSE, NULL);
-  for (guint i = 0; names && i < names->len; i++)
-    g_ptr_array_add (out, g_build_filename (sub, names->pdata[i], NULL));
+  for (int hidden = 1; hidden >= 0; hidden--) {
+    g_autoptr(GError) unreadable = NULL; /* none then, as before */
+    Listing *l = list_dir (path, hidden, &unreadable, fatal);
+    if (l == NULL && unreadable == NULL)
+      return FALSE;
+    guint group;
+    const char *n;
+    while (l && listing_next (l, &group, &n, fatal)) {
+      g_autofree char *sub = g_build_filename (path, n, NULL);
+      if (strcmp (n, ".") != 0 && strcmp (n, "cur") != 0 && strcmp (n, "new") != 0 &&
+          strcmp (n, "tmp") != 0 && is_maildir (sub))
+        g_ptr_array_add (out, g_strdup (n));
+    }
+    listing_free (l);
+    if (*fatal)
+      return FALSE;
+  }
+  return TRUE;
 }
 
 /* A Maildir frame; Maildir++ subfolders are looked for only at the root,
- * since Maildir++ keeps its hierarchy flat (".a.b" under the root). */
+ * since Maildir++ keeps its hierarchy flat (".a.b" under the root). NULL
+ * with @fatal set when its names could not be kept whole. A message folder
+ * that cannot be opened gives no names (as it always has). */
 static Frame *
-maildir_frame_new (const char *path, const char *folder, gboolean root)
+maildir_frame_new (const char *path, const char *folder, gboolean root, GError **fatal)
 {
   Frame *f = frame_new (FRAME_MAILDIR, path, folder);
-  /* new/ first: those arrived after everything in cur/ was seen. tmp/ is
-   * skipped: files there are still being written (Maildir delivery). */
-  f->names = g_ptr_array_new_with_free_func (g_free);
-  add_maildir_files (f->names, path, "new");
-  add_maildir_files (f->names, path, "cur");
+  f->names = listing_new (path);
+  for (guint g = 0; g < G_N_ELEMENTS (maildir_subdirs); g++) {
+    g_autofree char *dir = g_build_filename (path, maildir_subdirs[g], NULL);
+    listing_add_dir (f->names, g, dir, FALSE, NULL);
+  }
+  if (!listing_finish (f->names, fatal)) {
+    frame_free (f);
+    return NULL;
+  }
   f->keywords = load_keywords (path);
   if (root) {
-    /* ".a.b" (Maildir++), and plain sub-directories that are Maildirs
-     * themselves (Dovecot's LAYOUT=fs). */
     f->subfolders = g_ptr_array_new_with_free_func (g_free);
-    for (int hidden = 1; hidden >= 0; hidden--) {
-      g_autoptr(GPtrArray) names = list_dir (path, hidden, NULL);
-      for (guint i = 0; names && i < names->len; i++) {
-        const char *n = names->pdata[i];
-        g_autofree char *sub = g_build_filename (path, n, NULL);
-        if (strcmp (n, ".") != 0 && strcmp (n, "cur") != 0 && strcmp (n, "new") != 0 &&
-            strcmp (n, "tmp") != 0 && is_maildir (sub))
-          g_ptr_array_add (f->subfolders, g_strdup (n));
-      }
+    if (!add_subfolders (f->subfolders, path, fatal)) {
+      frame_free (f);
+      return NULL;
     }
   }
   return f;
@@ -893,11 +1308,15 @@ dir_entry (CpmSource *src, Frame *f, const char *name)
   if (S_ISDIR (st.st_mode)) {
     g_autofree char *folder = join_folder (f->folder, name);
     if (is_maildir (path)) {
-      push (src, maildir_frame_new (path, folder, TRUE));
+      Frame *md = maildir_frame_new (path, folder, TRUE, &src->fatal);
+      if (md)
+        push (src, md);
       return NULL;
     }
     g_autoptr(GError) error = NULL;
-    GPtrArray *names = list_dir (path, FALSE, &error);
+    Listing *names = list_dir (path, FALSE, &error, &src->fatal);
+    if (names == NULL && error == NULL)
+      return NULL; /* src->fatal ends the iteration */
     if (names == NULL)
       return item_new_error (path, folder, CPM_SOURCE_FORMAT_FILE, 0,
                              g_steal_pointer (&error));
@@ -934,8 +1353,10 @@ maildir_flags (const char *file_name)
 static CpmSourceItem *
 maildir_next (CpmSource *src, Frame *f)
 {
-  if (f->index < f->names->len) {
-    const char *rel = f->names->pdata[f->index++];
+  guint group;
+  const char *file;
+  if (f->names && listing_next (f->names, &group, &file, &src->fatal)) {
+    g_autofree char *rel = g_strconcat (maildir_subdirs[group], "/", file, NULL);
     g_autofree char *path = g_build_filename (f->path, rel, NULL);
     if (f->dirfd == -1) { /* -2: it could not be opened; not tried again */
       int fd = g_open (f->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
@@ -949,6 +1370,11 @@ maildir_next (CpmSource *src, Frame *f)
     item->keywords = f->keywords ? g_ptr_array_ref (f->keywords) : NULL;
     return item;
   }
+  if (src->fatal)
+    return NULL;
+  /* read: its memory (and temporary file) is not kept while the
+   * subfolders are read */
+  g_clear_pointer (&f->names, listing_free);
   if (f->subfolders && f->sub_index < f->subfolders->len) {
     const char *name = f->subfolders->pdata[f->sub_index++];
     g_autofree char *path = g_build_filename (f->path, name, NULL);
@@ -958,7 +1384,9 @@ maildir_next (CpmSource *src, Frame *f)
     if (plusplus)
       g_strdelimit (sub, ".", '/');
     g_autofree char *folder = join_folder (f->folder, sub);
-    push (src, maildir_frame_new (path, folder, !plusplus));
+    Frame *md = maildir_frame_new (path, folder, !plusplus, &src->fatal);
+    if (md)
+      push (src, md);
     return NULL;
   }
   pop (src);
@@ -967,17 +1395,22 @@ maildir_next (CpmSource *src, Frame *f)
 
 /* ---- the iterator ---- */
 
-/* Advances the top frame: returns an item, or NULL after changing the stack. */
+/* Advances the top frame: returns an item, or NULL after changing the
+ * stack or setting src->fatal. */
 static CpmSourceItem *
-step (CpmSource *src, GError **error)
+step (CpmSource *src)
 {
   Frame *f = g_ptr_array_index (src->stack, src->stack->len - 1);
   switch (f->type) {
-  case FRAME_DIR:
-    if (f->index < f->names->len)
-      return dir_entry (src, f, f->names->pdata[f->index++]);
-    pop (src);
+  case FRAME_DIR: {
+    guint group;
+    const char *name;
+    if (listing_next (f->names, &group, &name, &src->fatal))
+      return dir_entry (src, f, name);
+    if (src->fatal == NULL)
+      pop (src);
     return NULL;
+  }
   case FRAME_MAILDIR:
     return maildir_next (src, f);
   case FRAME_FILE: {
@@ -1017,7 +1450,13 @@ cpm_source_next (CpmSource *source, CpmSourceItem **item, GError **error)
   g_return_val_if_fail (source != NULL && item != NULL, FALSE);
   *item = NULL;
   while (source->stack->len > 0) {
-    CpmSourceItem *it = step (source, error);
+    CpmSourceItem *it = step (source);
+    if (source->fatal) {
+      g_clear_pointer (&it, cpm_source_item_unref);
+      g_ptr_array_set_size (source->stack, 0);
+      g_propagate_error (error, g_steal_pointer (&source->fatal));
+      return FALSE;
+    }
     if (it) {
       *item = it;
       return TRUE;
@@ -1059,11 +1498,14 @@ cpm_source_new (const char *path, GError **error)
   }
   if (S_ISDIR (st.st_mode)) {
     if (is_maildir (path)) {
+      Frame *md = maildir_frame_new (path, "", TRUE, error);
+      if (md == NULL)
+        return NULL;
       CpmSource *src = source_new ();
-      push (src, maildir_frame_new (path, "", TRUE));
+      push (src, md);
       return src;
     }
-    GPtrArray *names = list_dir (path, FALSE, error);
+    Listing *names = list_dir (path, FALSE, error, error);
     if (names == NULL)
       return NULL;
     CpmSource *src = source_new ();
@@ -1113,5 +1555,6 @@ cpm_source_unref (CpmSource *source)
   if (source == NULL || !g_atomic_ref_count_dec (&source->ref))
     return;
   g_ptr_array_unref (source->stack);
+  g_clear_error (&source->fatal);
   g_free (source);
 }

@@ -5,6 +5,9 @@
 # readers stream, they never hold a whole export, dump or capture.
 #   SMS JSON lines and SMS XML export -> cpmobj convert
 #   mbox dump                         -> cpmobj validate
+#   Maildir of many small files       -> cpmobj validate (the folder's
+#     names come out sorted, yet are not all held: past a bound they are
+#     sorted in runs in a temporary file and merged)
 #   SIP text capture                  -> cpmobj convert
 #   pcap of many short chat sessions  -> cpmobj convert (bench/gen-capture.py:
 #     INVITE/200/ACK, two CPIM messages with their IMDNs over MSRP, BYE, FIN;
@@ -20,6 +23,22 @@ set -u
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0"
+
+# gen-maildir.py N DIR: a Maildir of N copies of one chat message under
+# names as deliveries make them (time, delivery id, host, size, info), one
+# in ten in new/: what a listing holds is the names, not the bytes.
+cat > "$T/gen-maildir.py" <<'PY'
+import os, sys
+n, out, entry = int(sys.argv[1]), sys.argv[2], open(sys.argv[3], "rb").read()
+for sub in ("cur", "new", "tmp"):
+    os.makedirs(os.path.join(out, sub))
+for i in range(n):
+    new = i % 10 == 0
+    name = "%d.M%06dP%d.memory-test.example,S=%d%s" % (
+        1714564800 + i, i, 4000 + i % 1000, len(entry), "" if new else ":2,S")
+    with open(os.path.join(out, "new" if new else "cur", name), "wb") as f:
+        f.write(entry)
+PY
 
 n=0
 check () { # check "description" command...
@@ -61,6 +80,11 @@ elif kind == "mbox":
             f.write(entry)
     inp += ".mbox"
     argv = [cpmobj, "validate", "--json", inp]
+elif kind == "maildir":
+    import subprocess
+    subprocess.run([sys.executable, os.path.join(tmp, "gen-maildir.py"), str(n), inp,
+                    os.path.join(data, "samples", "chat-message.eml")], check=True)
+    argv = [cpmobj, "validate", "-q", inp]
 elif kind == "capture":
     text = open(os.path.join(data, "capture", "pager-plain.txt"), "rb").read()
     one = text[:text.index(b"MESSAGE sip:", 10)]
@@ -102,7 +126,8 @@ print(usage.ru_maxrss)
 PY
 }
 
-for spec in "jsonl 1000" "xml 1000" "mbox 1000" "capture 500" "sessions 300"; do
+# maildir: 5,000 files, then 50,000 (holding every name grew by ~15 MiB)
+for spec in "jsonl 1000" "xml 1000" "mbox 1000" "maildir 5000" "capture 500" "sessions 300"; do
   set -- $spec
   kind=$1 small=$2 large=$(($2 * 10))
   a=$(measure "$kind" "$small") || { check "$kind: $small records convert" false; continue; }
@@ -112,6 +137,30 @@ for spec in "jsonl 1000" "xml 1000" "mbox 1000" "capture 500" "sessions 300"; do
     test "$b" -le $((a * 110 / 100 + 8192))
   rm -rf "$T"/in-* "$T"/out-*
 done
+
+# A Maildir whose names pass the in-memory bound (512 KiB of names and
+# index: 12,000 names of ~55 bytes) has them sorted in a temporary file.
+# Every object comes out; when that file cannot be made (no such TMPDIR) or
+# written (a file size limit: EFBIG), validation stops with exit 2 and says
+# why, and nothing is reported as if the Maildir had fewer files.
+python3 "$T/gen-maildir.py" 12000 "$T/md" "$CPM_TESTDATA/samples/chat-message.eml"
+lines=$("$CPMOBJ" validate --json "$T/md" 2>"$T/md.err" | wc -l)
+check "a Maildir of 12,000 files past the sort bound: all 12000 objects reported ($lines)" \
+  test "$lines" = 12000
+# (objects counted through a pipe: the file size limit must not meet them)
+TMPDIR="$T/no-such-dir" "$CPMOBJ" validate --json "$T/md" 2>"$T/md.err" | wc -l >"$T/md.count"
+code=${PIPESTATUS[0]}
+check "no temporary directory for the names: exit 2 ($code), no object reported ($(cat "$T/md.count"))" \
+  test "$code:$(cat "$T/md.count")" = 2:0
+check "no temporary directory for the names: the error names the Maildir and the cause" \
+  grep -q "^cpmobj validate: $T/md: cannot sort its names in a temporary file in $T/no-such-dir: No such file or directory" "$T/md.err"
+(trap '' XFSZ; ulimit -f 16; exec "$CPMOBJ" validate --json "$T/md") 2>"$T/md.err" | wc -l >"$T/md.count"
+code=${PIPESTATUS[0]}
+check "the names' temporary file cannot grow past 16 KiB: exit 2 ($code), no object reported ($(cat "$T/md.count"))" \
+  test "$code:$(cat "$T/md.count")" = 2:0
+check "the names' temporary file cannot grow: the error says so" \
+  grep -q "$T/md: cannot sort its names in a temporary file in .*: File too large" "$T/md.err"
+rm -rf "$T/md"
 
 # Connections ended by RST instead of FIN free their place in the flow
 # table: with room for 64 flows at once, 300 sessions (600 MSRP flows, each
