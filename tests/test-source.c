@@ -1,6 +1,7 @@
 /* CpmSource: files, directories, Maildirs and mboxes.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "harness.h"
+#include "cpm-source-private.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -327,6 +328,112 @@ test_maildir_fifo (void)
   remove_tree (md);
 }
 
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* @n distinct file names for one folder, in no order: chains of equal
+ * prefixes ("p", "pp", ... up to 200 bytes; "m", "m0", "m00", "m0a"),
+ * random ones over a small alphabet (so that many share prefixes) with
+ * Maildir info and a two-byte UTF-8 letter, of 1 to 120 bytes. */
+static GPtrArray *
+make_names (GRand *rng, guint n, const char *salt)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  static const char *const alphabet[] = { "a", "b", "0", "9", ".", ",", ":2,S", "-", "\xc3\xa9" };
+  for (guint len = 1; len <= 200 && names->len < n; len += 13)
+    g_ptr_array_add (names, g_strnfill (len, 'p'));
+  const char *fixed[] = { "m", "m0", "m00", "m0a", "m1", "m0:2,S", "m0:2,", "z" };
+  for (guint i = 0; i < G_N_ELEMENTS (fixed) && names->len < n; i++)
+    g_ptr_array_add (names, g_strconcat (fixed[i], salt, NULL));
+  for (guint i = 0; i < names->len; i++)
+    g_hash_table_add (seen, names->pdata[i]);
+  while (names->len < n) {
+    g_autoptr(GString) s = g_string_new (salt);
+    guint len = (guint) g_rand_int_range (rng, 1, 40);
+    for (guint k = 0; k < len; k++)
+      g_string_append (s, alphabet[g_rand_int_range (rng, 0, G_N_ELEMENTS (alphabet))]);
+    if (s->str[0] == '.' || g_hash_table_contains (seen, s->str))
+      continue;
+    char *name = g_string_free (g_steal_pointer (&s), FALSE);
+    g_hash_table_add (seen, name);
+    g_ptr_array_add (names, name);
+  }
+  return names;
+}
+
+/* Writes every name of @names into @dir/@sub, each file holding its path,
+ * and appends the paths to @want in the order of one sort of the names. */
+static void
+write_folder (GPtrArray *want, const char *dir, const char *sub, GPtrArray *names)
+{
+  g_ptr_array_sort (names, compare_strings);
+  for (guint i = 0; i < names->len; i++) {
+    g_autofree char *rel = g_build_filename (sub, names->pdata[i], NULL);
+    g_autofree char *path = g_build_filename (dir, rel, NULL);
+    write_file (dir, rel, path);
+    g_ptr_array_add (want, g_steal_pointer (&path));
+  }
+}
+
+/* The paths of @items must be @want, each item holding its own path: every
+ * file once, in order. */
+static void
+assert_paths (GPtrArray *items, GPtrArray *want)
+{
+  g_assert_cmpuint (items->len, ==, want->len);
+  for (guint i = 0; i < want->len; i++) {
+    g_assert_cmpstr (cpm_source_item_get_path (item_at (items, i)), ==, want->pdata[i]);
+    assert_item_text (item_at (items, i), want->pdata[i]);
+  }
+}
+
+/* A Maildir's names come out in the order of one strcmp sort (new/, then
+ * cur/, then a Maildir++ subfolder's) whether they are sorted in memory or,
+ * past the bound, in runs in a temporary file merged back: a bound of a
+ * single name (over a hundred runs, merged sixteen at a time in passes
+ * before the last merge) and of 16 KiB (runs longer than a merge buffer,
+ * names cut by its refills). A plain directory is listed the same way. */
+static void
+test_maildir_sorted_past_bound (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *md = g_dir_make_tmp ("cpm-maildir-sort-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autoptr(GRand) rng = g_rand_new_with_seed (20261123);
+  g_autoptr(GPtrArray) want = g_ptr_array_new_with_free_func (g_free);
+  /* the same fixed names in new/ and cur/ */
+  g_autoptr(GPtrArray) new_names = make_names (rng, 60, "");
+  g_autoptr(GPtrArray) cur_names = make_names (rng, 400, "");
+  g_autoptr(GPtrArray) sub_names = make_names (rng, 30, "s");
+  write_folder (want, md, "new", new_names);
+  write_folder (want, md, "cur", cur_names);
+  write_folder (want, md, ".sub/cur", sub_names);
+  write_file (md, ".sub/new/.hidden", "not an object");
+  write_file (md, "cur/.hidden", "not an object");
+  g_autofree char *cur = g_build_filename (md, "cur", NULL);
+  g_autoptr(GPtrArray) want_plain = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < want->len; i++)
+    if (g_str_has_prefix (want->pdata[i], cur) && ((char *) want->pdata[i])[strlen (cur)] == '/')
+      g_ptr_array_add (want_plain, g_strdup (want->pdata[i]));
+  g_assert_cmpuint (want_plain->len, ==, 400);
+
+  const gsize bounds[] = { 0, 1, 16 * 1024 };
+  for (guint b = 0; b < G_N_ELEMENTS (bounds); b++) {
+    cpm_source_set_sort_memory (bounds[b]);
+    g_autoptr(GPtrArray) items = drain_path (md);
+    assert_paths (items, want);
+    g_assert_cmpstr (cpm_source_item_get_folder (item_at (items, want->len - 1)), ==, "sub");
+    g_autoptr(GPtrArray) plain = drain_path (cur);
+    assert_paths (plain, want_plain);
+  }
+  cpm_source_set_sort_memory (0);
+  remove_tree (md);
+}
+
 static void
 test_missing_path (void)
 {
@@ -350,6 +457,7 @@ main (int argc, char **argv)
   g_test_add_func ("/source/maildir", test_maildir);
   g_test_add_func ("/source/directory/links", test_directory_links);
   g_test_add_func ("/source/maildir/fifo", test_maildir_fifo);
+  g_test_add_func ("/source/maildir/sorted-past-bound", test_maildir_sorted_past_bound);
   g_test_add_func ("/source/missing-path", test_missing_path);
   return g_test_run ();
 }
