@@ -3,8 +3,11 @@
 #include "harness.h"
 #include "cpm-source-private.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -434,6 +437,175 @@ test_maildir_sorted_past_bound (void)
   remove_tree (md);
 }
 
+typedef void (*SpoilFunc) (const char *md);
+
+static char *
+replace_all (const char *text, const char *from, const char *to)
+{
+  g_autoptr(GString) s = g_string_new (text);
+  g_string_replace (s, from, to, 0);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static void
+vanish (const char *md)
+{
+  g_autofree char *cur = g_build_filename (md, "cur", NULL);
+  g_autofree char *sub = g_build_filename (md, ".sub", NULL);
+  remove_tree (cur);
+  remove_tree (sub);
+}
+
+static void
+lock_out (const char *md)
+{
+  g_autofree char *cur = g_build_filename (md, "cur", NULL);
+  g_autofree char *sub = g_build_filename (md, ".sub", NULL);
+  g_assert_cmpint (g_chmod (cur, 0), ==, 0);
+  g_assert_cmpint (g_chmod (sub, 0), ==, 0);
+}
+
+/* "path|error message" of each item of a Maildir (new/ 5 files, cur/ 40,
+ * a Maildir++ subfolder with 3) whose cur/ and subfolder @spoil spoils
+ * after the first item. */
+static GPtrArray *
+spoiled_run (gsize bound, SpoilFunc spoil)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *md = g_dir_make_tmp ("cpm-maildir-spoil-XXXXXX", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 45; i++) {
+    g_autofree char *rel = g_strdup_printf ("%s/%u.%u.host:2,S", i < 5 ? "new" : "cur",
+                                            1000 + i * 7 % 45, i);
+    write_file (md, rel, "Subject: x\n\nx\n");
+  }
+  for (guint i = 0; i < 3; i++) {
+    g_autofree char *rel = g_strdup_printf (".sub/cur/%u.host", i);
+    write_file (md, rel, "Subject: x\n\nx\n");
+  }
+  cpm_source_set_sort_memory (bound);
+  g_autoptr(CpmSource) src = cpm_source_new (md, &error);
+  g_assert_no_error (error);
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  CpmSourceItem *item = NULL;
+  while (cpm_source_next (src, &item, &error)) {
+    const GError *e = cpm_source_item_get_error (item);
+    const char *path = cpm_source_item_get_path (item);
+    g_assert_true (g_str_has_prefix (path, md));
+    /* the temporary directory's name differs from run to run */
+    g_autofree char *msg = e ? replace_all (e->message, md, "MD") : NULL;
+    g_ptr_array_add (out, g_strdup_printf ("%s|%s", path + strlen (md), msg ? msg : "-"));
+    cpm_source_item_unref (item);
+    if (out->len == 1)
+      spoil (md);
+  }
+  g_assert_no_error (error);
+  cpm_source_set_sort_memory (0);
+  g_autofree char *cur = g_build_filename (md, "cur", NULL);
+  g_autofree char *sub = g_build_filename (md, ".sub", NULL);
+  g_chmod (cur, 0700);
+  g_chmod (sub, 0700);
+  remove_tree (md);
+  return out;
+}
+
+static void
+assert_spoiled (SpoilFunc spoil, const char *why)
+{
+  g_autoptr(GPtrArray) in_memory = spoiled_run (0, spoil);
+  g_autoptr(GPtrArray) spilled = spoiled_run (64, spoil);
+  /* every file listed before the spoiling comes: the 40 of cur/ as errors,
+   * the subfolder's none (it is listed when reached), as it always was */
+  g_assert_cmpuint (in_memory->len, ==, 45);
+  for (guint i = 0; i < 45; i++) {
+    const char *s = in_memory->pdata[i];
+    g_assert_cmpstr (s, ==, spilled->pdata[i]);
+    if (i < 5) {
+      g_assert_true (g_str_has_prefix (s, "/new/") && g_str_has_suffix (s, "|-"));
+      continue;
+    }
+    g_assert_true (g_str_has_prefix (s, "/cur/"));
+    g_autofree char *tail = g_strdup_printf (": %s", why);
+    g_assert_true (g_str_has_suffix (s, tail));
+    g_assert_nonnull (strstr (s, "|MD/cur/"));
+  }
+}
+
+/* A Maildir's folders that vanish while it is read: its remaining files
+ * are items with an I/O error, whether its names were spilled or not. */
+static void
+test_maildir_vanished (void)
+{
+  assert_spoiled (vanish, g_strerror (ENOENT));
+}
+
+static void
+test_maildir_unreadable (void)
+{
+  if (geteuid () == 0) {
+    g_test_skip ("root reads a directory of mode 0");
+    return;
+  }
+  assert_spoiled (lock_out, g_strerror (EACCES));
+}
+
+/* When the names' temporary file cannot be written (a file size limit
+ * makes the kernel refuse with EFBIG), the listing fails as a whole: from
+ * cpm_source_new for the Maildir itself, from cpm_source_next for a Maildir
+ * met inside a directory (after the items before it), never with fewer
+ * items. */
+static void
+test_maildir_spill_error (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("cpm-maildir-efbig-XXXXXX", &error);
+  g_assert_no_error (error);
+  write_file (dir, "a.eml", "Subject: a\n\nx\n");
+  for (guint i = 0; i < 300; i++) {
+    g_autofree char *rel = g_strdup_printf ("md/cur/%u.M%uP1.a-rather-long-host-name.example:2,S",
+                                            1714564800 + i, i);
+    write_file (dir, rel, "Subject: x\n\nx\n");
+  }
+  write_file (dir, "md/new/.keep", "");
+  g_autofree char *md = g_build_filename (dir, "md", NULL);
+
+  struct rlimit old, low;
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &old), ==, 0);
+  low = old;
+  low.rlim_cur = 4096;
+  void (*old_handler) (int) = signal (SIGXFSZ, SIG_IGN);
+  cpm_source_set_sort_memory (1024);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &low), ==, 0);
+
+  g_autoptr(CpmSource) none = cpm_source_new (md, &error);
+  g_autoptr(GError) dir_error = NULL;
+  g_autoptr(CpmSource) src = cpm_source_new (dir, &dir_error);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) cpm_source_item_unref);
+  g_autoptr(GError) next_error = NULL;
+  CpmSourceItem *item = NULL;
+  while (src && cpm_source_next (src, &item, &next_error))
+    g_ptr_array_add (items, item);
+  gboolean again = src && cpm_source_next (src, &item, NULL);
+
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &old), ==, 0);
+  signal (SIGXFSZ, old_handler);
+  cpm_source_set_sort_memory (0);
+
+  g_assert_no_error (dir_error);
+  g_assert_null (none);
+  g_assert_error (error, CPM_ERROR, CPM_ERROR_IO);
+  g_autofree char *want = g_strdup_printf ("%s: cannot sort its names in a temporary file in %s: %s",
+                                           md, g_get_tmp_dir (), g_strerror (EFBIG));
+  g_assert_cmpstr (error->message, ==, want);
+  g_assert_nonnull (src);
+  g_assert_cmpuint (items->len, ==, 1); /* a.eml, then the Maildir's failure */
+  assert_item_text (item_at (items, 0), "Subject: a\n\nx\n");
+  g_assert_error (next_error, CPM_ERROR, CPM_ERROR_IO);
+  g_assert_cmpstr (next_error->message, ==, want);
+  g_assert_false (again); /* the iteration is over */
+  remove_tree (dir);
+}
+
 static void
 test_missing_path (void)
 {
@@ -458,6 +630,9 @@ main (int argc, char **argv)
   g_test_add_func ("/source/directory/links", test_directory_links);
   g_test_add_func ("/source/maildir/fifo", test_maildir_fifo);
   g_test_add_func ("/source/maildir/sorted-past-bound", test_maildir_sorted_past_bound);
+  g_test_add_func ("/source/maildir/vanished", test_maildir_vanished);
+  g_test_add_func ("/source/maildir/unreadable", test_maildir_unreadable);
+  g_test_add_func ("/source/maildir/spill-error", test_maildir_spill_error);
   g_test_add_func ("/source/missing-path", test_missing_path);
   return g_test_run ();
 }
