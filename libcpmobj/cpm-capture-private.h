@@ -147,6 +147,9 @@ typedef struct {
   CpmSipHeaders headers;
   GBytes *body;       /* nullable */
   char flag;          /* '$', '+' or '#' */
+  /* the first value of each field reassembly reads (nullable), found in
+   * one pass over the headers instead of a lookup each */
+  const char *message_id, *content_type, *byte_range, *to_path, *from_path;
 } CpmMsrpMessage;
 
 CPM_EXPORT CpmMsrpMessage *cpm_msrp_message_parse (const guint8 *data, gsize len, GError **error);

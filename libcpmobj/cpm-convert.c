@@ -1389,7 +1389,7 @@ msrp_chunk (CpmConverter *c, const CpmCaptureMessage *cm)
     cpm_msrp_message_free (m); /* responses and REPORTs: no objects */
     return;
   }
-  id = cpm_msrp_message_get_header (m, "Message-ID");
+  id = m->message_id;
   if (id && window_contains (&c->seen_msrp, id)) {
     c->records++;
     skip (c, cm->source, FALSE, "duplicate retransmission (MSRP Message-ID %s)", id);
@@ -1398,7 +1398,7 @@ msrp_chunk (CpmConverter *c, const CpmCaptureMessage *cm)
   }
   {
     guint64 start = 1, end, total;
-    if (!cpm_msrp_parse_byte_range (cpm_msrp_message_get_header (m, "Byte-Range"), &start, &end,
+    if (!cpm_msrp_parse_byte_range (m->byte_range, &start, &end,
                                     &total) || start == 1)
       c->records++;
   }

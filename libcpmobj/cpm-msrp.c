@@ -142,6 +142,38 @@ message_new (const char *tid, gsize tlen, const char *method, gsize mlen, guint 
   return m;
 }
 
+static void
+keep_first (const char **field, const CpmSipHeader *h, const char *name)
+{
+  if (!*field && cpm_ascii_caseeq (h->name, name))
+    *field = h->value;
+}
+
+static void
+known_fields (CpmMsrpMessage *m)
+{
+  for (guint i = 0; i < m->headers.len; i++) {
+    const CpmSipHeader *h = &m->headers.v[i];
+    switch (h->name_len) {
+    case 7:
+      keep_first (&m->to_path, h, "To-Path");
+      break;
+    case 9:
+      keep_first (&m->from_path, h, "From-Path");
+      break;
+    case 10:
+      keep_first (&m->message_id, h, "Message-ID");
+      keep_first (&m->byte_range, h, "Byte-Range");
+      break;
+    case 12:
+      keep_first (&m->content_type, h, "Content-Type");
+      break;
+    default:
+      break;
+    }
+  }
+}
+
 CpmMsrpMessage *
 cpm_msrp_message_parse (const guint8 *data, gsize len, GError **error)
 {
@@ -182,10 +214,11 @@ cpm_msrp_message_parse (const guint8 *data, gsize len, GError **error)
   }
   end = data + len - (7 + tlen + 3); /* the end-line */
   m->flag = (char) end[7 + tlen];
-  /* headers end at a blank line (then a body follows) or at the end-line */
+  /* headers end at a blank line (then a body follows) or at the end-line;
+   * the candidates are the CRs memchr finds */
   blank = NULL;
-  for (const guint8 *p = eol + 1; p + 1 < end; p++)
-    if (p[0] == '\r' && p[1] == '\n' && p[-1] == '\n' && p[-2] == '\r') {
+  for (const guint8 *p = eol + 1; p + 1 < end && (p = memchr (p, '\r', (gsize) (end - 1 - p))); p++)
+    if (p[1] == '\n' && p[-1] == '\n' && p[-2] == '\r') {
       blank = p;
       break;
     }
@@ -195,6 +228,7 @@ cpm_msrp_message_parse (const guint8 *data, gsize len, GError **error)
   } else {
     cpm_sip_parse_headers (&m->headers, (const char *) eol + 1, (gsize) (end - eol - 1), FALSE);
   }
+  known_fields (m);
   return m;
 }
 
@@ -381,8 +415,8 @@ open_new (CpmMsrpAssembler *as, const CpmMsrpMessage *c, const char *id, gint64 
 
   o->a = g_new0 (CpmMsrpAssembled, 1);
   o->a->message_id = g_strdup (id);
-  o->a->to_path = g_strdup (cpm_msrp_message_get_header (c, "To-Path"));
-  o->a->from_path = g_strdup (cpm_msrp_message_get_header (c, "From-Path"));
+  o->a->to_path = g_strdup (c->to_path);
+  o->a->from_path = g_strdup (c->from_path);
   o->a->time_us = time_us;
   o->pieces = g_array_new (FALSE, FALSE, sizeof (Piece));
   g_array_set_clear_func (o->pieces, (GDestroyNotify) piece_clear);
@@ -462,8 +496,7 @@ static CpmMsrpAssembled *
 whole_message (const CpmMsrpMessage *c, const char *id, const char *type, const char *frames,
                gint64 time_us)
 {
-  const char *to = cpm_msrp_message_get_header (c, "To-Path");
-  const char *from = cpm_msrp_message_get_header (c, "From-Path");
+  const char *to = c->to_path, *from = c->from_path;
   gsize lid = strlen (id), lto = to ? strlen (to) : 0, lfrom = from ? strlen (from) : 0;
   gsize ltype = type ? strlen (type) : 0, lframes = strlen (frames);
   CpmMsrpAssembled *a = g_malloc0 (sizeof *a + lid + lto + lfrom + ltype + lframes + 5);
@@ -485,15 +518,14 @@ CpmMsrpAssembled *
 cpm_msrp_assembler_add (CpmMsrpAssembler *as, const CpmMsrpMessage *c, const char *frames,
                         gint64 time_us)
 {
-  const char *id = cpm_msrp_message_get_header (c, "Message-ID");
-  const char *type = cpm_msrp_message_get_header (c, "Content-Type");
+  const char *id = c->message_id, *type = c->content_type;
   guint64 start = 1, end = 0, total = 0;
   gsize n = c->body ? g_bytes_get_size (c->body) : 0;
   Open *o;
 
   if (!id)
     id = "";
-  if (!cpm_msrp_parse_byte_range (cpm_msrp_message_get_header (c, "Byte-Range"), &start, &end,
+  if (!cpm_msrp_parse_byte_range (c->byte_range, &start, &end,
                                   &total))
     start = 1; /* RFC 4975 7.1.1: absent Byte-Range means the whole message */
   o = g_hash_table_lookup (as->open, id);
