@@ -102,7 +102,10 @@ CPM_EXPORT void cpm_source_set_limits (CpmSource *source, const CpmLimits *limit
  * over the size limit) does not stop the iteration: it comes as an item
  * with cpm_source_item_get_error() set and no bytes, and the next call goes
  * on with what follows. @error is reserved for failures that end the whole
- * iteration; none does today.
+ * iteration: a directory's names that could not be kept whole (too many to
+ * sort in memory, and the temporary file they are sorted in could not be
+ * made, written or read back); %FALSE is returned then and on every later
+ * call.
  *
  * Returns: %TRUE when @item was set, %FALSE at the end
  */
