@@ -60,6 +60,23 @@ test_invalid_after_parse (gconstpointer data)
   test_invalid (data);
 }
 
+/* The same after the converter's order: a parse of a copy of the body
+ * (kept), the <message-id> read from one object (that notification kept,
+ * its CPIM parse the copy's), then the validation of another object of
+ * equal bytes: the XML lines still count from the object's body. */
+static void
+test_invalid_after_read (gconstpointer data)
+{
+  const Case *c = data;
+  g_autoptr (CpmObject) obj = cpm_test_load_object (c->file);
+  GBytes *body = cpm_object_get_body (obj);
+  g_autoptr (GBytes) copy = g_bytes_new (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_autoptr (CpmCpim) first = cpm_cpim_parse (copy, NULL, 1, NULL);
+  g_assert_nonnull (first);
+  g_autofree char *id = cpm_imdn_dup_original_message_id (obj, NULL);
+  test_invalid (data);
+}
+
 static void
 test_original_id (void)
 {
@@ -103,6 +120,8 @@ main (int argc, char **argv)
     g_test_add_data_func (name, &cases[i], test_invalid);
     g_autofree char *again = g_strdup_printf ("/imdn/invalid-after-parse/%s", cases[i].file + 5);
     g_test_add_data_func (again, &cases[i], test_invalid_after_parse);
+    g_autofree char *read = g_strdup_printf ("/imdn/invalid-after-read/%s", cases[i].file + 5);
+    g_test_add_data_func (read, &cases[i], test_invalid_after_read);
   }
   g_test_add_func ("/imdn/original-id", test_original_id);
   return g_test_run ();
