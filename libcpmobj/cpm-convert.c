@@ -40,6 +40,10 @@ typedef struct {
   char *caller, *callee;     /* 1-1 chat messages' From and To */
   gboolean parties_answered; /* caller/callee worked out with the answer */
   char *chat_service;        /* chat messages' P-Asserted-Service */
+  /* the INVITE's fields every chat message copies, looked up once (values
+   * in the INVITE) */
+  const char *chat_conversation, *chat_contribution;
+  GPtrArray *chat_accepts;   /* Accept-Contact values, or the one of the service */
   gboolean ended;      /* its BYE was seen */
   gint64 bye_us;       /* capture time of its BYE */
 } Session;
@@ -145,6 +149,8 @@ session_free (Session *s)
   g_free (s->caller);
   g_free (s->callee);
   g_free (s->chat_service);
+  if (s->chat_accepts)
+    g_ptr_array_unref (s->chat_accepts);
   g_free (s->folder);
   g_free (s->focus);
   g_free (s->invited);
@@ -349,6 +355,14 @@ service_of (const CpmSipMessage *m, const char *implied)
 /* Table 1: each Accept-Contact of the request copied. Table 1 makes the
  * field mandatory; a request without one (a capture from outside IMS)
  * gets the CPM feature tag of its service, as the legacy conversion does. */
+static char *
+service_accept_contact (const char *service)
+{
+  const char *tail = service + strlen (SERVICE_PREFIX) - strlen ("oma.cpm.");
+
+  return g_strdup_printf ("*;+g.3gpp.icsi-ref=\"urn%%3Aurn-7%%3A3gpp-service.ims.icsi.%s\"", tail);
+}
+
 static void
 add_accept_contacts (CpmBuilder *b, const CpmSipMessage *m, const char *service)
 {
@@ -357,8 +371,7 @@ add_accept_contacts (CpmBuilder *b, const CpmSipMessage *m, const char *service)
   for (i = 0; cpm_sip_message_get_header_nth (m, "Accept-Contact", i); i++)
     cpm_builder_add_header (b, "Accept-Contact", cpm_sip_message_get_header_nth (m, "Accept-Contact", i));
   if (i == 0) {
-    g_autofree char *tail = g_strdup (service + strlen (SERVICE_PREFIX) - strlen ("oma.cpm."));
-    g_autofree char *v = g_strdup_printf ("*;+g.3gpp.icsi-ref=\"urn%%3Aurn-7%%3A3gpp-service.ims.icsi.%s\"", tail);
+    g_autofree char *v = service_accept_contact (service);
     cpm_builder_add_header (b, "Accept-Contact", v);
   }
 }
@@ -1094,6 +1107,33 @@ session_parties (Session *s)
   s->parties_answered = s->answer != NULL;
 }
 
+/* What every chat message of the session takes from its INVITE. Table 1
+ * notes P-Asserted-Service is "not present in CPM Chat Messages", yet
+ * Appendix D stores chat messages with the session's service, and that is
+ * how a store (and cpm_object_detect_kind) tells a chat message from a
+ * standalone one. The example wins here: without it the object would read
+ * back as a standalone message missing its mandatory P-Asserted-Service.
+ * The Accept-Contacts are those add_accept_contacts() gives. */
+static void
+session_chat_fields (Session *s)
+{
+  const char *v;
+
+  if (s->chat_accepts)
+    return;
+  if (!s->chat_service)
+    s->chat_service = service_of (s->invite, "session");
+  s->chat_conversation = cpm_sip_message_get_header (s->invite, "Conversation-ID");
+  s->chat_contribution = cpm_sip_message_get_header (s->invite, "Contribution-ID");
+  s->chat_accepts = g_ptr_array_new ();
+  for (guint i = 0; (v = cpm_sip_message_get_header_nth (s->invite, "Accept-Contact", i)); i++)
+    g_ptr_array_add (s->chat_accepts, (gpointer) v);
+  if (s->chat_accepts->len == 0) {
+    g_ptr_array_set_free_func (s->chat_accepts, g_free);
+    g_ptr_array_add (s->chat_accepts, service_accept_contact (s->chat_service));
+  }
+}
+
 static void
 chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean outgoing,
               const char *source)
@@ -1147,19 +1187,14 @@ chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean o
   cpm_builder_set_header (b, "From", from);
   cpm_builder_set_header (b, "To", to);
   cpm_builder_set_date (b, date);
-  add_cpm_ids (b, s->invite, FALSE);
-  {
-    /* Table 1 notes P-Asserted-Service is "not present in CPM Chat
-     * Messages", yet Appendix D stores chat messages with the session's
-     * service, and that is how a store (and cpm_object_detect_kind) tells
-     * a chat message from a standalone one. The example wins here: without
-     * it the object would read back as a standalone message missing its
-     * mandatory P-Asserted-Service. */
-    if (!s->chat_service)
-      s->chat_service = service_of (s->invite, "session");
-    cpm_builder_set_header (b, "P-Asserted-Service", s->chat_service);
-    add_accept_contacts (b, s->invite, s->chat_service);
-  }
+  session_chat_fields (s);
+  /* add_cpm_ids (without InReplyTo) and add_accept_contacts, from the
+   * session's copy of what they look up */
+  cpm_builder_set_header (b, "Conversation-ID", s->chat_conversation);
+  cpm_builder_set_header (b, "Contribution-ID", s->chat_contribution);
+  cpm_builder_set_header (b, "P-Asserted-Service", s->chat_service);
+  for (guint i = 0; i < s->chat_accepts->len; i++)
+    cpm_builder_add_header (b, "Accept-Contact", s->chat_accepts->pdata[i]);
   if (!imdn_id)
     imdn_id = generated = make_id ("chat", a->message_id);
   cpm_builder_set_header (b, "IMDN-Message-ID", imdn_id);
