@@ -71,7 +71,7 @@ notification_take_kept (Notification *n, GBytes *body)
   return TRUE;
 }
 
-/* The CPIM content is a window onto the body bytes, so its line in the
+/* The CPIM content is a window onto the bytes parsed, so its line in the
  * object follows from its offset (only when not transfer-encoded). */
 static guint
 content_line (GBytes *body, guint body_line, GBytes *content)
@@ -87,6 +87,17 @@ content_line (GBytes *body, guint body_line, GBytes *content)
   return line;
 }
 
+/* The XML's first line in the object. The CPIM content is a window onto
+ * the parse's own input, which for a kept parse (cpm_cpim_parse_kept) is
+ * equal bytes elsewhere, not n->body. */
+static guint
+xml_line_of (const Notification *n)
+{
+  GBytes *raw = cpm_cpim_get_content (n->cpim);
+  return raw == n->xml || (raw && g_bytes_equal (raw, n->xml))
+           ? content_line (cpm_cpim_peek_input (n->cpim), n->body_line, raw) : n->body_line;
+}
+
 /* FALSE (nothing reported: cpm-cpim.c names wrapper problems) when the body
  * holds no message/imdn+xml document. */
 static gboolean
@@ -100,10 +111,8 @@ notification_load (Notification *n, const CpmObject *object, GError **error)
   guint body_line = cpm_object_get_body_line (object);
   if (notification_take_kept (n, body)) {
     /* Equal bytes: the lines follow from this object's body line. */
-    GBytes *raw = cpm_cpim_get_content (n->cpim);
     n->body_line = body_line;
-    n->xml_line = raw == n->xml || (raw && g_bytes_equal (raw, n->xml))
-                    ? content_line (n->body, body_line, raw) : body_line;
+    n->xml_line = xml_line_of (n);
     return TRUE;
   }
   n->body = g_bytes_ref (body);
@@ -121,11 +130,7 @@ notification_load (Notification *n, const CpmObject *object, GError **error)
   n->xml = cpm_cpim_dup_content_decoded (n->cpim, error);
   if (!n->xml)
     return FALSE;
-  /* a kept parse is of equal bytes elsewhere: its content is a window
-   * onto its own input */
-  GBytes *raw = cpm_cpim_get_content (n->cpim);
-  n->xml_line = raw == n->xml || (raw && g_bytes_equal (raw, n->xml))
-                  ? content_line (cpm_cpim_peek_input (n->cpim), body_line, raw) : body_line;
+  n->xml_line = xml_line_of (n);
   return TRUE;
 }
 
