@@ -98,6 +98,7 @@ typedef struct {
   guint status;   /* responses */
   CpmSipHeaders headers;
   GBytes *body;
+  GPtrArray *parts;   /* cpm_sip_message_body_parts(), made on the first call */
 } CpmSipMessage;
 
 CPM_EXPORT CpmSipMessage *cpm_sip_message_parse (const guint8 *data, gsize len, GError **error);
@@ -132,7 +133,9 @@ typedef struct {
 } CpmSipPart;
 
 CPM_EXPORT void cpm_sip_part_free (CpmSipPart *part);
-/* The body as parts: the parts of a multipart body, else the body itself. */
+/* The body as parts: the parts of a multipart body, else the body itself;
+ * made once per message (an INVITE's are asked for up to five times).
+ * Returns: (transfer full): a reference to the message's array */
 CPM_EXPORT GPtrArray *cpm_sip_message_body_parts (const CpmSipMessage *msg);
 /* The first part whose type (without parameters) is @type, any case. */
 CPM_EXPORT const CpmSipPart *cpm_sip_parts_find (GPtrArray *parts, const char *type);

@@ -34,6 +34,8 @@ typedef struct {
   char *folder;
   char *focus;         /* group: the conference URI */
   char *invited;       /* group: ";"-separated */
+  char *listed;        /* the INVITE's URI list, ";"-separated (nullable) */
+  gboolean list_read;  /* listed was read (once: an XML parse) */
   GTree *members;      /* group: entity -> display name (GSO) */
   GPtrArray *msrp_ids; /* the by_msrp keys this session owns */
   gint64 last_us;      /* capture time of its last SIP or MSRP message */
@@ -154,6 +156,7 @@ session_free (Session *s)
   g_free (s->folder);
   g_free (s->focus);
   g_free (s->invited);
+  g_free (s->listed);
   if (s->members)
     g_tree_unref (s->members);
   g_free (s);
@@ -701,8 +704,12 @@ session_decide_group (Session *s)
   g_autofree char *isfocus = contact ? cpm_sip_param (contact, "isfocus") : NULL;
   const char *conv = cpm_sip_message_get_header (s->invite, "Conversation-ID");
 
+  if (!s->list_read) {
+    s->listed = invited_of (s->invite);
+    s->list_read = TRUE;
+  }
   g_free (s->invited);
-  s->invited = invited_of (s->invite);
+  s->invited = g_strdup (s->listed);
   s->group = s->invited != NULL || isfocus != NULL;
   g_free (s->focus);
   s->focus = s->group && contact ? cpm_sip_addr_uri (contact) : NULL;

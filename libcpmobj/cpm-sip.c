@@ -196,6 +196,8 @@ cpm_sip_message_free (CpmSipMessage *m)
   cpm_sip_headers_clear (&m->headers);
   if (m->body)
     g_bytes_unref (m->body);
+  if (m->parts)
+    g_ptr_array_unref (m->parts);
   g_free (m);
 }
 
@@ -330,8 +332,8 @@ collect_parts (GMimeObject *obj, GPtrArray *out)
   }
 }
 
-GPtrArray *
-cpm_sip_message_body_parts (const CpmSipMessage *m)
+static GPtrArray *
+body_parts (const CpmSipMessage *m)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) cpm_sip_part_free);
   const char *type = cpm_sip_message_get_header (m, "Content-Type");
@@ -372,4 +374,15 @@ cpm_sip_parts_find (GPtrArray *parts, const char *type)
       return p;
   }
   return NULL;
+}
+
+GPtrArray *
+cpm_sip_message_body_parts (const CpmSipMessage *m)
+{
+  /* a cache filled on demand: the message is otherwise not changed */
+  CpmSipMessage *cache = (CpmSipMessage *) m;
+
+  if (!cache->parts)
+    cache->parts = body_parts (m);
+  return g_ptr_array_ref (cache->parts);
 }
