@@ -257,6 +257,11 @@ test_maildir (void)
 
   g_autoptr(GPtrArray) items = drain_path (md);
   g_assert_cmpuint (items->len, ==, 4);
+  /* a caller that does not want the error (NULL) gets the same source */
+  g_autoptr(CpmSource) quiet = cpm_source_new (md, NULL);
+  g_assert_nonnull (quiet);
+  g_autoptr(GPtrArray) again = drain (quiet);
+  g_assert_cmpuint (again->len, ==, 4);
   const char *subjects[] = { "new one", "seen and flagged", "answered, keyword b",
                              "in a subfolder" };
   const char *flags[] = { NULL, "FS", "Rb", "" };
