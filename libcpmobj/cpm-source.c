@@ -837,20 +837,21 @@ add_subfolders (GPtrArray *out, const char *path, GError **fatal)
 {
   for (int hidden = 1; hidden >= 0; hidden--) {
     g_autoptr(GError) unreadable = NULL; /* none then, as before */
-    Listing *l = list_dir (path, hidden, &unreadable, fatal);
-    if (l == NULL && unreadable == NULL)
-      return FALSE;
+    g_autoptr(GError) local = NULL;      /* @fatal may be NULL */
+    Listing *l = list_dir (path, hidden, &unreadable, &local);
     guint group;
     const char *n;
-    while (l && listing_next (l, &group, &n, fatal)) {
+    while (l && listing_next (l, &group, &n, &local)) {
       g_autofree char *sub = g_build_filename (path, n, NULL);
       if (strcmp (n, ".") != 0 && strcmp (n, "cur") != 0 && strcmp (n, "new") != 0 &&
           strcmp (n, "tmp") != 0 && is_maildir (sub))
         g_ptr_array_add (out, g_strdup (n));
     }
     listing_free (l);
-    if (*fatal)
+    if (local) {
+      g_propagate_error (fatal, g_steal_pointer (&local));
       return FALSE;
+    }
   }
   return TRUE;
 }
