@@ -10,6 +10,8 @@
 #include <cpmobj/cpm-report.h>
 #include "cpm-object-private.h"
 
+#include <string.h>
+
 G_BEGIN_DECLS
 
 /* ---- TCP reassembly (cpm-tcp.c) ---- */
@@ -79,14 +81,22 @@ cpm_sip_headers_clear (CpmSipHeaders *h)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CpmSipHeaders, cpm_sip_headers_clear)
 
-/* The nth (from 0) value of the field @name (@len bytes), any case: names
- * are compared by length first (a lookup compared every name of an
- * INVITE's ~20 byte by byte). */
+/* TRUE when the field is named @name (@len bytes), any case: the length
+ * first, then the bytes as written (names usually come in their usual
+ * case), then any case. */
+static inline gboolean
+cpm_sip_header_is (const CpmSipHeader *h, const char *name, gsize len)
+{
+  return h->name_len == len && (memcmp (h->name, name, len) == 0 || cpm_ascii_caseeq (h->name, name));
+}
+
+/* The nth (from 0) value of the field @name (@len bytes), any case (a
+ * lookup compared every name of an INVITE's ~20 byte by byte). */
 static inline const char *
 cpm_sip_headers_get (const CpmSipHeaders *h, const char *name, gsize len, guint n)
 {
   for (guint i = 0; i < h->len; i++)
-    if (h->v[i].name_len == len && cpm_ascii_caseeq (h->v[i].name, name) && n-- == 0)
+    if (cpm_sip_header_is (&h->v[i], name, len) && n-- == 0)
       return h->v[i].value;
   return NULL;
 }

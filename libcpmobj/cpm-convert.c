@@ -499,12 +499,18 @@ parse_cpim (GBytes *bytes)
   return cpm_cpim_parse (bytes, NULL, 1, NULL);
 }
 
+/* @type's media type is @want (any case), parameters or not. */
 static gboolean
 type_is (const char *type, const char *want)
 {
-  gsize n = strlen (want);
+  gsize i;
 
-  return type && g_ascii_strncasecmp (type, want, n) == 0 && strchr ("; \t", type[n]);
+  if (!type)
+    return FALSE;
+  for (i = 0; want[i]; i++)
+    if (cpm_ascii_lower ((guchar) type[i]) != cpm_ascii_lower ((guchar) want[i]))
+      return FALSE;
+  return type[i] == '\0' || type[i] == ';' || type[i] == ' ' || type[i] == '\t';
 }
 
 /* ------------------------------------------------------------------------

@@ -145,7 +145,7 @@ message_new (const char *tid, gsize tlen, const char *method, gsize mlen, guint 
 static void
 keep_first (const char **field, const CpmSipHeader *h, const char *name)
 {
-  if (!*field && cpm_ascii_caseeq (h->name, name))
+  if (!*field && cpm_sip_header_is (h, name, h->name_len))
     *field = h->value;
 }
 
