@@ -311,6 +311,56 @@ test_content_type_helpers (void)
   g_assert_nonnull (odd);
 }
 
+/* What cpm_is_ascii_text must answer: printable ASCII or a tab, byte by
+ * byte. */
+static gboolean
+ascii_text_ref (const char *s, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    if ((guchar) s[i] >= 0x7f || ((guchar) s[i] < 0x20 && s[i] != '\t'))
+      return FALSE;
+  return TRUE;
+}
+
+/* The word-at-a-time scanner answers as the byte loop does: every byte
+ * 0x00-0xFF at every place of every length 0..40, on backgrounds at both
+ * bounds of the range and of a tab, from each of the eight alignments; and
+ * every pair of bytes side by side (a borrow or carry from one byte must
+ * not hide the other). */
+static void
+test_ascii_text_scanner (void)
+{
+  static const char backgrounds[] = { 'a', ' ', '~', '\t' };
+  char buf[64];
+  for (guint bg = 0; bg < G_N_ELEMENTS (backgrounds); bg++)
+    for (guint align = 0; align < 8; align++) {
+      char *s = buf + align;
+      for (gsize len = 0; len <= 40; len++) {
+        memset (buf, backgrounds[bg], sizeof buf);
+        g_assert_cmpint (cpm_is_ascii_text (s, len), ==, ascii_text_ref (s, len));
+        for (gsize at = 0; at < len; at++)
+          for (guint b = 0; b < 256; b++) {
+            s[at] = (char) b;
+            if (cpm_is_ascii_text (s, len) != ascii_text_ref (s, len))
+              g_error ("byte 0x%02x at %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
+                       " (background 0x%02x, alignment %u)", b, at, len,
+                       (guchar) backgrounds[bg], align);
+            s[at] = backgrounds[bg];
+          }
+      }
+    }
+  memset (buf, 'a', sizeof buf);
+  for (gsize at = 0; at + 1 < 16; at++)
+    for (guint a = 0; a < 256; a++)
+      for (guint b = 0; b < 256; b++) {
+        buf[at] = (char) a;
+        buf[at + 1] = (char) b;
+        if (cpm_is_ascii_text (buf, 16) != ascii_text_ref (buf, 16))
+          g_error ("bytes 0x%02x 0x%02x at %" G_GSIZE_FORMAT, a, b, at);
+        buf[at] = buf[at + 1] = 'a';
+      }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -332,5 +382,6 @@ main (int argc, char **argv)
   g_test_add_func ("/object/roundtrip-testdata", test_roundtrip_testdata);
   g_test_add_func ("/object/cpim-without-body", test_cpim_without_body);
   g_test_add_func ("/object/content-type-param-odd-tail", test_content_type_param_odd_tail);
+  g_test_add_func ("/object/ascii-text-scanner", test_ascii_text_scanner);
   return g_test_run ();
 }
