@@ -9,6 +9,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "harness.h"
+#include "cpm-check-private.h"
 
 #include <string.h>
 #include <time.h>
@@ -423,6 +424,97 @@ test_date_check_parse_agree (void)
   }
 }
 
+/* Checkers that count their calls: check_x fails what starts with 'x',
+ * check_none fails everything. */
+static gint calls_x, calls_none;
+
+static gboolean
+check_x (const char *value, gsize len, GError **error)
+{
+  g_atomic_int_inc (&calls_x);
+  if (len > 0 && value[0] == 'x') {
+    g_set_error_literal (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE, "starts with x");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_none (const char *value, gsize len, GError **error)
+{
+  g_atomic_int_inc (&calls_none);
+  g_set_error_literal (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE, "never");
+  return FALSE;
+}
+
+/* cpm_check_seen (@value) of check_x without calling it: remembered. */
+static gboolean
+seen_remembered (const char *value, gsize len)
+{
+  gint before = g_atomic_int_get (&calls_x);
+  g_assert_true (cpm_check_seen (check_x, value, len, NULL));
+  return g_atomic_int_get (&calls_x) == before;
+}
+
+static gpointer
+seen_in_thread (gpointer value)
+{
+  return GINT_TO_POINTER (seen_remembered (value, strlen (value)));
+}
+
+/* The passes table: only an exact match of checker, length and bytes is a
+ * hit; values of length 0 and 256 are kept, 257 never; a failure is never
+ * kept; another checker or thread does not see the pass; a thousand values
+ * (every slot taken, most of them many times) each still answer right. */
+static void
+test_passes_remembered (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *v256 = g_strnfill (256, 'v');
+  g_autofree char *v257 = g_strnfill (257, 'v');
+
+  g_assert_true (cpm_check_cached (check_x, "", 0, NULL));
+  g_assert_true (seen_remembered ("", 0));
+  g_assert_true (cpm_check_cached (check_x, v256, 256, NULL));
+  g_assert_true (seen_remembered (v256, 256));
+  g_assert_true (cpm_check_cached (check_x, v257, 257, NULL));
+  g_assert_false (seen_remembered (v257, 257));
+  g_assert_false (seen_remembered (v256, 255));
+
+  g_assert_true (cpm_check_cached (check_x, "sess-0001-tail", 14, NULL));
+  g_assert_true (seen_remembered ("sess-0001-tail", 14));
+  g_assert_false (seen_remembered ("sess-0002-tail", 14));
+  g_assert_false (seen_remembered ("sess-0001-tai", 13));
+  gint none = calls_none;
+  g_assert_false (cpm_check_seen (check_none, "sess-0001-tail", 14, &error));
+  g_assert_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE);
+  g_clear_error (&error);
+  g_assert_cmpint (calls_none, ==, none + 1);
+
+  gint x = calls_x;
+  g_assert_false (cpm_check_cached (check_x, "x-bad", 5, &error));
+  g_assert_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE);
+  g_clear_error (&error);
+  g_assert_false (cpm_check_seen (check_x, "x-bad", 5, &error));
+  g_assert_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE);
+  g_clear_error (&error);
+  g_assert_cmpint (calls_x, ==, x + 2);
+
+  GThread *t = g_thread_new ("passes", seen_in_thread, (gpointer) "sess-0001-tail");
+  g_assert_false (GPOINTER_TO_INT (g_thread_join (t)));
+
+  for (guint round = 0; round < 2; round++)
+    for (guint i = 0; i < 1000; i++) {
+      char v[32];
+      g_snprintf (v, sizeof v, "%c%u@example.com", i % 7 ? 'u' : 'x', i);
+      gboolean want = i % 7 != 0;
+      g_assert_cmpint (cpm_check_cached (check_x, v, strlen (v), NULL), ==, want);
+      g_assert_cmpint (cpm_check_seen (check_x, v, strlen (v), NULL), ==, want);
+      if (want)
+        g_assert_true (seen_remembered (v, strlen (v)));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -446,5 +538,6 @@ main (int argc, char **argv)
   g_test_add_func ("/check/messages", test_messages);
   g_test_add_func ("/check/date/parse-format", test_date_parse_format);
   g_test_add_func ("/check/date/check-parse-agree", test_date_check_parse_agree);
+  g_test_add_func ("/check/passes-remembered", test_passes_remembered);
   return g_test_run ();
 }
