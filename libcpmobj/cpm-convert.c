@@ -1154,9 +1154,8 @@ chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean o
   g_autoptr (CpmCpim) cpim = NULL;
   g_autoptr (CpmBuilder) b = NULL;
   g_autoptr (GDateTime) date = NULL;
-  g_autofree char *from = NULL, *to = NULL;
   g_autofree char *generated = NULL;
-  const char *imdn_id = NULL, *ctype = a->content_type;
+  const char *imdn_id = NULL, *ctype = a->content_type, *from = NULL, *to = NULL;
   CpmKind kind = CPM_KIND_CHAT;
 
   if (type_is (a->content_type, "message/cpim")) {
@@ -1186,15 +1185,14 @@ chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean o
     store_session_info (c, s);
   if (s->group && cpim) {
     /* Table 1: in a group session From and To come from the CPIM */
-    from = g_strdup (cpm_cpim_get_header (cpim, "From"));
-    to = g_strdup (cpm_cpim_get_header (cpim, "To"));
+    from = cpm_cpim_get_header (cpim, "From");
+    to = cpm_cpim_get_header (cpim, "To");
   }
   if (!from || !to) {
+    /* the session's, which lives on while the message is emitted */
     session_parties (s);
-    g_free (from);
-    g_free (to);
-    from = g_strdup (outgoing ? s->caller : s->callee);
-    to = g_strdup (outgoing ? s->callee : s->caller);
+    from = outgoing ? s->caller : s->callee;
+    to = outgoing ? s->callee : s->caller;
   }
   b = cpm_builder_new (kind);
   cpm_builder_set_header (b, "From", from);
