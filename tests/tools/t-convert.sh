@@ -32,6 +32,17 @@ for f in group-chat chat-1to1 pager-udp ft-1to1 chat-1to1-cut large-message; do
     diff -r "$C/expected/$f" "$T/expected-$f"
 done
 
+# ---- -o DIR/: each folder's directory is built once per run, from DIR as
+# given (a trailing slash), nested IMAP folders included; a folder that
+# cannot be made stops the conversion with its name ----
+(cd "$C" && "$CPMOBJ" convert -o "$T/slash/" group-chat.pcap >/dev/null 2>&1)
+check "-o DIR/: group-chat.pcap converts to testdata/capture/expected/group-chat byte for byte" \
+  diff -r "$C/expected/group-chat" "$T/slash"
+mkdir -p "$T/blocked" && : >"$T/blocked/$GROUP"
+rc "a file where the conversation folder goes: exit 2" 2 "$CPMOBJ" convert -o "$T/blocked/" "$C/group-chat.pcap"
+check "a file where the conversation folder goes: the error names the session folder" \
+  err_has "$T/blocked/$GROUP_SESSION: Not a directory"
+
 # ---- SIPp's own message log (-trace_msg) is a text capture too ----
 check "pager-sipp.log gives the objects of pager-udp.pcap" \
   diff -r -x manifest.jsonl "$T/pager-udp.pcap" "$T/pager-sipp.log"
