@@ -93,6 +93,18 @@ typedef struct {
   gint64 log_time; /* text: the time of the last log marker line */
 } Stream;
 
+/* The names of an IPv4 flow, kept by its addresses, ports and protocol:
+ * packets of a flow come again and again, and their names were written
+ * anew per packet (~800 instructions). */
+typedef struct {
+  guint8 key[13];
+  gboolean set;
+  char src[16], dst[16];
+  char flow[64];
+} FlowSlot;
+
+#define FLOW_SLOTS 64 /* 2^6: the top 6 bits of the hash pick one */
+
 typedef struct {
   const char *name;
   CpmCaptureFunc func;
@@ -104,6 +116,7 @@ typedef struct {
   guint frame;
   guint fragments;
   GString *source;     /* the message being delivered's source, reused */
+  FlowSlot *slots;     /* FLOW_SLOTS, by a hash of the key */
 } Reader;
 
 static void
@@ -466,14 +479,17 @@ reader_finish_streams (Reader *r)
  * Packets: link layer, IP, transport
  * ------------------------------------------------------------------------ */
 
+/* @known: the flow's name when the caller has it (else NULL). */
 static void
 transport (Reader *r, int proto, const char *src, const char *dst, const guint8 *p, gsize len,
-           gint64 time_us)
+           gint64 time_us, const char *known)
 {
-  char flow[160];
+  char buf[160];
+  const char *flow = known ? known : buf;
 
   if (proto == 17 && len >= 8) {
-    flow_name (flow, src, p[0] << 8 | p[1], dst, p[2] << 8 | p[3], TRUE);
+    if (!known)
+      flow_name (buf, src, p[0] << 8 | p[1], dst, p[2] << 8 | p[3], TRUE);
     on_udp (r, flow, p + 8, len - 8, time_us);
   } else if (proto == 6 && len >= 20) {
     gsize off = (gsize) (p[12] >> 4) * 4;
@@ -483,7 +499,8 @@ transport (Reader *r, int proto, const char *src, const char *dst, const guint8 
                       NULL, r->frame, "frame %u: TCP header cut off", r->frame);
       return;
     }
-    flow_name (flow, src, p[0] << 8 | p[1], dst, p[2] << 8 | p[3], FALSE);
+    if (!known)
+      flow_name (buf, src, p[0] << 8 | p[1], dst, p[2] << 8 | p[3], FALSE);
     cpm_tcp_flows_segment (r->tcp, flow, seq, (p[13] & 0x02) != 0, (p[13] & 0x01) != 0, p + off,
                            len - off, r->frame, time_us);
     if (p[13] & 0x04) {
@@ -513,6 +530,34 @@ ipv4_text (const guint8 *a, char out[16])
   *w = '\0';
 }
 
+/* The names of the flow of IPv4 header @ip and transport header @tp (its
+ * ports read), from the slots or written into them. */
+static const FlowSlot *
+ipv4_flow (Reader *r, const guint8 *ip, const guint8 *tp)
+{
+  guint8 key[13];
+  guint32 h;
+  FlowSlot *slot;
+
+  memcpy (key, ip + 12, 8);
+  memcpy (key + 8, tp, 4);
+  key[12] = ip[9];
+  /* FNV-1a, its top bits by a multiplicative step: a flow and its reverse
+   * (swapped addresses and ports) must not share a slot */
+  h = 2166136261u;
+  for (guint i = 0; i < sizeof key; i++)
+    h = (h ^ key[i]) * 16777619u;
+  slot = &r->slots[(guint32) (h * 2654435761u) >> 26];
+  if (slot->set && memcmp (slot->key, key, sizeof key) == 0)
+    return slot;
+  memcpy (slot->key, key, sizeof key);
+  slot->set = TRUE;
+  ipv4_text (ip + 12, slot->src);
+  ipv4_text (ip + 16, slot->dst);
+  flow_name (slot->flow, slot->src, tp[0] << 8 | tp[1], slot->dst, tp[2] << 8 | tp[3], ip[9] == 17);
+  return slot;
+}
+
 static void
 ipv4 (Reader *r, const guint8 *p, gsize len, gint64 time_us)
 {
@@ -536,9 +581,14 @@ ipv4 (Reader *r, const guint8 *p, gsize len, gint64 time_us)
     r->fragments++;
     return;
   }
+  if ((p[9] == 17 && total - ihl >= 8) || (p[9] == 6 && total - ihl >= 20)) {
+    const FlowSlot *slot = ipv4_flow (r, p, p + ihl);
+    transport (r, p[9], slot->src, slot->dst, p + ihl, total - ihl, time_us, slot->flow);
+    return;
+  }
   ipv4_text (p + 12, src);
   ipv4_text (p + 16, dst);
-  transport (r, p[9], src, dst, p + ihl, total - ihl, time_us);
+  transport (r, p[9], src, dst, p + ihl, total - ihl, time_us, NULL);
 }
 
 static void
@@ -583,7 +633,7 @@ ipv6 (Reader *r, const guint8 *p, gsize len, gint64 time_us)
     return;
   ipv6_addr (p + 8, src, sizeof src);
   ipv6_addr (p + 24, dst, sizeof dst);
-  transport (r, next, src, dst, p + off, len - off, time_us);
+  transport (r, next, src, dst, p + off, len - off, time_us, NULL);
 }
 
 static void
@@ -788,7 +838,8 @@ cpm_capture_read (GInputStream *input, const char *name, CpmCaptureFormat format
                   CpmReport *report, GError **error)
 {
   g_autoptr (CpmReport) own = report ? cpm_report_ref (report) : cpm_report_new ();
-  Reader r = { name, func, user_data, own, NULL, NULL, NULL, 0, 0, g_string_new (NULL) };
+  Reader r = { name, func, user_data, own, NULL, NULL, NULL, 0, 0, g_string_new (NULL),
+               g_new0 (FlowSlot, FLOW_SLOTS) };
   gboolean ok;
 
   r.streams = g_hash_table_new (g_str_hash, g_str_equal);
@@ -814,5 +865,6 @@ cpm_capture_read (GInputStream *input, const char *name, CpmCaptureFormat format
   g_hash_table_unref (r.streams);
   g_ptr_array_unref (r.order);
   g_string_free (r.source, TRUE);
+  g_free (r.slots);
   return ok;
 }
