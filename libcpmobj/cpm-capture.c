@@ -82,7 +82,7 @@ typedef struct {
   gint64 time_us;
 } Mark;
 
-typedef struct {
+typedef struct _Stream {
   char *flow;
   const char *transport;
   GByteArray *buf;
@@ -101,6 +101,7 @@ typedef struct {
   gboolean set;
   char src[16], dst[16];
   char flow[64];
+  struct _Stream *stream;  /* the TCP flow's stream once looked up (nullable) */
 } FlowSlot;
 
 #define FLOW_SLOTS 64 /* 2^6: the top 6 bits of the hash pick one */
@@ -117,6 +118,7 @@ typedef struct {
   guint fragments;
   GString *source;     /* the message being delivered's source, reused */
   FlowSlot *slots;     /* FLOW_SLOTS, by a hash of the key */
+  FlowSlot *packet;    /* the slot of the packet being read (nullable) */
 } Reader;
 
 static void
@@ -434,18 +436,43 @@ stream_report_junk (Reader *r, Stream *s)
                     "MSRP message", s->flow, s->junk);
 }
 
+/* The stream of a TCP flow: the one the packet's slot remembers when the
+ * bytes are of the packet's own flow (a second hash lookup of the flow's
+ * name per segment before). */
+static Stream *
+tcp_stream (Reader *r, const char *flow)
+{
+  FlowSlot *slot = r->packet;
+
+  if (slot && slot->stream && strcmp (slot->flow, flow) == 0)
+    return slot->stream;
+  if (slot && strcmp (slot->flow, flow) == 0)
+    return slot->stream = stream_get (r, flow, "tcp");
+  return stream_get (r, flow, "tcp");
+}
+
+/* A stream that ends: no slot may point to it any longer. */
+static void
+forget_stream (Reader *r, Stream *s)
+{
+  for (guint i = 0; i < FLOW_SLOTS; i++)
+    if (r->slots[i].stream == s)
+      r->slots[i].stream = NULL;
+}
+
 static void
 on_tcp_data (const char *flow, const guint8 *data, gsize len, guint frame, gint64 time_us,
              gpointer user_data)
 {
   Reader *r = user_data;
-  Stream *s = stream_get (r, flow, "tcp");
+  Stream *s = tcp_stream (r, flow);
 
   if (!data) {
     /* a gap or the end: the message being assembled can never be completed */
     stream_extract (r, s, TRUE);
     if (len == 0) {
       stream_report_junk (r, s);
+      forget_stream (r, s);
       g_hash_table_remove (r->streams, s->flow);
       g_ptr_array_remove (r->order, s);
     }
@@ -532,7 +559,7 @@ ipv4_text (const guint8 *a, char out[16])
 
 /* The names of the flow of IPv4 header @ip and transport header @tp (its
  * ports read), from the slots or written into them. */
-static const FlowSlot *
+static FlowSlot *
 ipv4_flow (Reader *r, const guint8 *ip, const guint8 *tp)
 {
   guint8 key[13];
@@ -552,6 +579,7 @@ ipv4_flow (Reader *r, const guint8 *ip, const guint8 *tp)
     return slot;
   memcpy (slot->key, key, sizeof key);
   slot->set = TRUE;
+  slot->stream = NULL;
   ipv4_text (ip + 12, slot->src);
   ipv4_text (ip + 16, slot->dst);
   flow_name (slot->flow, slot->src, tp[0] << 8 | tp[1], slot->dst, tp[2] << 8 | tp[3], ip[9] == 17);
@@ -582,8 +610,10 @@ ipv4 (Reader *r, const guint8 *p, gsize len, gint64 time_us)
     return;
   }
   if ((p[9] == 17 && total - ihl >= 8) || (p[9] == 6 && total - ihl >= 20)) {
-    const FlowSlot *slot = ipv4_flow (r, p, p + ihl);
-    transport (r, p[9], slot->src, slot->dst, p + ihl, total - ihl, time_us, slot->flow);
+    r->packet = ipv4_flow (r, p, p + ihl);
+    transport (r, p[9], r->packet->src, r->packet->dst, p + ihl, total - ihl, time_us,
+               r->packet->flow);
+    r->packet = NULL;
     return;
   }
   ipv4_text (p + 12, src);
@@ -839,7 +869,7 @@ cpm_capture_read (GInputStream *input, const char *name, CpmCaptureFormat format
 {
   g_autoptr (CpmReport) own = report ? cpm_report_ref (report) : cpm_report_new ();
   Reader r = { name, func, user_data, own, NULL, NULL, NULL, 0, 0, g_string_new (NULL),
-               g_new0 (FlowSlot, FLOW_SLOTS) };
+               g_new0 (FlowSlot, FLOW_SLOTS), NULL };
   gboolean ok;
 
   r.streams = g_hash_table_new (g_str_hash, g_str_equal);
