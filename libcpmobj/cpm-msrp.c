@@ -238,6 +238,24 @@ cpm_msrp_message_get_header (const CpmMsrpMessage *m, const char *name)
   return cpm_sip_headers_get (&m->headers, name, strlen (name), 0);
 }
 
+/* The digits at @s (at least one) as g_ascii_strtoull reads them there,
+ * G_MAXUINT64 when too large, without its locale-free set-up per call. */
+static guint64
+read_digits (const char *s, char **end)
+{
+  guint64 v = 0;
+  gboolean over = FALSE;
+
+  for (; g_ascii_isdigit (*s); s++) {
+    guint d = (guint) (*s - '0');
+    if (v > (G_MAXUINT64 - d) / 10)
+      over = TRUE;
+    v = v * 10 + d;
+  }
+  *end = (char *) s;
+  return over ? G_MAXUINT64 : v;
+}
+
 static gboolean
 parse_num_or_star (const char *s, char **end, guint64 *out)
 {
@@ -248,7 +266,7 @@ parse_num_or_star (const char *s, char **end, guint64 *out)
   }
   if (!g_ascii_isdigit (*s))
     return FALSE;
-  *out = g_ascii_strtoull (s, end, 10);
+  *out = read_digits (s, end);
   return TRUE;
 }
 
@@ -259,7 +277,7 @@ cpm_msrp_parse_byte_range (const char *v, guint64 *start, guint64 *end, guint64 
 
   if (!v || !g_ascii_isdigit (*v))
     return FALSE;
-  *start = g_ascii_strtoull (v, &p, 10);
+  *start = read_digits (v, &p);
   if (*p != '-' || !parse_num_or_star (p + 1, &p, end) || *p != '/' ||
       !parse_num_or_star (p + 1, &p, total) || *p)
     return FALSE;

@@ -51,12 +51,16 @@ cpm_sip_is_start_line (const char *line, gsize len)
   return sp && (gsize) (line + len - sp) == 8 && memcmp (sp, " SIP/2.0", 8) == 0;
 }
 
+/* Just after the first CRLF CRLF; the candidates are the CRs memchr
+ * finds (a byte loop cost ~5k instructions per INVITE). */
 static const guint8 *
 find_header_end (const guint8 *data, gsize len)
 {
-  for (gsize i = 0; i + 3 < len; i++)
-    if (data[i] == '\r' && data[i + 1] == '\n' && data[i + 2] == '\r' && data[i + 3] == '\n')
-      return data + i + 4;
+  const guint8 *end = data + len;
+
+  for (const guint8 *p = data; p + 3 < end && (p = memchr (p, '\r', (gsize) (end - 3 - p))); p++)
+    if (p[1] == '\n' && p[2] == '\r' && p[3] == '\n')
+      return p + 4;
   return NULL;
 }
 
