@@ -166,6 +166,10 @@ typedef struct {
 } CpmMsrpMessage;
 
 CPM_EXPORT CpmMsrpMessage *cpm_msrp_message_parse (const guint8 *data, gsize len, GError **error);
+/* The same checks; headers and body only of a SEND (the converter reads
+ * nothing else of responses and REPORTs, half the messages of a session). */
+CPM_EXPORT CpmMsrpMessage *cpm_msrp_message_parse_send (const guint8 *data, gsize len,
+                                                        GError **error);
 CPM_EXPORT void cpm_msrp_message_free (CpmMsrpMessage *msg);
 CPM_EXPORT const char *cpm_msrp_message_get_header (const CpmMsrpMessage *msg, const char *name);
 CPM_EXPORT gboolean cpm_msrp_is_start_line (const char *line, gsize len);

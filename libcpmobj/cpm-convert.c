@@ -1426,7 +1426,7 @@ msrp_chunk (CpmConverter *c, const CpmCaptureMessage *cm)
     }
     return;
   }
-  m = cpm_msrp_message_parse (cm->data, cm->len, &local);
+  m = cpm_msrp_message_parse_send (cm->data, cm->len, &local);
   if (!m) {
     skip (c, cm->source, TRUE, "decode error: %s", local->message);
     return;

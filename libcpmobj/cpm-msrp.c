@@ -174,8 +174,10 @@ known_fields (CpmMsrpMessage *m)
   }
 }
 
-CpmMsrpMessage *
-cpm_msrp_message_parse (const guint8 *data, gsize len, GError **error)
+/* @send_only: the headers and body of a message other than a SEND are
+ * not read (it is checked as fully as any). */
+static CpmMsrpMessage *
+message_parse (const guint8 *data, gsize len, gboolean send_only, GError **error)
 {
   gssize flen = cpm_msrp_frame_length (data, len);
   const guint8 *eol, *end, *blank;
@@ -214,6 +216,8 @@ cpm_msrp_message_parse (const guint8 *data, gsize len, GError **error)
   }
   end = data + len - (7 + tlen + 3); /* the end-line */
   m->flag = (char) end[7 + tlen];
+  if (send_only && (!m->is_request || strcmp (m->method, "SEND") != 0))
+    return m;
   /* headers end at a blank line (then a body follows) or at the end-line;
    * the candidates are the CRs memchr finds */
   blank = NULL;
@@ -230,6 +234,18 @@ cpm_msrp_message_parse (const guint8 *data, gsize len, GError **error)
   }
   known_fields (m);
   return m;
+}
+
+CpmMsrpMessage *
+cpm_msrp_message_parse (const guint8 *data, gsize len, GError **error)
+{
+  return message_parse (data, len, FALSE, error);
+}
+
+CpmMsrpMessage *
+cpm_msrp_message_parse_send (const guint8 *data, gsize len, GError **error)
+{
+  return message_parse (data, len, TRUE, error);
 }
 
 const char *

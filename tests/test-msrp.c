@@ -76,6 +76,34 @@ test_framing_and_parse (void)
   cpm_msrp_message_free (m);
 }
 
+/* The converter's parse: a SEND as cpm_msrp_message_parse gives it, any
+ * other message checked alike but without its headers. */
+static void
+test_parse_send (void)
+{
+  g_autofree char *c = chunk ("a786hjs2", "m1", "1-11/11", "Hello\r\n-----", '$');
+  static const char ok[] = "MSRP a786hjs2 200 OK\r\nTo-Path: msrp://a:1/as;tcp\r\n"
+                           "From-Path: msrp://b:2/bs;tcp\r\n-------a786hjs2$\r\n";
+  static const char bad[] = "MSRP t1 2000 OK\r\n-------t1$\r\n";
+  g_autoptr (GError) error = NULL;
+  CpmMsrpMessage *m = cpm_msrp_message_parse_send ((const guint8 *) c, strlen (c), NULL);
+
+  g_assert_cmpstr (m->method, ==, "SEND");
+  g_assert_cmpstr (m->message_id, ==, "m1");
+  g_assert_cmpstr (m->byte_range, ==, "1-11/11");
+  g_assert_cmpmem (g_bytes_get_data (m->body, NULL), g_bytes_get_size (m->body), "Hello\r\n-----", 12);
+  cpm_msrp_message_free (m);
+  m = cpm_msrp_message_parse_send ((const guint8 *) ok, strlen (ok), NULL);
+  g_assert_false (m->is_request);
+  g_assert_cmpuint (m->status, ==, 200);
+  g_assert_cmpint (m->flag, ==, '$');
+  g_assert_cmpuint (m->headers.len, ==, 0);
+  g_assert_null (m->body);
+  cpm_msrp_message_free (m);
+  g_assert_null (cpm_msrp_message_parse_send ((const guint8 *) bad, strlen (bad), &error));
+  g_assert_error (error, CPM_ERROR, CPM_ERROR_PARSE);
+}
+
 static void
 test_byte_range (void)
 {
@@ -193,6 +221,7 @@ main (int argc, char **argv)
   cpm_test_init (&argc, &argv);
   g_test_add_func ("/msrp/framing", test_framing_and_parse);
   g_test_add_func ("/msrp/status-three-digits", test_status_three_digits);
+  g_test_add_func ("/msrp/parse-send", test_parse_send);
   g_test_add_func ("/msrp/byte-range", test_byte_range);
   g_test_add_func ("/msrp/reassembly", test_reassembly);
   g_test_add_func ("/msrp/aborted-incomplete", test_aborted_and_incomplete);
