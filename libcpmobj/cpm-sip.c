@@ -29,25 +29,25 @@ cpm_sip_expand_compact (const char *name)
   return name;
 }
 
-static gboolean
-is_token_char (char c)
-{
-  return g_ascii_isalnum (c) || strchr ("-.!%*_+`'~", c);
-}
-
+/* A status line, or a request line: a method of capital letters (the
+ * token characters that are upper case), one space, a URI without
+ * spaces, " SIP/2.0". Every MSRP line is tried here first: no call per
+ * byte (was ~220 instructions a line). */
 gboolean
 cpm_sip_is_start_line (const char *line, gsize len)
 {
   gsize i = 0;
-  const char *sp;
+  const char *rest, *sp;
 
   if (len >= 12 && memcmp (line, "SIP/2.0 ", 8) == 0)
     return g_ascii_isdigit (line[8]) && g_ascii_isdigit (line[9]) && g_ascii_isdigit (line[10]);
-  while (i < len && is_token_char (line[i]) && g_ascii_isupper (line[i]))
+  while (i < len && g_ascii_isupper (line[i]))
     i++;
   if (i == 0 || i >= len || line[i] != ' ')
     return FALSE;
-  sp = g_strstr_len (line + i + 1, (gssize) (len - i - 1), " ");
+  /* the first space after the method, up to a NUL as g_strstr_len looked */
+  rest = line + i + 1;
+  sp = memchr (rest, ' ', strnlen (rest, len - i - 1));
   return sp && (gsize) (line + len - sp) == 8 && memcmp (sp, " SIP/2.0", 8) == 0;
 }
 
