@@ -14,7 +14,10 @@
 static gboolean
 is_ident_char (char c)
 {
-  return g_ascii_isalnum (c) || strchr (".-+%=", c);
+  /* compares, not a strchr call per character; strchr also found the
+   * terminator, so a NUL still counts */
+  return g_ascii_isalnum (c) || c == '.' || c == '-' || c == '+' || c == '%' || c == '=' ||
+         c == '\0';
 }
 
 static gsize
