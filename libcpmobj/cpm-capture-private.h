@@ -166,8 +166,11 @@ typedef struct {
 } CpmMsrpMessage;
 
 CPM_EXPORT CpmMsrpMessage *cpm_msrp_message_parse (const guint8 *data, gsize len, GError **error);
-/* The same checks; headers and body only of a SEND (the converter reads
- * nothing else of responses and REPORTs, half the messages of a session). */
+/* One message as cpm_capture_read() delivers it: its framing (the first
+ * end-line ends it) is taken as given, not scanned for again; headers
+ * and body only of a SEND (the converter reads nothing else of responses
+ * and REPORTs, half the messages of a session); the other checks as
+ * cpm_msrp_message_parse. */
 CPM_EXPORT CpmMsrpMessage *cpm_msrp_message_parse_send (const guint8 *data, gsize len,
                                                         GError **error);
 CPM_EXPORT void cpm_msrp_message_free (CpmMsrpMessage *msg);

@@ -177,19 +177,31 @@ known_fields (CpmMsrpMessage *m)
   }
 }
 
+/* [data, len) ends in an end-line and is the first frame in it
+ * (cpm_msrp_frame_length); @framed: the caller framed it so, and only
+ * the end is looked at (the framing scan is the parse's largest cost). */
+static gboolean
+is_one_frame (const guint8 *data, gsize len, gboolean framed)
+{
+  if (!framed)
+    return cpm_msrp_frame_length (data, len) == (gssize) len;
+  return len >= 10 && memcmp (data, "MSRP ", 5) == 0 && memchr (data, '\n', len) &&
+         data[len - 3] && strchr ("$+#", data[len - 3]) && data[len - 2] == '\r' &&
+         data[len - 1] == '\n';
+}
+
 /* @send_only: the headers and body of a message other than a SEND are
- * not read (it is checked as fully as any). */
+ * not read (it is checked as fully as any otherwise). */
 static CpmMsrpMessage *
 message_parse (const guint8 *data, gsize len, gboolean send_only, GError **error)
 {
-  gssize flen = cpm_msrp_frame_length (data, len);
   const guint8 *eol, *end, *blank;
   const char *tid, *tid_end, *method = NULL, *method_end = NULL;
   CpmMsrpMessage *m;
   gsize tlen, slen;
   guint status = 0;
 
-  if (flen <= 0 || (gsize) flen != len) {
+  if (!is_one_frame (data, len, send_only)) {
     g_set_error (error, CPM_ERROR, CPM_ERROR_PARSE, "MSRP message without its end-line");
     return NULL;
   }

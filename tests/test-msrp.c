@@ -76,8 +76,10 @@ test_framing_and_parse (void)
   cpm_msrp_message_free (m);
 }
 
-/* The converter's parse: a SEND as cpm_msrp_message_parse gives it, any
- * other message checked alike but without its headers. */
+/* The converter's parse of a message cpm_capture_read() framed: a SEND
+ * as cpm_msrp_message_parse gives it, any other message checked alike but
+ * without its headers; a message that does not end in an end-line is
+ * refused all the same. */
 static void
 test_parse_send (void)
 {
@@ -85,7 +87,9 @@ test_parse_send (void)
   static const char ok[] = "MSRP a786hjs2 200 OK\r\nTo-Path: msrp://a:1/as;tcp\r\n"
                            "From-Path: msrp://b:2/bs;tcp\r\n-------a786hjs2$\r\n";
   static const char bad[] = "MSRP t1 2000 OK\r\n-------t1$\r\n";
+  static const char cut[] = "MSRP t1 SEND\r\nMessage-ID: m1\r\n-------t1";
   g_autoptr (GError) error = NULL;
+  g_autoptr (GError) cut_error = NULL;
   CpmMsrpMessage *m = cpm_msrp_message_parse_send ((const guint8 *) c, strlen (c), NULL);
 
   g_assert_cmpstr (m->method, ==, "SEND");
@@ -102,6 +106,8 @@ test_parse_send (void)
   cpm_msrp_message_free (m);
   g_assert_null (cpm_msrp_message_parse_send ((const guint8 *) bad, strlen (bad), &error));
   g_assert_error (error, CPM_ERROR, CPM_ERROR_PARSE);
+  g_assert_null (cpm_msrp_message_parse_send ((const guint8 *) cut, strlen (cut), &cut_error));
+  g_assert_error (cut_error, CPM_ERROR, CPM_ERROR_PARSE);
 }
 
 static void
