@@ -145,6 +145,7 @@ message_new (const char *tid, gsize tlen, const char *method, gsize mlen, guint 
   return m;
 }
 
+/* @name is as long as the field's name: known_fields() switches on it */
 static void
 keep_first (const char **field, const CpmSipHeader *h, const char *name)
 {
