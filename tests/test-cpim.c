@@ -1,6 +1,7 @@
 /* Tests of the CPIM layer (RFC 3862) and of the "cpim.*" body rules.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "harness.h"
+#include "cpm-cpim-private.h"
 
 #include <gmime/gmime.h>
 #include <string.h>
@@ -339,7 +340,7 @@ test_body_rules (gconstpointer data)
     g_assert_nonnull (cpm_report_get (report, i)->section);
 }
 
-/* The same cases after a parse of the same bytes from line 1, as the
+/* The same cases after a kept parse of the same bytes from line 1, as the
  * converter parses each message before it validates the object it wrote:
  * the validator may take that parse (cpm_cpim_parse_kept) and must report
  * the same rules at the same lines of the object. A parse with findings
@@ -350,21 +351,36 @@ test_body_rules_after_parse (gconstpointer data)
   const RuleCase *c = data;
   g_autofree char *rel = g_strconcat ("cpim/", c->file, NULL);
   g_autoptr(GBytes) body = cpm_test_load (rel);
-  g_autoptr(CpmCpim) first = cpm_cpim_parse (body, NULL, 1, NULL);
+  g_autoptr(CpmCpim) first = cpm_cpim_parse_kept (body, NULL, 1, NULL);
   test_body_rules (data);
 }
 
-/* A parse changed after it was made is never taken for the bytes it came
- * from: the DateTime added here is not in the object's body. */
+/* A kept parse changed after it was made is never taken for the bytes it
+ * came from: the DateTime added here is not in the object's body. */
 static void
 test_kept_parse_changed (void)
 {
   g_autoptr(GBytes) body = cpm_test_load ("cpim/valid-text-plain.cpim");
-  g_autoptr(CpmCpim) first = cpm_cpim_parse (body, NULL, 1, NULL);
+  g_autoptr(CpmCpim) first = cpm_cpim_parse_kept (body, NULL, 1, NULL);
   g_assert_nonnull (first);
   cpm_cpim_add_header (first, "DateTime", "not a date");
   g_autoptr(CpmReport) report = validate_cpim_file ("valid-text-plain.cpim", CPM_KIND_MESSAGE);
   cpm_test_assert_rules (report, NULL, NULL);
+}
+
+/* What the API's parse returns is the caller's alone (to change, or to
+ * hand to another thread): never the one kept for the validator. */
+static void
+test_public_parse_not_kept (void)
+{
+  g_autoptr(GBytes) body = cpm_test_load ("cpim/valid-text-plain.cpim");
+  g_autoptr(CpmCpim) kept = cpm_cpim_parse_kept (body, NULL, 1, NULL);
+  g_autoptr(CpmCpim) again = cpm_cpim_parse_kept (body, NULL, 1, NULL);
+  g_assert_true (again == kept);
+  g_autoptr(CpmCpim) own = cpm_cpim_parse (body, NULL, 1, NULL);
+  g_assert_true (own != kept);
+  g_autoptr(CpmCpim) still = cpm_cpim_parse_kept (body, NULL, 1, NULL);
+  g_assert_true (still == kept);
 }
 
 /* The same body in an object whose Content-Type is not Message/CPIM. */
@@ -568,5 +584,6 @@ main (int argc, char **argv)
     g_test_add_data_func (kept, &rule_cases[i], test_body_rules_after_parse);
   }
   g_test_add_func ("/cpim/kept-parse-changed", test_kept_parse_changed);
+  g_test_add_func ("/cpim/public-parse-not-kept", test_public_parse_not_kept);
   return g_test_run ();
 }

@@ -1,6 +1,7 @@
 /* IMDN objects: message/imdn+xml (RFC 5438) inside the CPIM wrapper.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "harness.h"
+#include "cpm-cpim-private.h"
 #include <string.h>
 
 static CpmReport *
@@ -55,7 +56,7 @@ test_invalid_after_parse (gconstpointer data)
   g_autoptr (CpmObject) obj = cpm_test_load_object (c->file);
   GBytes *body = cpm_object_get_body (obj);
   g_autoptr (GBytes) copy = g_bytes_new (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
-  g_autoptr (CpmCpim) first = cpm_cpim_parse (copy, NULL, 1, NULL);
+  g_autoptr (CpmCpim) first = cpm_cpim_parse_kept (copy, NULL, 1, NULL);
   g_assert_nonnull (first);
   test_invalid (data);
 }
@@ -71,7 +72,7 @@ test_invalid_after_read (gconstpointer data)
   g_autoptr (CpmObject) obj = cpm_test_load_object (c->file);
   GBytes *body = cpm_object_get_body (obj);
   g_autoptr (GBytes) copy = g_bytes_new (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
-  g_autoptr (CpmCpim) first = cpm_cpim_parse (copy, NULL, 1, NULL);
+  g_autoptr (CpmCpim) first = cpm_cpim_parse_kept (copy, NULL, 1, NULL);
   g_assert_nonnull (first);
   g_autofree char *id = cpm_imdn_dup_original_message_id (obj, NULL);
   test_invalid (data);
