@@ -9,6 +9,7 @@
 #include <cpmobj/cpm-convert.h>
 
 #include "cpm-capture-private.h"
+#include "cpm-cpim-private.h"
 
 #include <gmime/gmime.h>
 #include <libxml/parser.h>
@@ -493,10 +494,12 @@ emit (CpmConverter *c, CpmBuilder *b, const char *folder, GDateTime *date, const
   return place (c, object, folder, date, source, FALSE);
 }
 
+/* Kept for the validator of the object built from it (same thread, read
+ * only: the builder writes it back as it is). */
 static CpmCpim *
 parse_cpim (GBytes *bytes)
 {
-  return cpm_cpim_parse (bytes, NULL, 1, NULL);
+  return cpm_cpim_parse_kept (bytes, NULL, 1, NULL);
 }
 
 /* @type's media type is @want (any case), parameters or not. */

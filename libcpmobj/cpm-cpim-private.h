@@ -56,9 +56,10 @@ char *cpm_boundary_choose (const char *preferred, const char *haystack, gsize le
  * one RFC 5322 address from the object headers, @len bytes, trimmed. */
 void cpm_cpim_append_address (GString *out, const char *addr, gsize len);
 
-/* cpm_cpim_parse(), or the last parse of equal bytes in this thread when
- * it had no findings and was not changed since: then shared, to be read
- * only, and its lines count from the first line it was parsed with.
+/* cpm_cpim_parse(), or the last parse this function made in this thread
+ * when its bytes are equal, it had no findings and was not changed since.
+ * What it returns is kept for the thread: read it only, in this thread.
+ * Its lines count from the first line it was parsed with.
  * Returns: (transfer full) */
 CpmCpim *cpm_cpim_parse_kept (GBytes *bytes, CpmReport *report, guint first_line,
                               GError **error);
