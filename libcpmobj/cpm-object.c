@@ -24,6 +24,7 @@ typedef struct {
    * fields stay within 1 KB */
   guint malformed : 1;  /* a line that is not a field; written back verbatim */
   guint joined : 1;     /* owned_value lies in owned_name's allocation */
+  guint in_arena : 1;   /* owned_name lies in the object's arena: freed with it */
 } Field;
 
 G_STATIC_ASSERT (sizeof (Field) * 14 <= 1024);
@@ -41,12 +42,23 @@ struct _CpmObject {
   guint body_line;
   gboolean crlf;
   CpmReport *parse_report; /* created at the first defect: most objects have none */
+  /* Names and values of appended fields (cpm_object_append_header): a
+   * built object appends ~10, a malloc and a free each otherwise. Blocks
+   * are chained through their first bytes and freed with the object. */
+  char *arena;          /* the current block, or NULL */
+  gsize arena_used;     /* bytes of it taken, its link included */
 };
+
+/* A block stays within 1 KB, which malloc serves from its per-thread
+ * cache; a larger request gets a block of its own. */
+#define ARENA_BLOCK 1008
 
 static void
 field_clear (gpointer p)
 {
   Field *f = p;
+  if (f->in_arena)
+    return;
   g_free (f->owned_name);
   if (!f->joined)
     g_free (f->owned_value);
@@ -94,6 +106,12 @@ cpm_object_unref (CpmObject *object)
   if (!object || !g_atomic_int_dec_and_test (&object->ref_count))
     return;
   g_array_unref (object->fields);
+  while (object->arena) {
+    char *next;
+    memcpy (&next, object->arena, sizeof next);
+    g_free (object->arena);
+    object->arena = next;
+  }
   g_clear_pointer (&object->body, g_bytes_unref);
   g_clear_pointer (&object->input, g_bytes_unref);
   g_clear_pointer (&object->parse_report, cpm_report_unref);
@@ -685,29 +703,62 @@ cpm_object_dup_header_decoded (const CpmObject *object, const char *name)
 
 /* Generated fields drop their raw slice; the serializer writes them anew.
  * Name and value share one allocation (a built object appends ~10 fields:
- * one malloc and free fewer each). */
+ * one malloc and free fewer each): @buf when given (the arena), else a new
+ * one. */
 static Field
-generated_field (const char *name, const char *value)
+generated_field_in (const char *name, gsize name_len, const char *value, gsize value_len,
+                    char *buf)
 {
   Field f = { 0 };
-  if (!value)
-    value = "";
-  f.name_len = strlen (name);
-  f.value_len = strlen (value);
-  f.owned_name = g_malloc (f.name_len + 1 + f.value_len + 1);
-  memcpy (f.owned_name, name, f.name_len + 1);
-  f.owned_value = f.owned_name + f.name_len + 1;
-  memcpy (f.owned_value, value, f.value_len + 1);
+  f.name_len = name_len;
+  f.value_len = value_len;
+  f.owned_name = buf ? buf : g_malloc (name_len + 1 + value_len + 1);
+  f.in_arena = buf != NULL;
+  memcpy (f.owned_name, name, name_len + 1);
+  f.owned_value = f.owned_name + name_len + 1;
+  memcpy (f.owned_value, value, value_len + 1);
   f.joined = TRUE;
   f.name = f.owned_name;
   f.value = f.owned_value;
   return f;
 }
 
+static Field
+generated_field (const char *name, const char *value)
+{
+  if (!value)
+    value = "";
+  return generated_field_in (name, strlen (name), value, strlen (value), NULL);
+}
+
+/* @size bytes from the object's arena. A request past the current
+ * block's rest gets a new block (of its own size when larger than a
+ * block), chained in front; a large block counts as full. */
+static char *
+arena_take (CpmObject *o, gsize size)
+{
+  const gsize link = sizeof (char *);
+  if (o->arena && size <= ARENA_BLOCK - o->arena_used) {
+    char *p = o->arena + o->arena_used;
+    o->arena_used += size;
+    return p;
+  }
+  gboolean big = size > ARENA_BLOCK - link;
+  char *block = g_malloc (big ? link + size : ARENA_BLOCK);
+  memcpy (block, &o->arena, link);
+  o->arena = block;
+  o->arena_used = big ? ARENA_BLOCK : link + size;
+  return block + link;
+}
+
 void
 cpm_object_append_header (CpmObject *object, const char *name, const char *value)
 {
-  Field f = generated_field (name, value);
+  if (!value)
+    value = "";
+  gsize nl = strlen (name), vl = strlen (value);
+  char *buf = arena_take (object, nl + 1 + vl + 1);
+  Field f = generated_field_in (name, nl, value, vl, buf);
   g_array_append_val (object->fields, f);
 }
 

@@ -143,6 +143,86 @@ test_hostile_bytes (void)
   cpm_test_assert_bytes_equal (out, in);
 }
 
+/* Appended fields come from blocks the object carves (1,000 usable bytes
+ * each, a larger field a block of its own): every name and value stays
+ * whole, whatever the sizes around a block's end, and a field replaced
+ * or removed leaves the others as they were. */
+static char *
+pattern (guint seed, gsize len)
+{
+  char *v = g_malloc (len + 1);
+  for (gsize i = 0; i < len; i++)
+    v[i] = (char) ('a' + (seed + i) % 26);
+  v[len] = '\0';
+  return v;
+}
+
+static void
+assert_fields (CpmObject *o, GPtrArray *names, GPtrArray *values)
+{
+  g_assert_cmpuint (cpm_object_get_n_headers (o), ==, names->len);
+  for (guint i = 0; i < names->len; i++) {
+    g_assert_cmpstr (cpm_object_get_header_name (o, i), ==, names->pdata[i]);
+    g_assert_cmpstr (cpm_object_get_header_value (o, i), ==, values->pdata[i]);
+  }
+}
+
+static void
+test_appended_fields (void)
+{
+  /* "X-A" and its value take 5 bytes more than the value: 995 fills a
+   * block, 996 is the smallest field of its own */
+  for (gsize v = 0; v <= 1010; v++) {
+    g_autoptr(CpmObject) o = cpm_object_new (CPM_KIND_MESSAGE);
+    g_autoptr(GPtrArray) names = g_ptr_array_new ();
+    g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
+    gsize rest = v <= 995 ? 995 - v : 995;
+    gsize sizes[] = { v, rest >= 5 ? rest - 5 : 0, 0, 1, 995 };
+    static const char *const field_names[] = { "X-A", "X-B", "X-C", "X-D", "X-E" };
+    for (guint i = 0; i < G_N_ELEMENTS (sizes); i++) {
+      char *value = pattern (i, sizes[i]);
+      cpm_object_append_header (o, field_names[i], value);
+      g_ptr_array_add (names, (char *) field_names[i]);
+      g_ptr_array_add (values, value);
+    }
+    cpm_object_append_header (o, "X-Null", NULL);
+    g_ptr_array_add (names, "X-Null");
+    g_ptr_array_add (values, g_strdup (""));
+    assert_fields (o, names, values);
+    /* replaced in place, then one removed */
+    cpm_object_set_header (o, "X-A", "new");
+    g_free (values->pdata[0]);
+    values->pdata[0] = g_strdup ("new");
+    g_assert_cmpuint (cpm_object_remove_header (o, "X-C"), ==, 1);
+    g_ptr_array_remove_index (names, 2);
+    g_ptr_array_remove_index (values, 2);
+    assert_fields (o, names, values);
+  }
+
+  /* many fields of sizes around and past a block, in a fixed order */
+  g_autoptr(CpmObject) o = cpm_object_new (CPM_KIND_MESSAGE);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
+  guint32 r = 12345;
+  for (guint i = 0; i < 400; i++) {
+    r = r * 1103515245u + 12345u;
+    gsize len = i % 7 == 0 ? 990 + (r >> 16) % 30 : (r >> 16) % 300;
+    char *name = g_strdup_printf ("X-F%u", i);
+    char *value = pattern (i, len);
+    cpm_object_append_header (o, name, value);
+    g_ptr_array_add (names, name);
+    g_ptr_array_add (values, value);
+  }
+  assert_fields (o, names, values);
+  g_autoptr(GBytes) body = g_bytes_new_static ("hi\r\n", 4);
+  cpm_object_set_body (o, body);
+  g_autoptr(GBytes) out = cpm_object_serialize (o);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmObject) back = cpm_object_parse (out, NULL, &error);
+  g_assert_no_error (error);
+  assert_fields (back, names, values);
+}
+
 static void
 test_edit_fields (void)
 {
@@ -376,6 +456,7 @@ main (int argc, char **argv)
   g_test_add_func ("/object/huge-header-line", test_huge_header_line);
   g_test_add_func ("/object/hostile-bytes", test_hostile_bytes);
   g_test_add_func ("/object/edit-fields", test_edit_fields);
+  g_test_add_func ("/object/appended-fields", test_appended_fields);
   g_test_add_func ("/object/generated-fields", test_generated_fields);
   g_test_add_func ("/object/kind-detection", test_kind_detection);
   g_test_add_func ("/object/content-type-helpers", test_content_type_helpers);
