@@ -500,9 +500,20 @@ kept_valid_context (const char *schema_name, xmlSchemaPtr schema)
 
 typedef struct {
   const CpmXmlPlace *place;
-  char *rule;
+  char *rule;           /* "<prefix>.schema", made at the first diagnostic */
   guint count;
 } ValidState;
+
+/* Most documents are valid: the rule id is written only for a diagnostic
+ * (a printf and a malloc per document before). */
+static const char *
+valid_rule (ValidState *vs)
+{
+  if (!vs->rule)
+    vs->rule = g_strconcat (vs->place && vs->place->rule_prefix ? vs->place->rule_prefix : "xml",
+                            ".schema", NULL);
+  return vs->rule;
+}
 
 static void
 on_valid_error (void *data, xmlErrorPtr err)
@@ -518,7 +529,7 @@ on_valid_error (void *data, xmlErrorPtr err)
     line = xmlGetLineNo (err->node);
   /* libxml2's validity warnings (e.g. an instance's schema hint that could
    * not be used) are kept as warnings, not dropped. */
-  cpm_report_add_at (vs->place->report, vs->rule,
+  cpm_report_add_at (vs->place->report, valid_rule (vs),
                      err->level == XML_ERR_WARNING ? CPM_SEVERITY_WARNING : CPM_SEVERITY_ERROR,
                      vs->place->section ? vs->place->section : "", NULL,
                      cpm_xml_place_line (vs->place, line), err->int2 > 0 ? (guint) err->int2 : 0,
@@ -539,14 +550,9 @@ cpm_xml_validate (xmlDocPtr doc, const char *schema_name, const CpmXmlPlace *pla
     g_propagate_error (error, local);
     return FALSE;
   }
-  ValidState vs = {
-    .place = place,
-    .rule = g_strdup_printf ("%s.schema", place && place->rule_prefix ? place->rule_prefix
-                                                                      : "xml"),
-  };
+  ValidState vs = { .place = place };
   xmlSchemaValidCtxtPtr vctxt = kept_valid_context (schema_name, schema);
   if (!vctxt) {
-    g_free (vs.rule);
     g_set_error (error, CPM_ERROR, CPM_ERROR_XML, "out of memory");
     return FALSE;
   }
@@ -556,7 +562,7 @@ cpm_xml_validate (xmlDocPtr doc, const char *schema_name, const CpmXmlPlace *pla
   generic_restore (guard);
   xmlSchemaSetValidStructuredErrors (vctxt, NULL, NULL);
   if (vs.count > MAX_SCHEMA_DIAGNOSTICS && place && place->report)
-    cpm_report_add (place->report, vs.rule, CPM_SEVERITY_ERROR,
+    cpm_report_add (place->report, valid_rule (&vs), CPM_SEVERITY_ERROR,
                     place->section ? place->section : "", NULL, 0,
                     "%u further schema errors not listed", vs.count - MAX_SCHEMA_DIAGNOSTICS);
   g_free (vs.rule);
