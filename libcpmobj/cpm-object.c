@@ -1009,12 +1009,28 @@ cpm_object_write_to (const CpmObject *object, GString *out)
   }
 }
 
+static void
+string_free_all (gpointer s)
+{
+  g_string_free (s, TRUE);
+}
+
+static GPrivate serialize_buffer = G_PRIVATE_INIT (string_free_all);
+
 GBytes *
 cpm_object_serialize (const CpmObject *object)
 {
-  GString *out = g_string_sized_new (object->len ? object->len + 64 : 1024);
+  GString *out = g_private_get (&serialize_buffer);
+  if (!out) {
+    out = g_string_sized_new (4096);
+    g_private_set (&serialize_buffer, out);
+  }
+  g_string_truncate (out, 0);
   cpm_object_write_to (object, out);
-  return g_string_free_to_bytes (out);
+  GBytes *bytes = g_bytes_new (out->str, out->len);
+  if (out->allocated_len > 256 * 1024)
+    g_private_replace (&serialize_buffer, g_string_sized_new (4096));
+  return bytes;
 }
 
 /* ---- Content-Type helpers ----

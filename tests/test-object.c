@@ -223,6 +223,53 @@ test_appended_fields (void)
   assert_fields (back, names, values);
 }
 
+/* Objects are serialized through a buffer each thread reuses: a large
+ * object (past the size at which the buffer is let go), then small ones,
+ * come out byte for byte, and threads serializing at once do not mix. */
+static GBytes *
+object_bytes (gsize body_len, char fill)
+{
+  GString *s = g_string_new ("From: <sip:a@example.com>\r\nSubject: x\r\n\r\n");
+  for (gsize i = 0; i < body_len; i++)
+    g_string_append_c (s, i % 78 == 77 ? '\n' : fill);
+  return g_string_free_to_bytes (s);
+}
+
+static void
+assert_serializes_back (GBytes *in)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmObject) o = cpm_object_parse (in, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr(GBytes) out = cpm_object_serialize (o);
+  cpm_test_assert_bytes_equal (out, in);
+}
+
+static gpointer
+serialize_many (gpointer data)
+{
+  GBytes *in = data;
+  for (guint i = 0; i < 300; i++)
+    assert_serializes_back (in);
+  return NULL;
+}
+
+static void
+test_serialize_buffer (void)
+{
+  gsize sizes[] = { 10, 300 * 1024, 0, 5000, 2 * 1024 * 1024, 1 };
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++) {
+    g_autoptr(GBytes) in = object_bytes (sizes[i], (char) ('a' + i));
+    assert_serializes_back (in);
+  }
+  g_autoptr(GBytes) a = object_bytes (3000, 'a');
+  g_autoptr(GBytes) b = object_bytes (700, 'b');
+  GThread *ta = g_thread_new ("a", serialize_many, a);
+  GThread *tb = g_thread_new ("b", serialize_many, b);
+  g_thread_join (ta);
+  g_thread_join (tb);
+}
+
 static void
 test_edit_fields (void)
 {
@@ -457,6 +504,7 @@ main (int argc, char **argv)
   g_test_add_func ("/object/hostile-bytes", test_hostile_bytes);
   g_test_add_func ("/object/edit-fields", test_edit_fields);
   g_test_add_func ("/object/appended-fields", test_appended_fields);
+  g_test_add_func ("/object/serialize-buffer", test_serialize_buffer);
   g_test_add_func ("/object/generated-fields", test_generated_fields);
   g_test_add_func ("/object/kind-detection", test_kind_detection);
   g_test_add_func ("/object/content-type-helpers", test_content_type_helpers);
