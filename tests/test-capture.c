@@ -362,11 +362,33 @@ test_log_line_not_utf8 (void)
   g_assert_cmpint (((Msg *) timed->pdata[0])->time_us, ==, G_GINT64_CONSTANT (1714564805) * G_USEC_PER_SEC);
 }
 
+/* Found by fuzz-pcap: a pcapng whose interface's timestamps put a frame
+ * some 500,000 years ahead; seconds times 10^6 overflowed a gint64 (UB).
+ * A time outside 1970-9999 is no capture time (0: the objects take the
+ * CPIM DateTime or are skipped for no date) and is reported once per
+ * file, as damage of the capture. */
+static void
+test_pcap_timestamp_out_of_range (void)
+{
+  g_autoptr (GBytes) fuzzed = cpm_test_load ("hostile/pcap-timestamp-overflow.pcapng");
+  g_autoptr (CpmReport) report = cpm_report_new ();
+  g_autoptr (GPtrArray) msgs = read_bytes (fuzzed, "fuzzed.pcapng", report);
+
+  for (guint i = 0; i < msgs->len; i++)
+    g_assert_cmpint (((Msg *) msgs->pdata[i])->time_us, ==, 0);
+  g_assert_true (cpm_report_has_rule (report, "capture.timestamp-range"));
+  guint n = 0;
+  for (guint i = 0; i < cpm_report_get_count (report); i++)
+    n += g_strcmp0 (cpm_report_get (report, i)->rule, "capture.timestamp-range") == 0;
+  g_assert_cmpuint (n, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
   cpm_test_init (&argc, &argv);
   g_test_add_func ("/capture/detect", test_detect);
+  g_test_add_func ("/capture/pcap-timestamp-out-of-range", test_pcap_timestamp_out_of_range);
   g_test_add_func ("/capture/chat-links", test_chat_links);
   g_test_add_func ("/capture/loopback-raw", test_loopback_and_raw);
   g_test_add_func ("/capture/cut-file", test_cut_file);
