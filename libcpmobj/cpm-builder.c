@@ -260,12 +260,13 @@ ascii_shadow (const char *value)
  * through their ASCII shadow (and an address only with non-ASCII in its
  * display name); every other grammar is ASCII only. */
 static gboolean
-check_value (const CpmHeaderDef *def, const char *value, GError **error)
+check_value (const CpmHeaderDef *def, const char *value, gboolean *ascii, GError **error)
 {
   gboolean high = FALSE;
   const char *p = value;
   gsize n = strlen (value);
-  if (cpm_is_ascii_text (value, n))
+  *ascii = cpm_is_ascii_text (value, n);
+  if (*ascii)
     p += n; /* nothing for the byte loop below to find (a tab passes it too) */
   for (; *p; p++) {
     if ((guchar) *p < 0x20 && *p != '\t') {
@@ -305,12 +306,15 @@ check_value (const CpmHeaderDef *def, const char *value, GError **error)
 }
 
 /* Registry rows are counted in one pass (the bulk path builds ~10^5
- * objects a second): @counts is indexed like cpm_header_registry(). */
+ * objects a second): @counts is indexed like cpm_header_registry().
+ * Bit i of *@ascii: field i (of the first 64) was checked and its value
+ * found cpm_is_ascii_text, so the serializer need not look again. */
 #define MAX_DEFS 64
 
 static gboolean
-check_fields (const CpmBuilder *b, guint *counts, GError **error)
+check_fields (const CpmBuilder *b, guint *counts, guint64 *ascii, GError **error)
 {
+  *ascii = 0;
   guint n_defs = 0;
   const CpmHeaderDef *defs = cpm_header_registry (&n_defs);
   g_assert (n_defs <= MAX_DEFS);
@@ -326,7 +330,8 @@ check_fields (const CpmBuilder *b, guint *counts, GError **error)
       return FALSE;
     }
     g_autoptr(GError) local = NULL;
-    if (!check_value (def, f->value, &local)) {
+    gboolean is_ascii;
+    if (!check_value (def, f->value, &is_ascii, &local)) {
       /* quote at most 80 characters of what may be a huge value */
       gboolean utf8 = g_utf8_validate (f->value, -1, NULL);
       g_autofree char *shown = utf8 ? g_utf8_substring (f->value, 0, MIN (80, g_utf8_strlen (f->value, -1)))
@@ -335,6 +340,8 @@ check_fields (const CpmBuilder *b, guint *counts, GError **error)
                    def->name, shown, def->section, local ? local->message : "invalid");
       return FALSE;
     }
+    if (is_ascii && i < 64)
+      *ascii |= G_GUINT64_CONSTANT (1) << i;
     guint n = ++counts[def - defs];
     if (def->max && n > def->max) {
       g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE,
@@ -928,7 +935,8 @@ cpm_builder_build (CpmBuilder *builder, GError **error)
   g_return_val_if_fail (builder, NULL);
   const CpmBuilder *b = builder;
   guint counts[MAX_DEFS] = { 0 };
-  if (!check_fields (b, counts, error))
+  guint64 ascii;
+  if (!check_fields (b, counts, &ascii, error))
     return NULL;
   g_auto(Generated) g = { 0 };
   if (!resolve_generated (b, &g, error))
@@ -939,7 +947,11 @@ cpm_builder_build (CpmBuilder *builder, GError **error)
   g_autoptr(CpmObject) object = cpm_object_new (b->kind);
   for (guint i = 0; i < b->headers->len; i++) {
     const BField *f = &g_array_index (b->headers, BField, i);
-    if (!is_body_field (f->name))
+    if (is_body_field (f->name))
+      continue;
+    if (i < 64 && (ascii >> i & 1))
+      cpm_object_append_ascii_header (object, f->name, f->value);
+    else
       cpm_object_append_header (object, f->name, f->value);
   }
   if (g.date)

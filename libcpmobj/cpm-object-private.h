@@ -57,6 +57,11 @@ char *cpm_content_type_param (const char *value, const char *name);
  * Returns: (transfer full) */
 char *cpm_encode_word_b (const char *utf8, gsize len);
 
+/* cpm_object_append_header for a @value the caller found
+ * cpm_is_ascii_text (all of it, to its NUL): the serializer writes it
+ * without looking again (the builder checks every value it knows). */
+void cpm_object_append_ascii_header (CpmObject *object, const char *name, const char *value);
+
 /* TRUE when @s (@len bytes) is all printable ASCII or WSP. */
 gboolean cpm_is_ascii_text (const char *s, gsize len);
 

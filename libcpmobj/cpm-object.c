@@ -25,6 +25,7 @@ typedef struct {
   guint malformed : 1;  /* a line that is not a field; written back verbatim */
   guint joined : 1;     /* owned_value lies in owned_name's allocation */
   guint in_arena : 1;   /* owned_name lies in the object's arena: freed with it */
+  guint ascii : 1;      /* generated with a value its caller found cpm_is_ascii_text */
 } Field;
 
 G_STATIC_ASSERT (sizeof (Field) * 14 <= 1024);
@@ -751,15 +752,28 @@ arena_take (CpmObject *o, gsize size)
   return block + link;
 }
 
-void
-cpm_object_append_header (CpmObject *object, const char *name, const char *value)
+static void
+append_field (CpmObject *object, const char *name, const char *value, gboolean ascii)
 {
   if (!value)
     value = "";
   gsize nl = strlen (name), vl = strlen (value);
   char *buf = arena_take (object, nl + 1 + vl + 1);
   Field f = generated_field_in (name, nl, value, vl, buf);
+  f.ascii = ascii;
   g_array_append_val (object->fields, f);
+}
+
+void
+cpm_object_append_header (CpmObject *object, const char *name, const char *value)
+{
+  append_field (object, name, value, FALSE);
+}
+
+void
+cpm_object_append_ascii_header (CpmObject *object, const char *name, const char *value)
+{
+  append_field (object, name, value, TRUE);
 }
 
 void
@@ -991,7 +1005,7 @@ cpm_object_write_to (const CpmObject *object, GString *out)
       continue;
     }
     /* a generated field: name_len and value_len are its owned strings' */
-    if (cpm_is_ascii_text (f->owned_value, f->value_len)) {
+    if (f->ascii || cpm_is_ascii_text (f->owned_value, f->value_len)) {
       write_field (out, f->owned_name, f->name_len, f->owned_value, f->value_len, eol);
       continue;
     }

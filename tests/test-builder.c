@@ -263,6 +263,47 @@ test_datetime_forms (void)
   }
 }
 
+/* The builder tells the serializer which values it found ASCII text (for
+ * the first 64 fields): a non-ASCII Subject at any place among them or
+ * past them is still RFC 2047-encoded, the ASCII fields around it written
+ * as given (a tab kept), whatever the fields before it. */
+static void
+test_ascii_values_marked (void)
+{
+  static const guint places[] = { 0, 1, 62, 63, 64, 65, 70 };
+  const char *subject = "Grüße aus Köln";
+  for (guint k = 0; k < G_N_ELEMENTS (places); k++) {
+    g_autoptr(CpmBuilder) b = cpm_builder_new (CPM_KIND_MESSAGE);
+    for (guint i = 0; i < places[k]; i++) {
+      g_autofree char *name = g_strdup_printf ("X-Filler-%u", i);
+      cpm_builder_add_header (b, name, i % 2 ? "value\twith a tab" : "Grüße");
+    }
+    cpm_builder_set_header (b, "Subject", subject);
+    add_common (b);
+    cpm_builder_set_header (b, "P-Asserted-Service", "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.msg");
+    set_text (b, "text");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CpmObject) built = cpm_builder_build (b, &error);
+    g_assert_no_error (error);
+    g_autoptr(CpmObject) object = reparse (built, NULL);
+    g_assert_true (is_ascii (cpm_object_get_header (object, "Subject")));
+    g_autofree char *decoded = cpm_object_dup_header_decoded (object, "Subject");
+    g_assert_cmpstr (decoded, ==, subject);
+    g_assert_cmpstr (cpm_object_get_header (object, "Subject"), !=, subject);
+    g_assert_cmpstr (cpm_object_get_header (object, "From"), ==, "John Doe <sip:jdoe@example.com>");
+    g_assert_cmpstr (cpm_object_get_header (object, "Conversation-ID"), ==,
+                     "f81d4fae-7dec-11d0-a765-00a0c91e6bf6");
+    for (guint i = 0; i < places[k]; i++) {
+      g_autofree char *name = g_strdup_printf ("X-Filler-%u", i);
+      const char *v = cpm_object_get_header (object, name);
+      if (i % 2)
+        g_assert_cmpstr (v, ==, "value\twith a tab");
+      else
+        g_assert_true (is_ascii (v) && strcmp (v, "Grüße") != 0);
+    }
+  }
+}
+
 static void
 test_non_ascii_subject (void)
 {
@@ -664,6 +705,7 @@ main (int argc, char **argv)
   g_test_add_func ("/builder/set-date", test_set_date);
   g_test_add_func ("/builder/datetime-forms", test_datetime_forms);
   g_test_add_func ("/builder/non-ascii-subject", test_non_ascii_subject);
+  g_test_add_func ("/builder/ascii-values-marked", test_ascii_values_marked);
   g_test_add_func ("/builder/non-ascii-display-name", test_non_ascii_display_name);
   g_test_add_func ("/builder/long-header-folded", test_long_header_folded);
   g_test_add_func ("/builder/invalid-values", test_invalid_values);
