@@ -119,6 +119,7 @@ typedef struct {
   GString *source;     /* the message being delivered's source, reused */
   FlowSlot *slots;     /* FLOW_SLOTS, by a hash of the key */
   FlowSlot *packet;    /* the slot of the packet being read (nullable) */
+  gboolean bad_time;   /* capture.timestamp-range reported */
 } Reader;
 
 static void
@@ -741,6 +742,26 @@ cookie_read (void *cookie, char *buf, size_t size)
   return g_input_stream_read (G_INPUT_STREAM (cookie), buf, size, NULL, NULL);
 }
 
+/* A frame's time in microseconds since 1970. pcapng lets an interface
+ * scale its timestamps freely, so seconds can be anything: a time outside
+ * 1970-9999 (where GDateTime ends) is no time at all (0, as for a text
+ * log without markers), reported once per file. */
+#define MAX_FRAME_SECONDS G_GINT64_CONSTANT (253402300799) /* 9999-12-31T23:59:59Z */
+
+static gint64
+frame_time (Reader *r, gint64 sec, gint64 usec)
+{
+  if (sec >= 0 && sec <= MAX_FRAME_SECONDS && usec >= 0 && usec < G_USEC_PER_SEC)
+    return sec * G_USEC_PER_SEC + usec;
+  if (!r->bad_time)
+    cpm_report_add (r->report, "capture.timestamp-range", CPM_SEVERITY_WARNING, SECTION_CAPTURE,
+                    NULL, r->frame, "%s: frame %u: time %" G_GINT64_FORMAT
+                    " s is outside 1970-9999; frames with such times have none",
+                    r->name, r->frame, sec);
+  r->bad_time = TRUE;
+  return 0;
+}
+
 static gboolean
 read_pcap (Reader *r, GInputStream *input, GError **error)
 {
@@ -763,9 +784,8 @@ read_pcap (Reader *r, GInputStream *input, GError **error)
   nano = pcap_get_tstamp_precision (pcap) == PCAP_TSTAMP_PRECISION_NANO;
   dlt = pcap_datalink (pcap);
   while ((rc = pcap_next_ex (pcap, &hdr, &data)) == 1) {
-    gint64 t = (gint64) hdr->ts.tv_sec * G_USEC_PER_SEC +
-               (nano ? hdr->ts.tv_usec / 1000 : hdr->ts.tv_usec);
     r->frame++;
+    gint64 t = frame_time (r, hdr->ts.tv_sec, nano ? hdr->ts.tv_usec / 1000 : hdr->ts.tv_usec);
     /* pcapng may change link types per interface; libpcap reports the
      * first; the others are read with it */
     packet (r, dlt, data, hdr->caplen, t);
