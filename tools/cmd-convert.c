@@ -374,14 +374,20 @@ c_date (char buf[40], GDateTime *date, gboolean mbox)
 static void
 mbox_write (FILE *out, GBytes *bytes, GDateTime *date)
 {
-  char when[40];
-  gsize n = 0;
+  /* the separator line assembled here and written at once (fprintf's
+   * format parse cost more than the rest of the line) */
+  static const char from[] = "From cpmobj@localhost ";
+  char sep[sizeof from - 1 + 40 + 1];
+  gsize n = 0, sep_len;
   const char *p = g_bytes_get_data (bytes, &n), *end = p + n;
 
   const char *run = p; /* bytes not yet written: one fwrite per run of plain lines */
 
-  c_date (when, date, TRUE);
-  fprintf (out, "From cpmobj@localhost %s\n", when);
+  memcpy (sep, from, sizeof from - 1);
+  c_date (sep + sizeof from - 1, date, TRUE);
+  sep_len = strlen (sep);
+  sep[sep_len++] = '\n';
+  fwrite (sep, 1, sep_len, out);
   while (p < end) {
     const char *nl = memchr (p, '\n', (gsize) (end - p));
     const char *q = p;
@@ -506,7 +512,6 @@ sink_object (Sink *s, const ConvertItem *item, GError **error)
   const Options *o = s->options;
   g_autoptr (GBytes) bytes = cpm_object_serialize (item->object);
   g_autoptr (CpmReport) report = validate_bytes (bytes, o->profile);
-  const char *imdn = cpm_object_get_header (item->object, "IMDN-Message-ID");
   g_autofree char *file = NULL;
   /* folder -> its directory under -o DIR (or "" without one) */
   const char *dir = g_hash_table_lookup (s->folders, item->folder);
@@ -523,6 +528,8 @@ sink_object (Sink *s, const ConvertItem *item, GError **error)
     dir = d;
   }
   if (output_is_dir (o)) {
+    /* named by its IMDN-Message-ID: looked up only for a file */
+    const char *imdn = cpm_object_get_header (item->object, "IMDN-Message-ID");
     g_autofree char *base = g_strconcat (imdn ? imdn : "object", ".eml", NULL);
     file = g_strconcat (item->folder, "/", base, NULL);
     if ((new_folder && !ensure_folder_dir (dir, error)) ||
