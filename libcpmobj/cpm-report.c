@@ -4,9 +4,13 @@
 #include <cpmobj/cpm-report.h>
 #include <string.h>
 
+/* Most reports stay empty (every valid object's): the list is allocated
+ * at the first diagnostic, not with the report (a GArray was two
+ * allocations and a clear per report). */
 struct _CpmReport {
   gint ref_count;
-  GArray *items; /* CpmDiagnostic */
+  CpmDiagnostic *items;
+  guint len, allocated;
 };
 
 static void
@@ -24,8 +28,6 @@ cpm_report_new (void)
 {
   CpmReport *r = g_new0 (CpmReport, 1);
   r->ref_count = 1;
-  r->items = g_array_new (FALSE, TRUE, sizeof (CpmDiagnostic));
-  g_array_set_clear_func (r->items, diagnostic_clear);
   return r;
 }
 
@@ -40,7 +42,9 @@ void
 cpm_report_unref (CpmReport *report)
 {
   if (report && g_atomic_int_dec_and_test (&report->ref_count)) {
-    g_array_unref (report->items);
+    for (guint i = 0; i < report->len; i++)
+      diagnostic_clear (&report->items[i]);
+    g_free (report->items);
     g_free (report);
   }
 }
@@ -59,7 +63,11 @@ report_add_valist (CpmReport *report, const char *rule, CpmSeverity severity,
     .column = column,
     .message = g_strdup_vprintf (format, ap),
   };
-  g_array_append_val (report->items, d);
+  if (report->len == report->allocated) {
+    report->allocated = report->allocated ? report->allocated * 2 : 8;
+    report->items = g_renew (CpmDiagnostic, report->items, report->allocated);
+  }
+  report->items[report->len++] = d;
 }
 
 void
@@ -86,8 +94,8 @@ cpm_report_add_at (CpmReport *report, const char *rule, CpmSeverity severity,
 void
 cpm_report_merge (CpmReport *report, const CpmReport *other, guint line_offset)
 {
-  for (guint i = 0; other && i < other->items->len; i++) {
-    const CpmDiagnostic *d = &g_array_index (other->items, CpmDiagnostic, i);
+  for (guint i = 0; other && i < other->len; i++) {
+    const CpmDiagnostic *d = &other->items[i];
     cpm_report_add_at (report, d->rule, d->severity, d->section, d->header,
                        d->line ? d->line + line_offset : 0, d->column, "%s", d->message);
   }
@@ -96,22 +104,22 @@ cpm_report_merge (CpmReport *report, const CpmReport *other, guint line_offset)
 guint
 cpm_report_get_count (const CpmReport *report)
 {
-  return report->items->len;
+  return report->len;
 }
 
 const CpmDiagnostic *
 cpm_report_get (const CpmReport *report, guint index)
 {
-  g_return_val_if_fail (index < report->items->len, NULL);
-  return &g_array_index (report->items, CpmDiagnostic, index);
+  g_return_val_if_fail (index < report->len, NULL);
+  return &report->items[index];
 }
 
 guint
 cpm_report_count_severity (const CpmReport *report, CpmSeverity severity)
 {
   guint n = 0;
-  for (guint i = 0; i < report->items->len; i++)
-    n += g_array_index (report->items, CpmDiagnostic, i).severity == severity;
+  for (guint i = 0; i < report->len; i++)
+    n += report->items[i].severity == severity;
   return n;
 }
 
@@ -124,8 +132,8 @@ cpm_report_is_valid (const CpmReport *report)
 gboolean
 cpm_report_has_rule (const CpmReport *report, const char *rule)
 {
-  for (guint i = 0; i < report->items->len; i++)
-    if (strcmp (g_array_index (report->items, CpmDiagnostic, i).rule, rule) == 0)
+  for (guint i = 0; i < report->len; i++)
+    if (strcmp (report->items[i].rule, rule) == 0)
       return TRUE;
   return FALSE;
 }
