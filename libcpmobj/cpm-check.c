@@ -1794,7 +1794,11 @@ cpm_date_format_to (GDateTime *dt, char out[CPM_DATE_FORMAT_SIZE])
   memcpy (w, cpm_month_names[mo - 1], 3);
   w += 3;
   *w++ = ' ';
-  w += g_snprintf (w, 12, "%04d", y);
+  /* GDateTime's years are 1..9999: "%04d" is always four digits, written
+   * here without a printf (most of this function's cost) */
+  for (int i = 3, v = y; i >= 0; i--, v /= 10)
+    w[i] = (char) ('0' + v % 10);
+  w += 4;
   w = put2 (w, ' ', g_date_time_get_hour (dt));
   w = put2 (w, ':', g_date_time_get_minute (dt));
   w = put2 (w, ':', g_date_time_get_second (dt));

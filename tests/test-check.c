@@ -11,6 +11,7 @@
 #include "harness.h"
 #include "cpm-check-private.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -395,6 +396,25 @@ test_date_parse_format (void)
   }
 }
 
+/* The year is written as "%04d" wrote it, for every width of year
+ * GDateTime has (1..9999). */
+static void
+test_date_format_years (void)
+{
+  static const int years[] = { 1, 9, 10, 99, 100, 999, 1000, 1969, 2024, 9999 };
+  for (guint i = 0; i < G_N_ELEMENTS (years); i++) {
+    g_autoptr(GTimeZone) tz = g_time_zone_new_offset (-(5 * 3600 + 30 * 60));
+    g_autoptr(GDateTime) dt = g_date_time_new (tz, years[i], 12, 31, 23, 5, 9);
+    g_assert_nonnull (dt);
+    g_autofree char *out = cpm_date_format (dt);
+    g_autofree char *day = g_date_time_format (dt, "%u");
+    static const char *const names[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+    g_autofree char *want = g_strdup_printf ("%s, 31 Dec %04d 23:05:09 -0530",
+                                             names[atoi (day) - 1], years[i]);
+    g_assert_cmpstr (out, ==, want);
+  }
+}
+
 /* cpm_check_date and cpm_date_parse agree on every table value. */
 static void
 test_date_check_parse_agree (void)
@@ -537,6 +557,7 @@ main (int argc, char **argv)
   g_test_add_func ("/check/huge-values", test_huge_values);
   g_test_add_func ("/check/messages", test_messages);
   g_test_add_func ("/check/date/parse-format", test_date_parse_format);
+  g_test_add_func ("/check/date/format-years", test_date_format_years);
   g_test_add_func ("/check/date/check-parse-agree", test_date_check_parse_agree);
   g_test_add_func ("/check/passes-remembered", test_passes_remembered);
   return g_test_run ();
