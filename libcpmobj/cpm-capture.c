@@ -889,7 +889,7 @@ cpm_capture_read (GInputStream *input, const char *name, CpmCaptureFormat format
 {
   g_autoptr (CpmReport) own = report ? cpm_report_ref (report) : cpm_report_new ();
   Reader r = { name, func, user_data, own, NULL, NULL, NULL, 0, 0, g_string_new (NULL),
-               g_new0 (FlowSlot, FLOW_SLOTS), NULL };
+               g_new0 (FlowSlot, FLOW_SLOTS), NULL, FALSE };
   gboolean ok;
 
   r.streams = g_hash_table_new (g_str_hash, g_str_equal);
