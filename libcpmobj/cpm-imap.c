@@ -56,6 +56,7 @@ p_offset (Parser *ps)
 static PStatus
 p_peek (Parser *ps, guint8 *c)
 {
+  *c = 0; /* set on every path: GCC -O3 cannot tell that the others return early */
   if (p_offset (ps) - ps->literal_bytes >= CPM_IMAP_MAX_LINE)
     return p_fail (ps, "response line longer than %d bytes", CPM_IMAP_MAX_LINE);
   if (ps->p >= ps->end)
