@@ -320,6 +320,16 @@ text_of_last (const char *data, gsize len)
   return text;
 }
 
+/* <r> and 100 <e>@word N</e> lines, in whatever bytes @word is. */
+static void
+append_elements (GString *xml, const char *word)
+{
+  g_string_append (xml, "<r>");
+  for (guint n = 0; n < 100; n++)
+    g_string_append_printf (xml, "<e>%s %u</e>\n", word, n);
+  g_string_append (xml, "</r>");
+}
+
 static void
 test_encodings (void)
 {
@@ -328,25 +338,18 @@ test_encodings (void)
                                        "", "<?xml version=\"1.0\"?>", NULL };
   for (guint i = 0; heads[i]; i++) {
     g_autoptr (GString) xml = g_string_new (heads[i]);
-    g_string_append (xml, "<r>");
-    for (guint n = 0; n < 100; n++)
-      g_string_append_printf (xml, "<e>caf\xC3\xA9 %u</e>\n", n);
-    g_string_append (xml, "</r>");
+    append_elements (xml, "caf\xC3\xA9");
     g_autofree char *text = text_of_last (xml->str, xml->len);
     g_assert_cmpstr (text, ==, "caf\xC3\xA9 99");
   }
   /* Latin-1, converted past its first line */
-  g_autoptr (GString) latin = g_string_new ("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<r>");
-  for (guint n = 0; n < 100; n++)
-    g_string_append_printf (latin, "<e>caf\xE9 %u</e>\n", n);
-  g_string_append (latin, "</r>");
+  g_autoptr (GString) latin = g_string_new ("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n");
+  append_elements (latin, "caf\xE9");
   g_autofree char *text = text_of_last (latin->str, latin->len);
   g_assert_cmpstr (text, ==, "caf\xC3\xA9 99");
   /* UTF-16LE with its byte order mark */
-  g_autoptr (GString) utf8 = g_string_new ("<r>");
-  for (guint n = 0; n < 100; n++)
-    g_string_append_printf (utf8, "<e>caf\xC3\xA9 %u</e>\n", n);
-  g_string_append (utf8, "</r>");
+  g_autoptr (GString) utf8 = g_string_new (NULL);
+  append_elements (utf8, "caf\xC3\xA9");
   gsize n16 = 0;
   g_autofree char *utf16 = g_convert (utf8->str, (gssize) utf8->len, "UTF-16LE", "UTF-8", NULL,
                                       &n16, NULL);
