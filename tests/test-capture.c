@@ -228,9 +228,11 @@ pcap_new (guint32 linktype)
 }
 
 /* An Ethernet frame with IPv4 (@frag_flags in the flags/offset field) and
- * a TCP segment (@seq, @flags) or, for @flags 0, a UDP datagram. */
+ * a TCP segment (@seq, @flags) or, for @flags 0, a UDP datagram, from
+ * 10.0.0.1:5060 to 10.0.0.2:@dport. */
 static void
-pcap_add (GByteArray *a, guint16 frag, guint32 seq, guint8 flags, const char *payload)
+pcap_add_to (GByteArray *a, guint16 dport, guint16 frag, guint32 seq, guint8 flags,
+             const char *payload)
 {
   gsize plen = strlen (payload), l4 = flags ? 20 : 8;
   gsize total = 20 + l4 + plen, n = 14 + total;
@@ -245,7 +247,7 @@ pcap_add (GByteArray *a, guint16 frag, guint32 seq, guint8 flags, const char *pa
   f[22] = 64;
   f[23] = flags ? 6 : 17;
   memcpy (f + 26, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
-  f[34] = 0x13, f[35] = 0xc4, f[36] = 0x13, f[37] = 0xc5;
+  f[34] = 0x13, f[35] = 0xc4, f[36] = (guint8) (dport >> 8), f[37] = (guint8) dport;
   if (flags) {
     f[38] = (guint8) (seq >> 24), f[39] = (guint8) (seq >> 16);
     f[40] = (guint8) (seq >> 8), f[41] = (guint8) seq;
@@ -261,6 +263,45 @@ pcap_add (GByteArray *a, guint16 frag, guint32 seq, guint8 flags, const char *pa
   put32 (a, (guint32) n);
   g_byte_array_append (a, f, (guint) n);
   g_free (f);
+}
+
+static void
+pcap_add (GByteArray *a, guint16 frag, guint32 seq, guint8 flags, const char *payload)
+{
+  pcap_add_to (a, 5061, frag, seq, flags, payload);
+}
+
+/* The reader keeps an IPv4 flow's names and stream in one of 64 slots
+ * picked by a hash of its addresses, ports and protocol; the flows to
+ * ports 5061 and 5090 share slot 35. Their segments interleaved, each
+ * message is still made of its own flow's bytes only and names its own
+ * frames. */
+static void
+test_flow_slot_collision (void)
+{
+  GByteArray *a = pcap_new (1);
+  g_autoptr (CpmReport) report = cpm_report_new ();
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GPtrArray) msgs = NULL;
+  const char *m1a = "MESSAGE sip:one SIP/2.0\r\nCall-ID: ", *m1b = "one\r\nContent-Length: 0\r\n\r\n";
+  const char *m2a = "MESSAGE sip:two SIP/2.0\r\nCall", *m2b = "-ID: two\r\nContent-Length: 0\r\n\r\n";
+
+  pcap_add_to (a, 5061, 0x4000, 99, 0x02, "");                    /* frame 1 */
+  pcap_add_to (a, 5090, 0x4000, 499, 0x02, "");                   /* frame 2 */
+  pcap_add_to (a, 5061, 0x4000, 100, 0x18, m1a);                  /* frame 3 */
+  pcap_add_to (a, 5090, 0x4000, 500, 0x18, m2a);                  /* frame 4 */
+  pcap_add_to (a, 5061, 0x4000, 100 + (guint32) strlen (m1a), 0x18, m1b); /* frame 5 */
+  pcap_add_to (a, 5090, 0x4000, 500 + (guint32) strlen (m2a), 0x18, m2b); /* frame 6 */
+  bytes = g_byte_array_free_to_bytes (a);
+  msgs = read_bytes (bytes, "made.pcap", report);
+  cpm_test_assert_clean (report);
+  g_assert_cmpuint (msgs->len, ==, 2);
+  g_assert_true (starts (msgs->pdata[0], "MESSAGE sip:one SIP/2.0\r\nCall-ID: one\r\n"));
+  g_assert_cmpuint (g_bytes_get_size (((Msg *) msgs->pdata[0])->bytes), ==, strlen (m1a) + strlen (m1b));
+  g_assert_cmpstr (((Msg *) msgs->pdata[0])->source, ==, "made.pcap:frames 3,5");
+  g_assert_true (starts (msgs->pdata[1], "MESSAGE sip:two SIP/2.0\r\nCall-ID: two\r\n"));
+  g_assert_cmpuint (g_bytes_get_size (((Msg *) msgs->pdata[1])->bytes), ==, strlen (m2a) + strlen (m2b));
+  g_assert_cmpstr (((Msg *) msgs->pdata[1])->source, ==, "made.pcap:frames 4,6");
 }
 
 static void
@@ -397,6 +438,7 @@ main (int argc, char **argv)
   g_test_add_func ("/capture/cut-file", test_cut_file);
   g_test_add_func ("/capture/text", test_text);
   g_test_add_func ("/capture/fragment-gap", test_fragment_and_gap);
+  g_test_add_func ("/capture/flow-slot-collision", test_flow_slot_collision);
   g_test_add_func ("/capture/link-junk", test_unknown_link_and_junk);
   g_test_add_func ("/capture/garbage", test_garbage_never_crashes);
   g_test_add_func ("/capture/log-line-not-utf8", test_log_line_not_utf8);
