@@ -136,6 +136,36 @@ test_compact_forms (void)
   g_assert_cmpstr (cpm_sip_expand_compact ("q"), ==, "q");
 }
 
+/* The header block as the parser splits it: a folded line joins the
+ * last field (after a line without a colon too, one of blanks adds a
+ * space), a name that begins another's is looked up as itself, the
+ * block ends at a NUL, compact names expand with their length. */
+static void
+test_header_lines (void)
+{
+  static const char block[] = "To-Path: x\r\nTo: y\r\n  z\r\n\tw  \r\nnocolon\r\n \r\n"
+                              ": empty name\r\nVal:\r\nMessage-ID: m\0Hidden: h\r\n";
+  g_auto (CpmSipHeaders) h = { NULL, 0 };
+  g_auto (CpmSipHeaders) c = { NULL, 0 };
+
+  cpm_sip_parse_headers (&h, block, sizeof block - 1, FALSE);
+  g_assert_cmpuint (h.len, ==, 5);
+  g_assert_cmpstr (cpm_sip_headers_get (&h, "To", 2, 0), ==, "y z w ");
+  g_assert_cmpstr (cpm_sip_headers_get (&h, "to-path", 7, 0), ==, "x");
+  g_assert_null (cpm_sip_headers_get (&h, "To", 2, 1));
+  g_assert_cmpstr (cpm_sip_headers_get (&h, "", 0, 0), ==, "empty name");
+  g_assert_cmpstr (cpm_sip_headers_get (&h, "VAL", 3, 0), ==, "");
+  g_assert_cmpstr (cpm_sip_headers_get (&h, "Message-ID", 10, 0), ==, "m");
+  g_assert_null (cpm_sip_headers_get (&h, "Hidden", 6, 0));
+  g_assert_null (cpm_sip_headers_get (&h, "nocolon", 7, 0));
+
+  cpm_sip_parse_headers (&c, "i:  call-2 \r\nI: call-3", 22, TRUE);
+  g_assert_cmpuint (c.len, ==, 2);
+  g_assert_cmpstr (c.v[0].name, ==, "Call-ID");
+  g_assert_cmpuint (c.v[0].name_len, ==, 7);
+  g_assert_cmpstr (cpm_sip_headers_get (&c, "call-id", 7, 1), ==, "call-3");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -145,5 +175,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/framing", test_framing);
   g_test_add_func ("/sip/errors", test_errors);
   g_test_add_func ("/sip/compact", test_compact_forms);
+  g_test_add_func ("/sip/header-lines", test_header_lines);
   return g_test_run ();
 }
