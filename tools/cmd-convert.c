@@ -225,11 +225,30 @@ json_print_line (FILE *out, json_object *o)
   fputc ('\n', out);
 }
 
+/* @v in two digits, the first @pad when @v < 10. */
+static char *
+put2 (char *w, int v, char pad)
+{
+  w[0] = v >= 10 ? (char) ('0' + v / 10) : pad;
+  w[1] = (char) ('0' + v % 10);
+  return w + 2;
+}
+
+/* "12:00:00" */
+static char *
+put_hms (char *w, GDateTime *dt)
+{
+  w = put2 (w, g_date_time_get_hour (dt), '0');
+  *w++ = ':';
+  w = put2 (w, g_date_time_get_minute (dt), '0');
+  *w++ = ':';
+  return put2 (w, g_date_time_get_second (dt), '0');
+}
+
 static char *
 rfc3339 (GDateTime *dt)
 {
   int y, mo, d;
-  int f[5];
 
   /* by hand: g_date_time_format() was 3% of a capture conversion, and
    * g_strdup_printf() still 1.4% */
@@ -238,15 +257,15 @@ rfc3339 (GDateTime *dt)
     return g_strdup_printf ("%d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, g_date_time_get_hour (dt),
                             g_date_time_get_minute (dt), g_date_time_get_second (dt));
   char *out = g_malloc (21), *w = out;
-  f[0] = mo, f[1] = d, f[2] = g_date_time_get_hour (dt), f[3] = g_date_time_get_minute (dt);
-  f[4] = g_date_time_get_second (dt);
-  *w++ = (char) ('0' + y / 1000), *w++ = (char) ('0' + y / 100 % 10);
-  *w++ = (char) ('0' + y / 10 % 10), *w++ = (char) ('0' + y % 10);
-  for (guint i = 0; i < 5; i++) {
-    *w++ = "--T::"[i];
-    *w++ = (char) ('0' + f[i] / 10 % 10), *w++ = (char) ('0' + f[i] % 10);
-  }
-  *w++ = 'Z', *w = '\0';
+  w = put2 (put2 (w, y / 100, '0'), y % 100, '0');
+  *w++ = '-';
+  w = put2 (w, mo, '0');
+  *w++ = '-';
+  w = put2 (w, d, '0');
+  *w++ = 'T';
+  w = put_hms (w, dt);
+  *w++ = 'Z';
+  *w = '\0';
   return out;
 }
 
@@ -302,18 +321,6 @@ manifest_entry (const ConvertItem *item, const char *file, const CpmReport *repo
   return o;
 }
 
-/* The English names of the mbox "From " line (ctime's form) and of an
- * IMAP date-time (RFC 3501 date-month), whatever the user's locale:
- * g_date_time_format() translates %a and %b, and in a UTF-8 locale pads
- * %e with U+2007. @date is UTC. */
-static char *
-put2 (char *w, int v, char pad)
-{
-  w[0] = v >= 10 ? (char) ('0' + v / 10) : pad;
-  w[1] = (char) ('0' + v % 10);
-  return w + 2;
-}
-
 static char *
 put3 (char *w, const char *name)
 {
@@ -321,8 +328,12 @@ put3 (char *w, const char *name)
   return w + 3;
 }
 
-/* Digits by hand, not printf: the mbox of `convert -o -` writes one such
- * line per object (g_snprintf was ~2% of the conversion). */
+/* The English names of the mbox "From " line (ctime's form) and of an
+ * IMAP date-time (RFC 3501 date-month), whatever the user's locale:
+ * g_date_time_format() translates %a and %b, and in a UTF-8 locale pads
+ * %e with U+2007. @date is UTC. Digits by hand, not printf: the mbox of
+ * `convert -o -` writes one such line per object (g_snprintf was ~2% of
+ * the conversion). */
 static void
 c_date (char buf[40], GDateTime *date, gboolean mbox)
 {
@@ -348,11 +359,7 @@ c_date (char buf[40], GDateTime *date, gboolean mbox)
     w = put2 (put2 (w, y / 100, '0'), y % 100, '0');
   }
   *w++ = ' ';
-  w = put2 (w, g_date_time_get_hour (date), '0');
-  *w++ = ':';
-  w = put2 (w, g_date_time_get_minute (date), '0');
-  *w++ = ':';
-  w = put2 (w, g_date_time_get_second (date), '0');
+  w = put_hms (w, date);
   if (mbox) { /* ctime's year: no leading zeros */
     char t[4];
     int n = 0;
