@@ -35,8 +35,8 @@ typedef struct {
   char *folder;
   char *focus;         /* group: the conference URI */
   char *invited;       /* group: ";"-separated */
-  char *listed;        /* the INVITE's URI list, ";"-separated (nullable) */
-  gboolean list_read;  /* listed was read (once: an XML parse) */
+  char *listed;        /* the INVITE's URI list, ";"-separated (nullable):
+                        * read once at the INVITE (an XML parse) */
   GTree *members;      /* group: entity -> display name (GSO) */
   GPtrArray *msrp_ids; /* the by_msrp keys this session owns */
   gint64 last_us;      /* capture time of its last SIP or MSRP message */
@@ -713,10 +713,6 @@ session_decide_group (Session *s)
   g_autofree char *isfocus = contact ? cpm_sip_param (contact, "isfocus") : NULL;
   const char *conv = cpm_sip_message_get_header (s->invite, "Conversation-ID");
 
-  if (!s->list_read) {
-    s->listed = invited_of (s->invite);
-    s->list_read = TRUE;
-  }
   g_free (s->invited);
   s->invited = g_strdup (s->listed);
   s->group = s->invited != NULL || isfocus != NULL;
@@ -821,6 +817,7 @@ invite (CpmConverter *c, CpmSipMessage *m, const CpmCaptureMessage *cm)
   g_hash_table_insert (c->by_call_id, s->call_id, s);
   g_ptr_array_add (c->sessions, s);
   register_paths (c, s, m);
+  s->listed = invited_of (m);
   session_decide_group (s);
 }
 
