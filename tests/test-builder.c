@@ -304,6 +304,30 @@ test_ascii_values_marked (void)
   }
 }
 
+/* A field the builder marked ASCII and the caller then replaces on the
+ * object with non-ASCII text is encoded like any other: the mark goes with
+ * the value it was given for. */
+static void
+test_ascii_mark_replaced (void)
+{
+  g_autoptr(CpmBuilder) b = cpm_builder_new (CPM_KIND_MESSAGE);
+  add_common (b);
+  cpm_builder_set_header (b, "Subject", "plain words");
+  cpm_builder_set_header (b, "P-Asserted-Service", "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.msg");
+  set_text (b, "text");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmObject) built = cpm_builder_build (b, &error);
+  g_assert_no_error (error);
+  cpm_object_set_header (built, "Subject", "Grüße aus Köln");
+  cpm_object_set_header (built, "From", "Jöhn Doe <sip:jdoe@example.com>");
+  g_autoptr(CpmObject) object = reparse (built, NULL);
+  g_assert_true (is_ascii (cpm_object_get_header (object, "Subject")));
+  g_assert_true (is_ascii (cpm_object_get_header (object, "From")));
+  g_autofree char *subject = cpm_object_dup_header_decoded (object, "Subject");
+  g_assert_cmpstr (subject, ==, "Grüße aus Köln");
+  g_assert_cmpstr (cpm_object_get_header (object, "To"), ==, "Alice <sip:alice@example.com>");
+}
+
 static void
 test_non_ascii_subject (void)
 {
@@ -706,6 +730,7 @@ main (int argc, char **argv)
   g_test_add_func ("/builder/datetime-forms", test_datetime_forms);
   g_test_add_func ("/builder/non-ascii-subject", test_non_ascii_subject);
   g_test_add_func ("/builder/ascii-values-marked", test_ascii_values_marked);
+  g_test_add_func ("/builder/ascii-mark-replaced", test_ascii_mark_replaced);
   g_test_add_func ("/builder/non-ascii-display-name", test_non_ascii_display_name);
   g_test_add_func ("/builder/long-header-folded", test_long_header_folded);
   g_test_add_func ("/builder/invalid-values", test_invalid_values);
