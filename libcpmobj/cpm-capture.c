@@ -445,11 +445,11 @@ tcp_stream (Reader *r, const char *flow)
 {
   FlowSlot *slot = r->packet;
 
-  if (slot && slot->stream && strcmp (slot->flow, flow) == 0)
-    return slot->stream;
-  if (slot && strcmp (slot->flow, flow) == 0)
-    return slot->stream = stream_get (r, flow, "tcp");
-  return stream_get (r, flow, "tcp");
+  if (!slot || strcmp (slot->flow, flow) != 0)
+    return stream_get (r, flow, "tcp");
+  if (!slot->stream)
+    slot->stream = stream_get (r, flow, "tcp");
+  return slot->stream;
 }
 
 /* A stream that ends: no slot may point to it any longer. */
