@@ -70,11 +70,33 @@ test_many_in_order (void)
   cpm_report_unref (extra);
 }
 
+/* A report merged into itself gets its diagnostics twice, the copies'
+ * lines moved; it read on while it grew (no end) from storage that its
+ * own growth could move. In a subprocess, so that a loop fails in time. */
+static void
+test_merge_into_itself (void)
+{
+  if (g_test_subprocess ()) {
+    g_autoptr(CpmReport) r = cpm_report_new ();
+    for (guint i = 1; i <= 40; i++)
+      cpm_report_add (r, "test.rule", CPM_SEVERITY_ERROR, "", NULL, i, "diagnostic %u", i);
+    cpm_report_merge (r, r, 1000);
+    g_assert_cmpuint (cpm_report_get_count (r), ==, 80);
+    g_assert_cmpuint (cpm_report_get (r, 39)->line, ==, 40);
+    g_assert_cmpuint (cpm_report_get (r, 40)->line, ==, 1001);
+    g_assert_cmpstr (cpm_report_get (r, 79)->message, ==, "diagnostic 40");
+    return;
+  }
+  g_test_trap_subprocess (NULL, 10 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int argc, char **argv)
 {
   cpm_test_init (&argc, &argv);
   g_test_add_func ("/report/empty", test_empty);
   g_test_add_func ("/report/many-in-order", test_many_in_order);
+  g_test_add_func ("/report/merge-into-itself", test_merge_into_itself);
   return g_test_run ();
 }
