@@ -94,6 +94,13 @@ cpm_report_add_at (CpmReport *report, const char *rule, CpmSeverity severity,
 void
 cpm_report_merge (CpmReport *report, const CpmReport *other, guint line_offset)
 {
+  if (other == report && report) {
+    /* adding grows (and may move) the very list being read: read a copy */
+    g_autoptr(CpmReport) copy = cpm_report_new ();
+    cpm_report_merge (copy, other, 0);
+    cpm_report_merge (report, copy, line_offset);
+    return;
+  }
   for (guint i = 0; other && i < other->len; i++) {
     const CpmDiagnostic *d = &other->items[i];
     cpm_report_add_at (report, d->rule, d->severity, d->section, d->header,
