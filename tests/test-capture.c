@@ -304,6 +304,51 @@ test_flow_slot_collision (void)
   g_assert_cmpstr (((Msg *) msgs->pdata[1])->source, ==, "made.pcap:frames 4,6");
 }
 
+/* Over max_reassembly, the flow holding the most gives up waiting: here
+ * flow 5090, flushed while a packet of flow 5061 is read. Its gap and its
+ * bytes must reach its own stream, not the one the packet's flow slot
+ * remembers (5061's, holding the first part of a message still coming). */
+static void
+test_flow_flushed_in_other_packet (void)
+{
+  GByteArray *a = pcap_new (1);
+  g_autoptr (CpmReport) report = cpm_report_new ();
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GPtrArray) msgs = g_ptr_array_new_with_free_func ((GDestroyNotify) msg_free);
+  g_autoptr (GInputStream) in = NULL;
+  g_autoptr (GError) error = NULL;
+  CpmCaptureLimits limits = { 0 };
+  const char *m1a = "MESSAGE sip:one SIP/2.0\r\nCall-ID: ", *m1b = "one\r\n";
+  const char *m1c = "Content-Length: 0\r\n\r\n";
+  const char *m2 = "MESSAGE sip:two SIP/2.0\r\nCall-ID: two\r\nContent-Length: 0\r\n\r\n";
+  guint32 seq_b = 100 + (guint32) strlen (m1a);
+
+  /* 5061's early third segment fits, 5090's ten bytes more do not */
+  limits.max_bytes = strlen (m2) + strlen (m1c) - 1;
+  pcap_add_to (a, 5061, 0x4000, 99, 0x02, "");                   /* frame 1 */
+  pcap_add_to (a, 5090, 0x4000, 499, 0x02, "");                  /* frame 2 */
+  pcap_add_to (a, 5061, 0x4000, 100, 0x18, m1a);                 /* frame 3 */
+  pcap_add_to (a, 5090, 0x4000, 510, 0x18, m2);                  /* frame 4: 10 bytes lost */
+  pcap_add_to (a, 5061, 0x4000, seq_b + (guint32) strlen (m1b), 0x18, m1c); /* frame 5: early */
+  pcap_add_to (a, 5061, 0x4000, seq_b, 0x18, m1b);               /* frame 6: the missing part */
+  bytes = g_byte_array_free_to_bytes (a);
+  in = g_memory_input_stream_new_from_bytes (bytes);
+  g_assert_true (cpm_capture_read (in, "made.pcap", CPM_CAPTURE_FORMAT_PCAP, &limits, collect,
+                                   msgs, report, &error));
+  g_assert_no_error (error);
+  cpm_test_assert_rules (report, "capture.limit-bytes", "capture.tcp-gap", NULL);
+  g_assert_cmpuint (msgs->len, ==, 2);
+  /* 5090's message, whole, from its own frame */
+  g_assert_true (starts (msgs->pdata[0], m2));
+  g_assert_cmpuint (g_bytes_get_size (((Msg *) msgs->pdata[0])->bytes), ==, strlen (m2));
+  g_assert_cmpstr (((Msg *) msgs->pdata[0])->source, ==, "made.pcap:frame 4");
+  /* 5061's message, whole: 5090's gap did not cut it */
+  g_assert_true (starts (msgs->pdata[1], "MESSAGE sip:one SIP/2.0\r\nCall-ID: one\r\nContent-Length"));
+  g_assert_cmpuint (g_bytes_get_size (((Msg *) msgs->pdata[1])->bytes), ==,
+                    strlen (m1a) + strlen (m1b) + strlen (m1c));
+  g_assert_false (((Msg *) msgs->pdata[1])->truncated);
+}
+
 static void
 test_fragment_and_gap (void)
 {
@@ -439,6 +484,7 @@ main (int argc, char **argv)
   g_test_add_func ("/capture/text", test_text);
   g_test_add_func ("/capture/fragment-gap", test_fragment_and_gap);
   g_test_add_func ("/capture/flow-slot-collision", test_flow_slot_collision);
+  g_test_add_func ("/capture/flow-flushed-in-other-packet", test_flow_flushed_in_other_packet);
   g_test_add_func ("/capture/link-junk", test_unknown_link_and_junk);
   g_test_add_func ("/capture/garbage", test_garbage_never_crashes);
   g_test_add_func ("/capture/log-line-not-utf8", test_log_line_not_utf8);
