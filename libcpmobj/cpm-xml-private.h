@@ -46,6 +46,11 @@ CPM_EXPORT guint cpm_xml_place_line (const CpmXmlPlace *place, int xml_line);
 CPM_EXPORT xmlDocPtr cpm_xml_parse (const char *data, gsize len, const CpmLimits *limits,
                          const CpmXmlPlace *place, GError **error);
 
+/* TRUE when libxml2 reads @data as UTF-8 without a converter: no byte
+ * order mark but UTF-8's, not UTF-16/UCS-4, and an XML declaration that
+ * names no encoding or UTF-8. */
+CPM_EXPORT gboolean cpm_xml_plain_utf8 (const char *data, gsize len);
+
 /*
  * Validates @doc against schemas/@schema_name (compiled once per process).
  * Each validity error becomes an error "<rule_prefix>.schema" with line and
@@ -121,6 +126,17 @@ CPM_EXPORT void cpm_xml_validate_body (const CpmObject *object, const char *xml_
 /* Decodes @data per the Content-Transfer-Encoding value @cte (NULL: none).
  * Returns: (transfer full) */
 CPM_EXPORT GBytes *cpm_xml_decode_transfer (GBytes *data, const char *cte);
+
+/*
+ * cpm-imdn.c's per-thread memo of schema-valid notification shapes (see
+ * there), for the tests and the fuzzer, which compare it with the full
+ * path: with @full TRUE this thread neither recalls nor remembers shapes
+ * (every notification is parsed and schema-checked); forgetting clears
+ * what it remembered; hits counts the notifications it answered.
+ */
+CPM_EXPORT void cpm_imdn_shape_memo_force_full (gboolean full);
+CPM_EXPORT void cpm_imdn_shape_memo_forget (void);
+CPM_EXPORT guint cpm_imdn_shape_memo_hits (void);
 
 G_END_DECLS
 

@@ -290,8 +290,8 @@ kept_context (void)
 /* TRUE when libxml2 reads @data as UTF-8 without a converter: no byte
  * order mark but UTF-8's, first bytes that are not UTF-16/UCS-4 ("<\0"),
  * and an XML declaration that names no encoding or UTF-8. */
-static gboolean
-plain_utf8 (const char *data, gsize len)
+gboolean
+cpm_xml_plain_utf8 (const char *data, gsize len)
 {
   const guchar *d = (const guchar *) data;
   if (len >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF)
@@ -340,7 +340,7 @@ read_memory (xmlParserCtxtPtr ctxt, const char *data, gsize len)
                                                                 XML_CHAR_ENCODING_NONE);
   if (!buf)
     return NULL;
-  if (plain_utf8 (data, len))
+  if (cpm_xml_plain_utf8 (data, len))
     buf->readcallback = NULL;
   xmlParserInputPtr stream = xmlNewIOInputStream (ctxt, buf, XML_CHAR_ENCODING_NONE);
   if (!stream) {

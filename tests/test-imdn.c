@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "harness.h"
 #include "cpm-cpim-private.h"
+#include "cpm-xml-private.h"
 #include <string.h>
 
 static CpmReport *
@@ -106,6 +107,124 @@ test_original_id (void)
   }
 }
 
+/* ---- the memo of notification shapes (cpm-imdn.c) ---- */
+
+/* What the converter and the validator make of @file: the <message-id>
+ * read (or the error) and the report, the full way when @full. */
+typedef struct {
+  char *id;
+  char *error;
+  CpmReport *report;
+} Reading;
+
+static Reading
+read_file (const char *file, gboolean full)
+{
+  cpm_imdn_shape_memo_force_full (full);
+  g_autoptr (CpmObject) obj = cpm_test_load_object (file);
+  g_autoptr (GError) error = NULL;
+  Reading r = { cpm_imdn_dup_original_message_id (obj, &error), NULL, NULL };
+  r.error = error ? g_strdup (error->message) : NULL;
+  r.report = cpm_test_validate_file (file, CPM_KIND_IMDN, CPM_PROFILE_2_2);
+  cpm_imdn_shape_memo_force_full (FALSE);
+  return r;
+}
+
+static void
+reading_clear (Reading *r)
+{
+  g_free (r->id);
+  g_free (r->error);
+  cpm_report_unref (r->report);
+}
+
+static void
+assert_same_reading (const Reading *a, const Reading *b)
+{
+  g_assert_cmpstr (a->id, ==, b->id);
+  g_assert_cmpstr (a->error, ==, b->error);
+  g_assert_cmpuint (cpm_report_get_count (a->report), ==, cpm_report_get_count (b->report));
+  for (guint i = 0; i < cpm_report_get_count (a->report); i++) {
+    const CpmDiagnostic *x = cpm_report_get (a->report, i), *y = cpm_report_get (b->report, i);
+    g_assert_cmpstr (x->rule, ==, y->rule);
+    g_assert_cmpint (x->severity, ==, y->severity);
+    g_assert_cmpstr (x->section, ==, y->section);
+    g_assert_cmpstr (x->header, ==, y->header);
+    g_assert_cmpuint (x->line, ==, y->line);
+    g_assert_cmpuint (x->column, ==, y->column);
+    g_assert_cmpstr (x->message, ==, y->message);
+  }
+}
+
+/* Reads @file the full way, then after shape-valid-first.eml was read
+ * (and its shape remembered): the same findings and <message-id> either
+ * way, and the memo answered both readers (@recalled) or neither. */
+static void
+assert_memo_reading (const char *file, gboolean recalled, const char *rule, guint line)
+{
+  cpm_imdn_shape_memo_forget ();
+  Reading full = read_file (file, TRUE);
+  Reading first = read_file ("imdn/shape-valid-first.eml", FALSE);
+  cpm_test_assert_rules (first.report, NULL, NULL);
+  guint hits = cpm_imdn_shape_memo_hits ();
+  Reading memo = read_file (file, FALSE);
+  g_assert_cmpuint (cpm_imdn_shape_memo_hits () - hits, ==, recalled ? 2 : 0);
+  assert_same_reading (&memo, &full);
+  cpm_test_assert_rules (memo.report, rule, NULL);
+  if (rule)
+    g_assert_cmpuint (cpm_report_get (memo.report, 0)->line, ==, line);
+  reading_clear (&full);
+  reading_clear (&first);
+  reading_clear (&memo);
+}
+
+static void
+test_shape_same (void)
+{
+  assert_memo_reading ("imdn/shape-valid-second.eml", TRUE, NULL, 0);
+  assert_memo_reading ("imdn/shape-valid-first.eml", TRUE, NULL, 0);
+  assert_memo_reading ("imdn/shape-message-id-same.eml", TRUE, "imdn.message-id-same", 22);
+  /* the memo keeps XML lines: the object's follow from where the XML is */
+  assert_memo_reading ("imdn/shape-message-id-same-later.eml", TRUE, "imdn.message-id-same",
+                       23);
+  assert_memo_reading ("imdn/shape-datetime-invalid.eml", TRUE, "imdn.datetime", 23);
+}
+
+static void
+test_shape_other (void)
+{
+  /* one element other than the remembered shape's */
+  assert_memo_reading ("imdn/shape-status-bogus.eml", FALSE, "imdn.schema", 26);
+  /* a comment, an entity: never remembered nor recalled */
+  for (guint i = 0; i < 2; i++) {
+    assert_memo_reading ("imdn/shape-comment.eml", FALSE, NULL, 0);
+    assert_memo_reading ("imdn/shape-entity.eml", FALSE, NULL, 0);
+  }
+  g_autoptr (CpmObject) obj = cpm_test_load_object ("imdn/shape-entity.eml");
+  g_autofree char *id = cpm_imdn_dup_original_message_id (obj, NULL);
+  g_assert_cmpstr (id, ==, "34jk324j&msg-0106");
+}
+
+/* The first "<message-id>" is an extension's, whose text is the original's
+ * <message-id> (written "<message-id >"): that document is valid, but its
+ * holes are not the elements the readers take, so it is not remembered,
+ * and a document that differs in the extension's text alone is read in
+ * full. */
+static void
+test_shape_second_message_id (void)
+{
+  cpm_imdn_shape_memo_forget ();
+  Reading first = read_file ("imdn/shape-second-message-id-first.eml", FALSE);
+  cpm_test_assert_rules (first.report, NULL, NULL);
+  g_assert_cmpstr (first.id, ==, "34jk324j-msg-0107");
+  guint hits = cpm_imdn_shape_memo_hits ();
+  Reading second = read_file ("imdn/shape-second-message-id-second.eml", FALSE);
+  g_assert_cmpstr (second.id, ==, "34jk324j-msg-0107");
+  g_assert_cmpuint (cpm_imdn_shape_memo_hits (), ==, hits);
+  reading_clear (&first);
+  reading_clear (&second);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -123,5 +242,8 @@ main (int argc, char **argv)
     g_test_add_data_func (read, &cases[i], test_invalid_after_read);
   }
   g_test_add_func ("/imdn/original-id", test_original_id);
+  g_test_add_func ("/imdn/shape/same", test_shape_same);
+  g_test_add_func ("/imdn/shape/other", test_shape_other);
+  g_test_add_func ("/imdn/shape/second-message-id", test_shape_second_message_id);
   return g_test_run ();
 }
