@@ -143,6 +143,87 @@ test_hostile_bytes (void)
   cpm_test_assert_bytes_equal (out, in);
 }
 
+/* The header scanner reads a line sixteen bytes at a time, a name too.
+ * One byte of each kind put at every place of a field whose name spans
+ * two such steps: the name, the malformed flag and the byte defects are
+ * what RFC 5322 reading byte by byte gives, and the object round-trips. */
+static void
+assert_scanned (const char *text, gsize len, gboolean malformed, const char *name,
+                const char *rule)
+{
+  static const char *const byte_rules[] = { "rfc5322.nul", "rfc5322.bare-cr",
+                                            "rfc5322.invalid-utf8", "rfc5322.8bit-header",
+                                            NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmObject) o = cpm_object_parse_data (text, len, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cpm_object_get_n_headers (o), ==, 3);
+  const CpmReport *r = cpm_object_get_parse_report (o);
+  g_assert_cmpint (cpm_object_header_is_malformed (o, 1), ==, malformed);
+  g_assert_cmpint (cpm_report_has_rule (r, "rfc5322.malformed-line"), ==, malformed);
+  g_assert_cmpstr (cpm_object_get_header_name (o, 1), ==, name);
+  for (guint k = 0; byte_rules[k]; k++)
+    g_assert_cmpint (cpm_report_has_rule (r, byte_rules[k]), ==,
+                     rule && strcmp (rule, byte_rules[k]) == 0);
+  g_assert_cmpstr (cpm_object_get_header (o, "Date"), ==, "x");
+  g_autoptr(GBytes) out = cpm_object_serialize (o);
+  g_autoptr(GBytes) in = g_bytes_new_static (text, len);
+  cpm_test_assert_bytes_equal (out, in);
+}
+
+static void
+test_scanner_byte_places (void)
+{
+  static const char name[] = "Disposition-Notification-X"; /* 26 bytes */
+  static const char line[] = "Disposition-Notification-X: a value of some forty bytes, or so";
+  static const char bytes[] = { '\0', '\r', '\x80', '\x7f', '\t', ' ', ':' };
+  const gsize nl = sizeof name - 1;
+
+  for (guint b = 0; b < G_N_ELEMENTS (bytes); b++)
+    for (gsize at = 0; at <= sizeof line - 1; at++) {
+      char c = bytes[b];
+      if (at == 0 && (c == ' ' || c == '\t'))
+        continue; /* a continuation of the field before */
+      g_autoptr(GString) s = g_string_new ("From: a@b.c\r\n");
+      g_string_append_len (s, line, (gssize) at);
+      g_string_append_c (s, c);
+      g_string_append (s, line + at);
+      g_string_append (s, "\r\nDate: x\r\n\r\nbody\r\n");
+      const char *rule = c == '\0' ? "rfc5322.nul" : c == '\r' ? "rfc5322.bare-cr"
+                         : c == '\x80' ? "rfc5322.invalid-utf8" : NULL;
+      /* a colon inside the name cuts it; WSP right before the colon is
+       * obs-optional; any other byte up to the colon is no name byte */
+      gboolean malformed = at < nl ? c != ':' || at == 0
+                                   : at == nl && c != ':' && c != ' ' && c != '\t';
+      g_autofree char *want = malformed ? NULL : g_strndup (name, at < nl ? at : nl);
+      assert_scanned (s->str, s->len, malformed, want, rule);
+    }
+}
+
+/* The bytes of a continuation line count as much as the first line's, and
+ * a field the input ends inside is read to its last byte. */
+static void
+test_scanner_continuation_and_end (void)
+{
+  static const char folded[] = "From: a@b.c\r\nSubject: plain first line\r\n caf\xc3\xa9\r\n"
+                               "Date: x\r\n\r\n";
+  static const char ends[] = "From: a@b.c\r\nSubject: the end\r";
+  g_autoptr(CpmObject) o = cpm_object_parse_data (folded, sizeof folded - 1, NULL, NULL);
+  const CpmReport *r = cpm_object_get_parse_report (o);
+  g_assert_true (cpm_report_has_rule (r, "rfc5322.8bit-header"));
+  g_assert_cmpuint (cpm_report_get_count (r), ==, 1);
+  g_assert_cmpstr (cpm_object_get_header (o, "Subject"), ==, "plain first line caf\xc3\xa9");
+
+  g_autoptr(CpmObject) e = cpm_object_parse_data (ends, sizeof ends - 1, NULL, NULL);
+  r = cpm_object_get_parse_report (e);
+  g_assert_true (cpm_report_has_rule (r, "rfc5322.bare-cr"));
+  g_assert_true (cpm_report_has_rule (r, "rfc5322.truncated"));
+  g_assert_cmpstr (cpm_object_get_header (e, "Subject"), ==, "the end");
+  g_autoptr(GBytes) out = cpm_object_serialize (e);
+  g_autoptr(GBytes) in = g_bytes_new_static (ends, sizeof ends - 1);
+  cpm_test_assert_bytes_equal (out, in);
+}
+
 /* Appended fields come from blocks the object carves (1,000 usable bytes
  * each, a larger field a block of its own): every name and value stays
  * whole, whatever the sizes around a block's end, and a field replaced
@@ -502,6 +583,8 @@ main (int argc, char **argv)
   g_test_add_func ("/object/limits", test_limits);
   g_test_add_func ("/object/huge-header-line", test_huge_header_line);
   g_test_add_func ("/object/hostile-bytes", test_hostile_bytes);
+  g_test_add_func ("/object/scanner-byte-places", test_scanner_byte_places);
+  g_test_add_func ("/object/scanner-continuation-and-end", test_scanner_continuation_and_end);
   g_test_add_func ("/object/edit-fields", test_edit_fields);
   g_test_add_func ("/object/appended-fields", test_appended_fields);
   g_test_add_func ("/object/serialize-buffer", test_serialize_buffer);
