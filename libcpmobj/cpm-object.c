@@ -180,6 +180,90 @@ printable_run (const char *p, gsize len)
   return i;
 }
 
+#if defined(__GNUC__) && G_BYTE_ORDER == G_LITTLE_ENDIAN
+typedef guint8 CpmB16 __attribute__ ((vector_size (16)));
+typedef gint8 CpmS16 __attribute__ ((vector_size (16)));
+
+/* Index of the first byte set in a comparison result (lanes 0 or 0xff),
+ * or 16 when none is. */
+static inline guint
+first_set (CpmB16 m)
+{
+  guint64 w[2];
+  memcpy (w, &m, sizeof w);
+  if (w[0])
+    return (guint) __builtin_ctzll (w[0]) >> 3;
+  if (w[1])
+    return 8 + ((guint) __builtin_ctzll (w[1]) >> 3);
+  return 16;
+}
+#endif
+
+/* Index of the first byte of @p (@len bytes) outside 0x20-0x7f, or @len:
+ * where a header line of printable ASCII ends. */
+static inline gsize
+printable_stop (const char *p, gsize len)
+{
+  gsize i = 0;
+#if defined(__GNUC__) && G_BYTE_ORDER == G_LITTLE_ENDIAN
+  for (; i + 16 <= len; i += 16) {
+    CpmB16 v;
+    memcpy (&v, p + i, sizeof v);
+    guint k = first_set ((CpmB16) ((CpmS16) (v + (guint8) 0x60) >= (gint8) -32));
+    if (k < 16)
+      return i + k;
+  }
+#endif
+  while (i < len && (guchar) (p[i] - 0x20) < 0x60)
+    i++;
+  return i;
+}
+
+/* Index of the first byte of @p (@len bytes) that cannot be in a field
+ * name (RFC 5322 ftext is 33-126 but ':'), or @len. */
+static inline gsize
+name_stop (const char *p, gsize len)
+{
+  gsize i = 0;
+#if defined(__GNUC__) && G_BYTE_ORDER == G_LITTLE_ENDIAN
+  for (; i + 16 <= len; i += 16) {
+    CpmB16 v;
+    memcpy (&v, p + i, sizeof v);
+    /* 33..126 moved onto -128..-35 */
+    CpmB16 bad = (CpmB16) ((CpmS16) (v + (guint8) 0x5f) >= (gint8) -34) |
+                 (CpmB16) (v == (guint8) ':');
+    guint k = first_set (bad);
+    if (k < 16)
+      return i + k;
+  }
+#endif
+  while (i < len && (guchar) (p[i] - 33) < 94 && p[i] != ':')
+    i++;
+  return i;
+}
+
+/* line_length() at @p, one pass for the common line: *@clean is TRUE when
+ * the line is printable ASCII ended by CRLF or LF, a line in which
+ * check_field_bytes() finds nothing. Anything else takes memchr. */
+static inline gsize
+line_scan (const char *p, const char *end, gsize *term, gboolean *clean)
+{
+  gsize avail = (gsize) (end - p);
+  gsize i = printable_stop (p, avail);
+  if (i < avail && p[i] == '\n') {
+    *term = 1;
+    *clean = TRUE;
+    return i;
+  }
+  if (i + 1 < avail && p[i] == '\r' && p[i + 1] == '\n') {
+    *term = 2;
+    *clean = TRUE;
+    return i;
+  }
+  *clean = FALSE;
+  return line_length (p, end, term);
+}
+
 /* Defects of the bytes of one field: NUL, bare CR, 8-bit (valid UTF-8 is a
  * warning since RFC 6532 allows it; anything else is an error). */
 static void
@@ -269,26 +353,46 @@ unfold (const char *p, gsize len, gsize *out_len)
   return out;
 }
 
-/* Scans one field starting at s->p (not an empty line). Returns FALSE with
- * @error set when a limit is hit. */
+/* Where the name of the field whose first line is @start (@len bytes,
+ * @avail readable) ends: *@colon gets its colon, the return is FALSE for a
+ * line that is no field. A name runs to its colon in nearly every field;
+ * WSP before the colon (obs-optional, RFC 5322 4.5) takes the long way. */
 static gboolean
-scan_field (Scanner *s, GError **error)
+field_name (const char *start, gsize len, gsize avail, const char **colon, gsize *name_len)
+{
+  gsize k = name_stop (start, avail);
+  if (k < len && start[k] == ':') {
+    *colon = start + k;
+    *name_len = k;
+    return k > 0;
+  }
+  if (k >= len || !is_wsp (start[k]))
+    return FALSE; /* a byte no name has, before any colon */
+  *colon = memchr (start, ':', len);
+  gsize n = *colon ? (gsize) (*colon - start) : 0;
+  while (n && is_wsp (start[n - 1]))
+    n--;
+  *name_len = n;
+  return *colon && valid_field_name (start, n) && !is_wsp (start[0]);
+}
+
+/* Scans one field whose first line, at s->p, is @len bytes and @term
+ * (not an empty line). Returns FALSE with @error set when a limit is
+ * hit. */
+static gboolean
+scan_field (Scanner *s, gsize len, gsize term, gboolean clean, GError **error)
 {
   Field f = { 0 };
   const char *start = s->p;
   guint first_line = s->line;
   gboolean too_long = FALSE;
-  gsize term;
-  gsize len = line_length (s->p, s->end, &term);
+  gboolean folded = FALSE;
 
   f.line = first_line;
   f.raw = start;
-  const char *colon = memchr (start, ':', len);
-  /* obs-optional (RFC 5322 4.5) allows WSP between name and colon. */
-  gsize name_len = colon ? (gsize) (colon - start) : 0;
-  while (name_len && is_wsp (start[name_len - 1]))
-    name_len--;
-  if (!colon || !valid_field_name (start, name_len) || is_wsp (start[0])) {
+  const char *colon = NULL;
+  gsize name_len = 0;
+  if (!field_name (start, len, (gsize) (s->end - start), &colon, &name_len)) {
     f.malformed = TRUE;
   } else {
     f.name = start;
@@ -312,7 +416,10 @@ scan_field (Scanner *s, GError **error)
     }
     if (term == 0 || p >= s->end || !is_wsp (*p) || f.malformed)
       break;
-    len = line_length (p, s->end, &term);
+    gboolean line_clean;
+    len = line_scan (p, s->end, &term, &line_clean);
+    clean = clean && line_clean;
+    folded = TRUE;
   }
   f.raw_len = (gsize) (p - start);
   s->p = p;
@@ -326,15 +433,17 @@ scan_field (Scanner *s, GError **error)
     f.value = colon + 1;
     f.value_len = f.raw_len - (gsize) (f.value - start);
     /* Trimmed first: the field's own line end is no fold, and most
-     * fields stay a slice of the input with no copy. */
+     * fields stay a slice of the input with no copy. A one-line field
+     * has no line break inside. */
     trim (&f.value, &f.value_len);
-    if (memchr (f.value, '\n', f.value_len)) {
+    if (folded && memchr (f.value, '\n', f.value_len)) {
       f.owned_value = unfold (f.value, f.value_len, &f.value_len);
       f.value = f.owned_value;
       trim (&f.value, &f.value_len);
     }
   }
-  check_field_bytes (s, start, f.raw_len, first_line, &f);
+  if (!clean)
+    check_field_bytes (s, start, f.raw_len, first_line, &f);
   if (too_long) {
     g_autofree char *hname = f.name_len ? g_strndup (f.name, f.name_len) : NULL;
     cpm_report_add (defects (s->o), "rfc5322.line-too-long", CPM_SEVERITY_ERROR,
@@ -349,7 +458,8 @@ scan_headers (Scanner *s, GError **error)
 {
   while (s->p < s->end) {
     gsize term;
-    gsize len = line_length (s->p, s->end, &term);
+    gboolean clean;
+    gsize len = line_scan (s->p, s->end, &term, &clean);
     if (len == 0 && term > 0) {
       s->o->separator = s->p;
       s->o->separator_len = term;
@@ -363,7 +473,7 @@ scan_headers (Scanner *s, GError **error)
                    s->line, s->limits->max_headers);
       return FALSE;
     }
-    if (!scan_field (s, error))
+    if (!scan_field (s, len, term, clean, error))
       return FALSE;
   }
   return TRUE;
