@@ -68,6 +68,11 @@ CpmCpim *cpm_cpim_parse_kept (GBytes *bytes, CpmReport *report, guint first_line
  * Returns: (transfer none) (nullable) */
 GBytes *cpm_cpim_peek_input (const CpmCpim *cpim);
 
+/* cpm_cpim_write_to() from the fields, separators and content, also for
+ * an unchanged parse (which cpm_cpim_write_to() writes as its input): the
+ * tests hold the two equal. */
+void cpm_cpim_write_fields_to (const CpmCpim *cpim, GString *out);
+
 G_END_DECLS
 
 #endif

@@ -27,6 +27,10 @@ assert_round_trip (const char *name)
   g_assert_nonnull (cpim);
   g_autoptr(GBytes) out = cpm_cpim_to_bytes (cpim);
   cpm_test_assert_bytes_equal (out, bytes);
+  g_autoptr(GString) pieces = g_string_new (NULL);
+  cpm_cpim_write_fields_to (cpim, pieces);
+  g_autoptr(GBytes) joined = g_bytes_new (pieces->str, pieces->len);
+  cpm_test_assert_bytes_equal (joined, bytes);
 }
 
 static void
@@ -458,6 +462,11 @@ test_hostile (void)
     if (cpim) {
       g_autoptr(GBytes) out = cpm_cpim_to_bytes (cpim);
       cpm_test_assert_bytes_equal (out, in);
+      /* what the unchanged parse's one-append shortcut stands for */
+      g_autoptr(GString) pieces = g_string_new (NULL);
+      cpm_cpim_write_fields_to (cpim, pieces);
+      g_autoptr(GBytes) joined = g_bytes_new (pieces->str, pieces->len);
+      cpm_test_assert_bytes_equal (joined, in);
       g_autoptr(GBytes) decoded = cpm_cpim_dup_content_decoded (cpim, NULL);
     }
     g_autoptr(GString) obj = g_string_new (object_head_short);
