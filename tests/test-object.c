@@ -224,6 +224,53 @@ test_scanner_continuation_and_end (void)
   cpm_test_assert_bytes_equal (out, in);
 }
 
+/* An object keeps its first fields in its own allocation and moves them
+ * out when more come: 40 parsed fields and 30 appended ones, some removed
+ * and one replaced, keep names, values, lines and order through every
+ * growth. */
+static void
+test_many_fields (void)
+{
+  g_autoptr(GString) in = g_string_new (NULL);
+  for (guint i = 0; i < 40; i++)
+    g_string_append_printf (in, "X-%u: value %u\r\n", i % 5, i);
+  g_string_append (in, "\r\nbody\r\n");
+  g_autoptr(CpmObject) o = cpm_object_parse_data (in->str, in->len, NULL, NULL);
+  g_assert_cmpuint (cpm_object_get_n_headers (o), ==, 40);
+  for (guint i = 0; i < 30; i++) {
+    g_autofree char *v = g_strdup_printf ("added %u", i);
+    cpm_object_append_header (o, i % 2 ? "Y-odd" : "Y-even", v);
+  }
+  g_assert_cmpuint (cpm_object_get_n_headers (o), ==, 70);
+  g_assert_cmpuint (cpm_object_remove_header (o, "x-3"), ==, 8);
+  cpm_object_set_header (o, "Y-odd", "one");
+  g_assert_cmpuint (cpm_object_get_n_headers (o), ==, 48);
+
+  g_autoptr(GString) want = g_string_new (NULL);
+  for (guint i = 0; i < 40; i++)
+    if (i % 5 != 3)
+      g_string_append_printf (want, "X-%u: value %u\r\n", i % 5, i);
+  for (guint i = 0; i < 30; i++)
+    if (i == 1)
+      g_string_append (want, "Y-odd: one\r\n");
+    else if (i % 2 == 0)
+      g_string_append_printf (want, "Y-even: added %u\r\n", i);
+  g_string_append (want, "\r\nbody\r\n");
+  g_autoptr(GBytes) out = cpm_object_serialize (o);
+  g_autoptr(GBytes) expected = g_bytes_new (want->str, want->len);
+  cpm_test_assert_bytes_equal (out, expected);
+
+  int last = -1;
+  for (guint k = 0; k < 8; k++) {
+    last = cpm_object_find_header (o, "X-4", (guint) (last + 1));
+    g_assert_cmpint (last, >=, 0);
+    g_assert_cmpuint (cpm_object_get_header_line (o, (guint) last), ==, 5 * k + 5);
+    g_autofree char *v = g_strdup_printf ("value %u", 5 * k + 4);
+    g_assert_cmpstr (cpm_object_get_header_value (o, (guint) last), ==, v);
+  }
+  g_assert_cmpint (cpm_object_find_header (o, "X-4", (guint) (last + 1)), ==, -1);
+}
+
 /* Appended fields come from blocks the object carves (1,000 usable bytes
  * each, a larger field a block of its own): every name and value stays
  * whole, whatever the sizes around a block's end, and a field replaced
@@ -587,6 +634,7 @@ main (int argc, char **argv)
   g_test_add_func ("/object/scanner-continuation-and-end", test_scanner_continuation_and_end);
   g_test_add_func ("/object/edit-fields", test_edit_fields);
   g_test_add_func ("/object/appended-fields", test_appended_fields);
+  g_test_add_func ("/object/many-fields", test_many_fields);
   g_test_add_func ("/object/serialize-buffer", test_serialize_buffer);
   g_test_add_func ("/object/generated-fields", test_generated_fields);
   g_test_add_func ("/object/kind-detection", test_kind_detection);
