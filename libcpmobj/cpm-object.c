@@ -20,15 +20,19 @@ typedef struct {
   char *owned_name;     /* NUL-terminated copies, made lazily or when generated */
   char *owned_value;
   guint line;
-  /* flags as bits: sizeof (Field) stays 72 bytes, so object_alloc's 14
-   * fields stay within 1 KB */
+  /* flags as bits: sizeof (Field) stays 72 bytes, so an object with its
+   * LOCAL_FIELDS fields stays within 1 KB */
   guint malformed : 1;  /* a line that is not a field; written back verbatim */
   guint joined : 1;     /* owned_value lies in owned_name's allocation */
   guint in_arena : 1;   /* owned_name lies in the object's arena: freed with it */
   guint ascii : 1;      /* generated with a value its caller found cpm_is_ascii_text */
 } Field;
 
-G_STATIC_ASSERT (sizeof (Field) * 14 <= 1024);
+/* Fields an object holds in its own allocation: the converter's objects
+ * have 8-11, and the object with 12 stays within 1 KB, which malloc serves
+ * from its per-thread cache. A GArray was two allocations more per object
+ * and a call per field appended and per field cleared. */
+#define LOCAL_FIELDS 12
 
 struct _CpmObject {
   gint ref_count;
@@ -36,7 +40,9 @@ struct _CpmObject {
   GBytes *input;        /* keeps the parsed bytes alive */
   const char *data;
   gsize len;
-  GArray *fields;       /* Field */
+  Field *fields;        /* local, or a heap array once more are added */
+  guint n_fields;
+  guint fields_size;
   const char *separator; /* the empty line ending the header block, or NULL */
   gsize separator_len;
   GBytes *body;
@@ -48,16 +54,18 @@ struct _CpmObject {
    * are chained through their first bytes and freed with the object. */
   char *arena;          /* the current block, or NULL */
   gsize arena_used;     /* bytes of it taken, its link included */
+  Field local[LOCAL_FIELDS];
 };
+
+G_STATIC_ASSERT (sizeof (CpmObject) <= 1024);
 
 /* A block stays within 1 KB, which malloc serves from its per-thread
  * cache; a larger request gets a block of its own. */
 #define ARENA_BLOCK 1008
 
 static void
-field_clear (gpointer p)
+field_clear (Field *f)
 {
-  Field *f = p;
   if (f->in_arena)
     return;
   g_free (f->owned_name);
@@ -72,12 +80,35 @@ object_alloc (CpmKind kind)
   o->ref_count = 1;
   o->kind = kind;
   o->crlf = TRUE;
-  /* Room for 14 fields (most objects have 8-12) stays within 1 KB, which
-   * malloc serves from its per-thread cache; 16 took a 2 KB block from the
-   * main arena for every object. */
-  o->fields = g_array_sized_new (FALSE, TRUE, sizeof (Field), 14);
-  g_array_set_clear_func (o->fields, field_clear);
+  o->fields = o->local;
+  o->fields_size = LOCAL_FIELDS;
   return o;
+}
+
+/* Room for one field more at the end; the caller fills it in whole. */
+static Field *
+field_push (CpmObject *o)
+{
+  if (o->n_fields == o->fields_size) {
+    guint size = o->fields_size * 2;
+    if (o->fields == o->local) {
+      o->fields = g_new (Field, size);
+      memcpy (o->fields, o->local, sizeof o->local);
+    } else {
+      o->fields = g_renew (Field, o->fields, size);
+    }
+    o->fields_size = size;
+  }
+  return &o->fields[o->n_fields++];
+}
+
+static void
+field_remove (CpmObject *o, guint index)
+{
+  field_clear (&o->fields[index]);
+  memmove (&o->fields[index], &o->fields[index + 1],
+           (o->n_fields - index - 1) * sizeof (Field));
+  o->n_fields--;
 }
 
 static CpmReport *
@@ -106,7 +137,10 @@ cpm_object_unref (CpmObject *object)
 {
   if (!object || !g_atomic_int_dec_and_test (&object->ref_count))
     return;
-  g_array_unref (object->fields);
+  for (guint i = 0; i < object->n_fields; i++)
+    field_clear (&object->fields[i]);
+  if (object->fields != object->local)
+    g_free (object->fields);
   while (object->arena) {
     char *next;
     memcpy (&next, object->arena, sizeof next);
@@ -449,7 +483,7 @@ scan_field (Scanner *s, gsize len, gsize term, gboolean clean, GError **error)
     cpm_report_add (defects (s->o), "rfc5322.line-too-long", CPM_SEVERITY_ERROR,
                     "RFC 5322 2.1.1", hname, first_line, "header line longer than 998 octets");
   }
-  g_array_append_val (s->o->fields, f);
+  *field_push (s->o) = f;
   return TRUE;
 }
 
@@ -467,7 +501,7 @@ scan_headers (Scanner *s, GError **error)
       s->line++;
       return TRUE;
     }
-    if (s->o->fields->len >= s->limits->max_headers) {
+    if (s->o->n_fields >= s->limits->max_headers) {
       g_set_error (error, CPM_ERROR, CPM_ERROR_LIMIT,
                    "line %u: more header fields than the limit max_headers (%u)",
                    s->line, s->limits->max_headers);
@@ -516,11 +550,11 @@ cpm_object_parse (GBytes *bytes, const CpmLimits *limits, GError **error)
     o->body_line = s.line;
   }
   /* a dump cut in the middle of an object: say so, not only what is missing */
-  if (!o->separator && data[len - 1] != '\n' && o->fields->len)
+  if (!o->separator && data[len - 1] != '\n' && o->n_fields)
     cpm_report_add (defects (o), "rfc5322.truncated", CPM_SEVERITY_ERROR, "RFC 5322 2.1", NULL,
-                    g_array_index (o->fields, Field, o->fields->len - 1).line,
+                    o->fields[o->n_fields - 1].line,
                     "the input ends in the middle of a header field: the object is cut");
-  if (o->fields->len == 0)
+  if (o->n_fields == 0)
     cpm_report_add (defects (o), "rfc5322.no-headers", CPM_SEVERITY_ERROR, SECTION_5322,
                     NULL, 1, "the object has no header fields");
   o->kind = cpm_object_detect_kind (o);
@@ -677,7 +711,7 @@ cpm_object_detect_kind (const CpmObject *object)
   if (k != CPM_KIND_UNKNOWN)
     return k;
   if (!has_cpm_headers (object))
-    return object->fields->len ? CPM_KIND_MEDIA : CPM_KIND_UNKNOWN;
+    return object->n_fields ? CPM_KIND_MEDIA : CPM_KIND_UNKNOWN;
   return CPM_KIND_MESSAGE;
 }
 
@@ -686,14 +720,14 @@ cpm_object_detect_kind (const CpmObject *object)
 static Field *
 field_at (const CpmObject *object, guint index)
 {
-  g_return_val_if_fail (index < object->fields->len, NULL);
-  return &g_array_index (object->fields, Field, index);
+  g_return_val_if_fail (index < object->n_fields, NULL);
+  return &object->fields[index];
 }
 
 guint
 cpm_object_get_n_headers (const CpmObject *object)
 {
-  return object->fields->len;
+  return object->n_fields;
 }
 
 gboolean
@@ -772,8 +806,8 @@ cpm_slice_equal (const char *s, gsize len, const char *z)
 int
 cpm_object_find_header_len (const CpmObject *object, const char *name, gsize len, guint from)
 {
-  for (guint i = from; i < object->fields->len; i++) {
-    const Field *f = &g_array_index (object->fields, Field, i);
+  for (guint i = from; i < object->n_fields; i++) {
+    const Field *f = &object->fields[i];
     if (!f->malformed && f->name_len == len && same_name (f->name, name, len))
       return (int) i;
   }
@@ -871,7 +905,7 @@ append_field (CpmObject *object, const char *name, const char *value, gboolean a
   char *buf = arena_take (object, nl + 1 + vl + 1);
   Field f = generated_field_in (name, nl, value, vl, buf);
   f.ascii = ascii;
-  g_array_append_val (object->fields, f);
+  *field_push (object) = f;
 }
 
 void
@@ -896,7 +930,7 @@ cpm_object_set_header (CpmObject *object, const char *name, const char *value)
   }
   for (int i = cpm_object_find_header (object, name, (guint) first + 1); i >= 0;
        i = cpm_object_find_header (object, name, (guint) i))
-    g_array_remove_index (object->fields, (guint) i);
+    field_remove (object, (guint) i);
   Field *f = field_at (object, (guint) first);
   guint line = f->line;
   field_clear (f);
@@ -910,7 +944,7 @@ cpm_object_remove_header (CpmObject *object, const char *name)
   guint n = 0;
   for (int i = cpm_object_find_header (object, name, 0); i >= 0;
        i = cpm_object_find_header (object, name, (guint) i)) {
-    g_array_remove_index (object->fields, (guint) i);
+    field_remove (object, (guint) i);
     n++;
   }
   return n;
@@ -1094,8 +1128,8 @@ static guint
 n_parsed_fields (const CpmObject *object)
 {
   guint n = 0;
-  for (guint i = 0; i < object->fields->len; i++)
-    n += g_array_index (object->fields, Field, i).raw != NULL;
+  for (guint i = 0; i < object->n_fields; i++)
+    n += object->fields[i].raw != NULL;
   return n;
 }
 
@@ -1103,13 +1137,13 @@ void
 cpm_object_write_to (const CpmObject *object, GString *out)
 {
   const char *eol = object->crlf ? "\r\n" : "\n";
-  for (guint i = 0; i < object->fields->len; i++) {
-    const Field *f = &g_array_index (object->fields, Field, i);
+  for (guint i = 0; i < object->n_fields; i++) {
+    const Field *f = &object->fields[i];
     if (f->raw) {
       g_string_append_len (out, f->raw, (gssize) f->raw_len);
       /* Input cut inside its last field: complete the line only when
        * something follows, so a truncated object still round-trips. */
-      gboolean more = i + 1 < object->fields->len || object->separator || object->body;
+      gboolean more = i + 1 < object->n_fields || object->separator || object->body;
       if (more && f->raw_len && f->raw[f->raw_len - 1] != '\n')
         g_string_append (out, eol);
       continue;
@@ -1124,7 +1158,7 @@ cpm_object_write_to (const CpmObject *object, GString *out)
   }
   if (object->separator)
     g_string_append_len (out, object->separator, (gssize) object->separator_len);
-  else if (object->body || !object->input || object->fields->len > n_parsed_fields (object))
+  else if (object->body || !object->input || object->n_fields > n_parsed_fields (object))
     g_string_append (out, eol);
   if (object->body) {
     gsize len = 0;
