@@ -328,6 +328,69 @@ test_ascii_mark_replaced (void)
   g_assert_cmpstr (cpm_object_get_header (object, "To"), ==, "Alice <sip:alice@example.com>");
 }
 
+/* set_header replaces the first field of its name (any case) where it
+ * stands, under the name first given, and drops the others; NULL drops
+ * every one; names the registry does not know compare the same way. Also
+ * past the builder's own room: a field set 200 times with 100-byte values,
+ * then 30 fields more. */
+static void
+test_set_header_order (void)
+{
+  g_autoptr(CpmBuilder) b = cpm_builder_new (CPM_KIND_MESSAGE);
+  cpm_builder_add_header (b, "X-Extra", "one");
+  add_common (b);
+  cpm_builder_set_header (b, "P-Asserted-Service", "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.msg");
+  cpm_builder_add_header (b, "x-extra", "two");
+  cpm_builder_add_header (b, "Subject", "first");
+  cpm_builder_add_header (b, "SUBJECT", "second");
+  cpm_builder_set_header (b, "subject", "third");
+  cpm_builder_set_header (b, "FROM", "Bob <sip:bob@example.com>");
+  cpm_builder_set_header (b, "X-EXTRA", "three");
+  cpm_builder_add_header (b, "X-Gone", "a");
+  cpm_builder_add_header (b, "x-gone", "b");
+  cpm_builder_set_header (b, "X-GONE", NULL);
+  cpm_builder_set_header (b, "To", NULL);
+  cpm_builder_set_header (b, "to", "Carol <sip:carol@example.com>");
+  for (guint i = 0; i < 200; i++) {
+    g_autofree char *v = g_strdup_printf ("%03u%097u", i, 0);
+    cpm_builder_set_header (b, "X-Often", v);
+  }
+  for (guint i = 0; i < 30; i++) {
+    g_autofree char *name = g_strdup_printf ("X-Many-%02u", i);
+    g_autofree char *v = g_strdup_printf ("value %u", i);
+    cpm_builder_add_header (b, name, v);
+  }
+  set_text (b, "text");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmObject) object = cpm_builder_build (b, &error);
+  g_assert_no_error (error);
+  static const char *const want[][2] = {
+    { "X-Extra", "three" }, { "From", "Bob <sip:bob@example.com>" },
+    { "Date", "Tue, 29 Apr 2014 09:48:23 -0800" },
+    { "Conversation-ID", "f81d4fae-7dec-11d0-a765-00a0c91e6bf6" },
+    { "Contribution-ID", "abcdef-1234-5678-90ab-cdef01234567" },
+    { "Accept-Contact", "*;+g.oma.sip-im" }, { "IMDN-Message-ID", IMDN_ID },
+    { "P-Asserted-Service", "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.msg" },
+    { "Subject", "third" }, { "to", "Carol <sip:carol@example.com>" },
+  };
+  guint n = G_N_ELEMENTS (want);
+  g_assert_cmpuint (cpm_object_get_n_headers (object), >=, n + 31);
+  for (guint i = 0; i < n; i++) {
+    g_assert_cmpstr (cpm_object_get_header_name (object, i), ==, want[i][0]);
+    g_assert_cmpstr (cpm_object_get_header_value (object, i), ==, want[i][1]);
+  }
+  g_autofree char *often = g_strdup_printf ("%03u%097u", 199, 0);
+  g_assert_cmpstr (cpm_object_get_header_name (object, n), ==, "X-Often");
+  g_assert_cmpstr (cpm_object_get_header_value (object, n), ==, often);
+  for (guint i = 0; i < 30; i++) {
+    g_autofree char *name = g_strdup_printf ("X-Many-%02u", i);
+    g_autofree char *v = g_strdup_printf ("value %u", i);
+    g_assert_cmpstr (cpm_object_get_header_name (object, n + 1 + i), ==, name);
+    g_assert_cmpstr (cpm_object_get_header_value (object, n + 1 + i), ==, v);
+  }
+  g_assert_cmpuint (cpm_object_count_header (object, "X-Gone"), ==, 0);
+}
+
 static void
 test_non_ascii_subject (void)
 {
@@ -731,6 +794,7 @@ main (int argc, char **argv)
   g_test_add_func ("/builder/non-ascii-subject", test_non_ascii_subject);
   g_test_add_func ("/builder/ascii-values-marked", test_ascii_values_marked);
   g_test_add_func ("/builder/ascii-mark-replaced", test_ascii_mark_replaced);
+  g_test_add_func ("/builder/set-header-order", test_set_header_order);
   g_test_add_func ("/builder/non-ascii-display-name", test_non_ascii_display_name);
   g_test_add_func ("/builder/long-header-folded", test_long_header_folded);
   g_test_add_func ("/builder/invalid-values", test_invalid_values);
