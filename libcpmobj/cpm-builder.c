@@ -11,23 +11,18 @@
 #include "cpm-object-private.h"
 #include "cpm-check-private.h"
 
-/* name and value in one allocation (value follows name's NUL): a chat
- * message sets ~8 fields per object, one malloc and free fewer each. */
+/* One field as given: name and value side by side (the value follows the
+ * name's NUL), in the builder's store while it has room, else in an
+ * allocation of their own; and the registry row of the name, looked up
+ * once when the field is set: the checks, the mandatory count and every
+ * search by name compare rows, not names. */
 typedef struct {
   char *name;
   char *value;
+  const CpmHeaderDef *def; /* NULL: a field the registry does not know */
+  gboolean body;           /* Content-Type & co: the builder writes its own */
+  gboolean own;            /* @name is an allocation of its own */
 } BField;
-
-static BField
-bfield_new (const char *name, const char *value)
-{
-  gsize ln = strlen (name) + 1, lv = strlen (value) + 1;
-  BField f = { g_malloc (ln + lv), NULL };
-  memcpy (f.name, name, ln);
-  f.value = f.name + ln;
-  memcpy (f.value, value, lv);
-  return f;
-}
 
 typedef struct {
   char *content_type;
@@ -36,24 +31,124 @@ typedef struct {
   GBytes *data;
 } BPart;
 
+/* A chat message sets ~8 fields of ~300 bytes in all: they fit the
+ * builder itself, no allocation per field (the bulk path builds ~10^5
+ * objects a second). A name set again (set_header) leaves its old bytes in
+ * the store, which is why fields past it take allocations of their own,
+ * freed when they are replaced: the store never grows. */
+#define INLINE_FIELDS 12
+#define STORE_SIZE 512
+
 struct _CpmBuilder {
   gint ref;
   CpmKind kind;
   CpmProfile profile;
   CpmGenerate generate;
-  GArray *headers; /* BField, in the order given */
+  BField *fields; /* in the order given; inline_fields until there are more */
+  guint n_fields, cap_fields;
   GDateTime *date;
   CpmCpim *cpim;
   char *content_type;
   GBytes *content;
-  GPtrArray *parts; /* BPart */
+  GPtrArray *parts; /* BPart, NULL until the first */
+  gsize store_used;
+  BField inline_fields[INLINE_FIELDS];
+  char store[STORE_SIZE];
 };
 
-static void
-bfield_clear (gpointer p)
+/* Registry rows the builder asks for by name, looked up once. */
+typedef struct {
+  const CpmHeaderDef *from, *to, *cc, *date, *imdn_id, *correlator, *context;
+} KnownDefs;
+
+static const KnownDefs *
+known_defs (void)
 {
-  BField *f = p;
-  g_free (f->name);
+  static KnownDefs k;
+  static gsize done = 0;
+  if (g_once_init_enter (&done)) {
+    k.from = cpm_header_lookup ("From", -1);
+    k.to = cpm_header_lookup ("To", -1);
+    k.cc = cpm_header_lookup ("Cc", -1);
+    k.date = cpm_header_lookup ("Date", -1);
+    k.imdn_id = cpm_header_lookup ("IMDN-Message-ID", -1);
+    k.correlator = cpm_header_lookup ("Message-Correlator", -1);
+    k.context = cpm_header_lookup ("Message-Context", -1);
+    g_assert (k.from && k.to && k.cc && k.date && k.imdn_id && k.correlator && k.context);
+    g_once_init_leave (&done, 1);
+  }
+  return &k;
+}
+
+/* Fields the builder writes itself from the content it is given. */
+static gboolean
+is_body_field (const char *name)
+{
+  char c = g_ascii_tolower (name[0]);
+  if (c != 'c' && c != 'm')
+    return FALSE;
+  switch (strlen (name)) {
+  case 12:
+    return cpm_ascii_caseeq (name, "Content-Type") || cpm_ascii_caseeq (name, "MIME-Version");
+  case 25:
+    return cpm_ascii_caseeq (name, "Content-Transfer-Encoding");
+  default:
+    return FALSE;
+  }
+}
+
+static BField
+bfield_new (CpmBuilder *b, const char *name, const CpmHeaderDef *def, const char *value)
+{
+  gsize ln = strlen (name) + 1, lv = strlen (value) + 1;
+  BField f = { NULL, NULL, def, is_body_field (name), FALSE };
+  if (ln + lv <= STORE_SIZE - b->store_used) {
+    f.name = b->store + b->store_used;
+    b->store_used += ln + lv;
+  } else {
+    f.name = g_malloc (ln + lv);
+    f.own = TRUE;
+  }
+  memcpy (f.name, name, ln);
+  f.value = f.name + ln;
+  memcpy (f.value, value, lv);
+  return f;
+}
+
+static void
+bfield_clear (BField *f)
+{
+  if (f->own)
+    g_free (f->name);
+}
+
+/* The same field name, any case: registry names are equal exactly when
+ * their rows are (cpm_header_lookup is case-insensitive, one row a name). */
+static gboolean
+bfield_is (const BField *f, const char *name, const CpmHeaderDef *def)
+{
+  return def ? f->def == def : !f->def && cpm_ascii_caseeq (f->name, name);
+}
+
+static void
+fields_append (CpmBuilder *b, BField f)
+{
+  if (b->n_fields == b->cap_fields) {
+    b->cap_fields *= 2;
+    if (b->fields == b->inline_fields)
+      b->fields = g_memdup2 (b->inline_fields, b->cap_fields * sizeof (BField));
+    else
+      b->fields = g_renew (BField, b->fields, b->cap_fields);
+  }
+  b->fields[b->n_fields++] = f;
+}
+
+static void
+fields_remove (CpmBuilder *b, guint i)
+{
+  bfield_clear (&b->fields[i]);
+  memmove (&b->fields[i], &b->fields[i + 1], (b->n_fields - i - 1) * sizeof (BField));
+  b->n_fields--;
 }
 
 static void
@@ -75,11 +170,8 @@ cpm_builder_new (CpmKind kind)
   b->ref = 1;
   b->kind = kind;
   b->profile = CPM_PROFILE_DEFAULT;
-  /* a chat message has ~10 fields: room for them from the start, not
-   * four reallocations on the way */
-  b->headers = g_array_sized_new (FALSE, FALSE, sizeof (BField), 12);
-  g_array_set_clear_func (b->headers, bfield_clear);
-  b->parts = g_ptr_array_new_with_free_func (bpart_free);
+  b->fields = b->inline_fields;
+  b->cap_fields = INLINE_FIELDS;
   return b;
 }
 
@@ -96,8 +188,11 @@ cpm_builder_unref (CpmBuilder *builder)
 {
   if (!builder || !g_atomic_int_dec_and_test (&builder->ref))
     return;
-  g_array_unref (builder->headers);
-  g_ptr_array_unref (builder->parts);
+  for (guint i = 0; i < builder->n_fields; i++)
+    bfield_clear (&builder->fields[i]);
+  if (builder->fields != builder->inline_fields)
+    g_free (builder->fields);
+  g_clear_pointer (&builder->parts, g_ptr_array_unref);
   g_clear_pointer (&builder->date, g_date_time_unref);
   g_clear_pointer (&builder->cpim, cpm_cpim_unref);
   g_clear_pointer (&builder->content, g_bytes_unref);
@@ -117,48 +212,36 @@ cpm_builder_set_generate (CpmBuilder *builder, CpmGenerate flags)
   builder->generate = flags;
 }
 
-static guint
-remove_fields (CpmBuilder *b, const char *name)
-{
-  guint n = 0;
-  for (guint i = b->headers->len; i-- > 0;) {
-    if (cpm_ascii_caseeq (g_array_index (b->headers, BField, i).name, name)) {
-      g_array_remove_index (b->headers, i);
-      n++;
-    }
-  }
-  return n;
-}
-
 void
 cpm_builder_add_header (CpmBuilder *builder, const char *name, const char *value)
 {
   g_return_if_fail (builder && name && value);
-  BField f = bfield_new (name, value);
-  g_array_append_val (builder->headers, f);
+  fields_append (builder, bfield_new (builder, name, cpm_header_lookup (name, -1), value));
 }
 
-/* Replaces in place (the first occurrence keeps its position), drops the
- * others; a NULL @value removes the field. */
+/* Replaces in place (the first occurrence keeps its position, and its
+ * name as first given), drops the others; a NULL @value removes the
+ * field. */
 void
 cpm_builder_set_header (CpmBuilder *builder, const char *name, const char *value)
 {
   g_return_if_fail (builder && name);
-  for (guint i = 0; value && i < builder->headers->len; i++) {
-    BField *f = &g_array_index (builder->headers, BField, i);
-    if (!cpm_ascii_caseeq (f->name, name))
-      continue;
-    BField old = *f;
-    *f = bfield_new (old.name, value);
-    g_free (old.name);
-    for (guint j = builder->headers->len; j-- > i + 1;)
-      if (cpm_ascii_caseeq (g_array_index (builder->headers, BField, j).name, name))
-        g_array_remove_index (builder->headers, j);
-    return;
+  const CpmHeaderDef *def = cpm_header_lookup (name, -1);
+  guint i = 0;
+  while (value && i < builder->n_fields && !bfield_is (&builder->fields[i], name, def))
+    i++;
+  gboolean found = value && i < builder->n_fields;
+  if (found) {
+    BField old = builder->fields[i];
+    builder->fields[i] = bfield_new (builder, old.name, def, value);
+    bfield_clear (&old);
+    i++;
   }
-  remove_fields (builder, name);
-  if (value)
-    cpm_builder_add_header (builder, name, value);
+  for (guint j = builder->n_fields; j-- > i;)
+    if (bfield_is (&builder->fields[j], name, def))
+      fields_remove (builder, j);
+  if (value && !found)
+    fields_append (builder, bfield_new (builder, name, def, value));
 }
 
 void
@@ -201,6 +284,8 @@ cpm_builder_add_part (CpmBuilder *builder, const char *content_type, const char 
   part->content_id = g_strdup (content_id);
   part->filename = g_strdup (filename);
   part->data = g_bytes_ref (content);
+  if (!builder->parts)
+    builder->parts = g_ptr_array_new_with_free_func (bpart_free);
   g_ptr_array_add (builder->parts, part);
 }
 
@@ -213,31 +298,19 @@ is_cpim_kind (CpmKind kind)
          || kind == CPM_KIND_SMS || kind == CPM_KIND_MMS;
 }
 
-/* Fields the builder writes itself from the content it is given. */
-static gboolean
-is_body_field (const char *name)
+static guint
+n_parts (const CpmBuilder *b)
 {
-  char c = g_ascii_tolower (name[0]);
-  if (c != 'c' && c != 'm')
-    return FALSE;
-  switch (strlen (name)) {
-  case 12:
-    return cpm_ascii_caseeq (name, "Content-Type") || cpm_ascii_caseeq (name, "MIME-Version");
-  case 25:
-    return cpm_ascii_caseeq (name, "Content-Transfer-Encoding");
-  default:
-    return FALSE;
-  }
+  return b->parts ? b->parts->len : 0;
 }
 
+/* The first value of the registry field @def. */
 static const char *
-get_field (const CpmBuilder *b, const char *name)
+get_field (const CpmBuilder *b, const CpmHeaderDef *def)
 {
-  for (guint i = 0; i < b->headers->len; i++) {
-    const BField *f = &g_array_index (b->headers, BField, i);
-    if (cpm_ascii_caseeq (f->name, name))
-      return f->value;
-  }
+  for (guint i = 0; i < b->n_fields; i++)
+    if (b->fields[i].def == def)
+      return b->fields[i].value;
   return NULL;
 }
 
@@ -318,10 +391,10 @@ check_fields (const CpmBuilder *b, guint *counts, guint64 *ascii, GError **error
   guint n_defs = 0;
   const CpmHeaderDef *defs = cpm_header_registry (&n_defs);
   g_assert (n_defs <= MAX_DEFS);
-  for (guint i = 0; i < b->headers->len; i++) {
-    const BField *f = &g_array_index (b->headers, BField, i);
-    const CpmHeaderDef *def = cpm_header_lookup (f->name, -1);
-    if (!def || is_body_field (f->name))
+  for (guint i = 0; i < b->n_fields; i++) {
+    const BField *f = &b->fields[i];
+    const CpmHeaderDef *def = f->def;
+    if (!def || f->body)
       continue;
     if (cpm_header_status (def, b->kind, b->profile) == CPM_STATUS_NOT_APPLICABLE) {
       g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE,
@@ -367,9 +440,9 @@ check_mandatory (const CpmBuilder *b, const guint *counts, gboolean have_date,
         || cpm_header_status (def, b->kind, b->profile) != CPM_STATUS_MANDATORY)
       continue;
     guint n = counts[i];
-    if (strcmp (def->name, "Date") == 0)
+    if (def == known_defs ()->date)
       n += !n && have_date;
-    if (strcmp (def->name, "IMDN-Message-ID") == 0)
+    if (def == known_defs ()->imdn_id)
       n += !n && have_imdn_id;
     if (n < MAX (def->min, 1)) {
       g_set_error (error, CPM_ERROR, CPM_ERROR_MISSING_HEADER,
@@ -379,7 +452,7 @@ check_mandatory (const CpmBuilder *b, const guint *counts, gboolean have_date,
   }
   /* Table 1: Message-Context "SHALL be present if a Message-Correlator
    * header is present". */
-  if (get_field (b, "Message-Correlator") && !get_field (b, "Message-Context")) {
+  if (get_field (b, known_defs ()->correlator) && !get_field (b, known_defs ()->context)) {
     g_set_error (error, CPM_ERROR, CPM_ERROR_MISSING_HEADER,
                  "missing header Message-Context, required with Message-Correlator "
                  "(5.2.1 Table 1)");
@@ -632,7 +705,7 @@ encode_parts (const CpmBuilder *b, const char *root_disposition, GError **error)
     }
     g_ptr_array_add (out, g_string_free (s, FALSE));
   }
-  for (guint i = 0; i < b->parts->len; i++) {
+  for (guint i = 0; i < n_parts (b); i++) {
     const BPart *p = b->parts->pdata[i];
     GString *s = g_string_new (NULL);
     if (!check_filename (p->filename, error) || !check_content_id (p->content_id, error)
@@ -708,20 +781,19 @@ write_address_list (GString *out, const char *cpim_name, const char *value)
 }
 
 static void
-write_cpim_addresses (GString *out, const CpmBuilder *b, const char *field, const char *cpim_name)
+write_cpim_addresses (GString *out, const CpmBuilder *b, const CpmHeaderDef *field,
+                      const char *cpim_name)
 {
-  for (guint i = 0; i < b->headers->len; i++) {
-    const BField *f = &g_array_index (b->headers, BField, i);
-    if (cpm_ascii_caseeq (f->name, field))
-      write_address_list (out, cpim_name, f->value);
-  }
+  for (guint i = 0; i < b->n_fields; i++)
+    if (b->fields[i].def == field)
+      write_address_list (out, cpim_name, b->fields[i].value);
 }
 
 static gboolean
 write_inner (GString *out, const CpmBuilder *b, GError **error)
 {
   const char *disposition = b->kind == CPM_KIND_IMDN ? "notification" : NULL;
-  if (b->parts->len == 0) {
+  if (n_parts (b) == 0) {
     if (!b->content) {
       g_set_error (error, CPM_ERROR, CPM_ERROR_MISSING_HEADER,
                    "missing message body: no content given (5.2.1 Table 1)");
@@ -744,9 +816,10 @@ static gboolean
 write_cpim_body (GString *out, const CpmBuilder *b, const char *datetime, const char *imdn_id,
                  GError **error)
 {
-  write_cpim_addresses (out, b, "From", "From");
-  write_cpim_addresses (out, b, "To", "To");
-  write_cpim_addresses (out, b, "Cc", "cc");
+  const KnownDefs *k = known_defs ();
+  write_cpim_addresses (out, b, k->from, "From");
+  write_cpim_addresses (out, b, k->to, "To");
+  write_cpim_addresses (out, b, k->cc, "cc");
   if (*datetime) {
     g_string_append (out, "DateTime: ");
     g_string_append (out, datetime);
@@ -871,7 +944,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Generated, generated_clear)
 static gboolean
 resolve_generated (const CpmBuilder *b, Generated *g, GError **error)
 {
-  const char *date = get_field (b, "Date");
+  const KnownDefs *k = known_defs ();
+  const char *date = get_field (b, k->date);
   if (b->date) {
     format_datetime (b->date, g->datetime);
   } else if (date && !date_to_rfc3339 (date, g->datetime)) {
@@ -883,7 +957,7 @@ resolve_generated (const CpmBuilder *b, Generated *g, GError **error)
     g->date = cpm_date_format (dt);
     format_datetime (dt, g->datetime);
   }
-  const char *id = get_field (b, "IMDN-Message-ID");
+  const char *id = get_field (b, k->imdn_id);
   const char *cpim_id = cpim_message_id (b->cpim);
   if (id && cpim_id && strcmp (id, cpim_id) != 0) {
     g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE,
@@ -894,7 +968,7 @@ resolve_generated (const CpmBuilder *b, Generated *g, GError **error)
   if (!id && cpim_id)
     g->imdn_id = g_strdup (cpim_id);
   else if (!id && (b->generate & CPM_GENERATE_IMDN_MESSAGE_ID) &&
-           cpm_header_status (cpm_header_lookup ("IMDN-Message-ID", -1), b->kind, b->profile) !=
+           cpm_header_status (k->imdn_id, b->kind, b->profile) !=
              CPM_STATUS_NOT_APPLICABLE)
     /* never for stand-alone media (5.2.5): the field would turn it into a
      * message object */
@@ -914,7 +988,7 @@ write_body (GString *body, CpmObject *object, const CpmBuilder *b, const Generat
         cpm_object_append_header (object, "Content-Transfer-Encoding", "8bit");
       return TRUE;
     }
-    const char *id = g->imdn_id ? g->imdn_id : get_field (b, "IMDN-Message-ID");
+    const char *id = g->imdn_id ? g->imdn_id : get_field (b, known_defs ()->imdn_id);
     if (!write_cpim_body (body, b, g->datetime, id, error))
       return FALSE;
     /* CPIM header values are UTF-8 (RFC 3862 3.2): a non-ASCII display
@@ -924,7 +998,7 @@ write_body (GString *body, CpmObject *object, const CpmBuilder *b, const Generat
       cpm_object_append_header (object, "Content-Transfer-Encoding", "8bit");
     return TRUE;
   }
-  if (b->parts->len > 0 || b->kind == CPM_KIND_FILE_TRANSFER)
+  if (n_parts (b) > 0 || b->kind == CPM_KIND_FILE_TRANSFER)
     return write_related (body, object, b, error);
   return write_plain_body (body, object, b, error);
 }
@@ -945,9 +1019,9 @@ cpm_builder_build (CpmBuilder *builder, GError **error)
     return NULL;
 
   g_autoptr(CpmObject) object = cpm_object_new (b->kind);
-  for (guint i = 0; i < b->headers->len; i++) {
-    const BField *f = &g_array_index (b->headers, BField, i);
-    if (is_body_field (f->name))
+  for (guint i = 0; i < b->n_fields; i++) {
+    const BField *f = &b->fields[i];
+    if (f->body)
       continue;
     if (i < 64 && (ascii >> i & 1))
       cpm_object_append_ascii_header (object, f->name, f->value);
@@ -956,7 +1030,7 @@ cpm_builder_build (CpmBuilder *builder, GError **error)
   }
   if (g.date)
     cpm_object_append_header (object, "Date", g.date);
-  if (g.imdn_id && !get_field (b, "IMDN-Message-ID"))
+  if (g.imdn_id && !get_field (b, known_defs ()->imdn_id))
     cpm_object_append_header (object, "IMDN-Message-ID", g.imdn_id);
   cpm_object_append_header (object, "MIME-Version", "1.0");
 
