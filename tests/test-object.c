@@ -271,6 +271,38 @@ test_many_fields (void)
   g_assert_cmpint (cpm_object_find_header (o, "X-4", (guint) (last + 1)), ==, -1);
 }
 
+/* Names are found in any case and only in case: for names of 1 to 23
+ * bytes (compared a word at a time), a letter's case changed at any place
+ * still finds the field; a byte changed at any place into another, or into
+ * its 0x20 partner that is no letter ('@' and '`', '-' and CR), does not. */
+static void
+test_find_header_cases (void)
+{
+  static const char letters[] = "Ab-Cd@Ef-Gh-Ij@Kl-Mn-Op";
+  for (gsize len = 1; len < sizeof letters; len++) {
+    g_autofree char *name = g_strndup (letters, len);
+    g_autoptr(CpmObject) o = cpm_object_new (CPM_KIND_MESSAGE);
+    cpm_object_append_header (o, "X", "before");
+    cpm_object_append_header (o, name, "v");
+    for (gsize at = 0; at < len; at++) {
+      g_autofree char *other = g_strdup (name);
+      char c = name[at];
+      if (g_ascii_isalpha (c)) {
+        other[at] = (char) (c ^ 0x20);
+        g_assert_cmpint (cpm_object_find_header (o, other, 0), ==, 1);
+        g_assert_true (cpm_slice_equal (name, len, other));
+        other[at] = c == 'z' ? 'y' : (char) (c + 1);
+      } else {
+        other[at] = c == '@' ? '`' : '\r';
+      }
+      g_assert_cmpint (cpm_object_find_header (o, other, 0), ==, -1);
+      g_assert_false (cpm_slice_equal (name, len, other));
+    }
+    g_assert_cmpint (cpm_object_find_header (o, name, 0), ==, 1);
+    g_assert_cmpint (cpm_object_find_header (o, name, 2), ==, -1);
+  }
+}
+
 /* Appended fields come from blocks the object carves (1,000 usable bytes
  * each, a larger field a block of its own): every name and value stays
  * whole, whatever the sizes around a block's end, and a field replaced
@@ -635,6 +667,7 @@ main (int argc, char **argv)
   g_test_add_func ("/object/edit-fields", test_edit_fields);
   g_test_add_func ("/object/appended-fields", test_appended_fields);
   g_test_add_func ("/object/many-fields", test_many_fields);
+  g_test_add_func ("/object/find-header-cases", test_find_header_cases);
   g_test_add_func ("/object/serialize-buffer", test_serialize_buffer);
   g_test_add_func ("/object/generated-fields", test_generated_fields);
   g_test_add_func ("/object/kind-detection", test_kind_detection);
