@@ -584,6 +584,48 @@ cpm_object_set_kind (CpmObject *object, CpmKind kind)
 
 static const char *content_mime (const char *value, char *buf, gsize size, char **owned);
 
+static inline guint64
+load64 (const char *p)
+{
+  guint64 w;
+  memcpy (&w, p, sizeof w);
+  return w;
+}
+
+static inline guint32
+load32 (const char *p)
+{
+  guint32 w;
+  memcpy (&w, p, sizeof w);
+  return w;
+}
+
+/* ASCII case-insensitive equality of two names of @len bytes. Header
+ * lookups run several times per field of every object, and names mostly
+ * match byte for byte, so the bytes are compared in words (the last one
+ * overlapping the one before) before their cases. */
+static inline gboolean
+same_name (const char *a, const char *b, gsize len)
+{
+  gsize i = 0;
+  if (len >= 8) {
+    while (i + 8 < len && load64 (a + i) == load64 (b + i))
+      i += 8;
+    if (i + 8 >= len && load64 (a + len - 8) == load64 (b + len - 8))
+      return TRUE;
+  } else if (len >= 4) {
+    if (load32 (a) == load32 (b) && load32 (a + len - 4) == load32 (b + len - 4))
+      return TRUE;
+  }
+  for (; i < len; i++) {
+    char x = a[i], y = b[i];
+    if (x != y && ((x | 0x20) != (y | 0x20) || !g_ascii_isalpha (x)))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+
 /* Finds the Content-Type of the entity inside a CPIM body without a full
  * parse: skips the CPIM header block, then scans the MIME header block.
  * Tolerates Appendix D's missing separator (Content-* inside the CPIM block).
@@ -601,7 +643,7 @@ cpim_inner_type (GBytes *body, char *buf, gsize size, char **owned)
     gsize l = line_length (p, end, &term);
     if (l == 0) {
       blocks++;
-    } else if (l > 13 && (p[0] | 0x20) == 'c' && g_ascii_strncasecmp (p, "Content-Type:", 13) == 0) {
+    } else if (l > 13 && (p[0] | 0x20) == 'c' && same_name (p, "Content-Type:", 13)) {
       char line[256];
       g_autofree char *heap = l - 13 < sizeof line ? NULL : g_strndup (p + 13, l - 13);
       if (!heap) {
@@ -650,9 +692,9 @@ static CpmKind
 kind_of_cpim (const CpmObject *object)
 {
   const char *context = cpm_object_get_header (object, "Message-Context");
-  if (context && g_ascii_strcasecmp (context, "pager-message") == 0)
+  if (context && cpm_ascii_caseeq (context, "pager-message"))
     return CPM_KIND_SMS;
-  if (context && g_ascii_strcasecmp (context, "multimedia-message") == 0)
+  if (context && cpm_ascii_caseeq (context, "multimedia-message"))
     return CPM_KIND_MMS;
   char buf[64];
   g_autofree char *owned = NULL;
@@ -783,24 +825,10 @@ cpm_object_get_header_line (const CpmObject *object, guint index)
   return f ? f->line : 0;
 }
 
-/* ASCII case-insensitive equality of two names of @len bytes. Header
- * lookups run several times per field of every object, and names mostly
- * match byte for byte, so bytes are compared before their cases. */
-static gboolean
-same_name (const char *a, const char *b, gsize len)
-{
-  for (gsize i = 0; i < len; i++) {
-    char x = a[i], y = b[i];
-    if (x != y && ((x | 0x20) != (y | 0x20) || !g_ascii_isalpha (x)))
-      return FALSE;
-  }
-  return TRUE;
-}
-
 gboolean
 cpm_slice_equal (const char *s, gsize len, const char *z)
 {
-  return strlen (z) == len && g_ascii_strncasecmp (s, z, len) == 0;
+  return strlen (z) == len && same_name (s, z, len);
 }
 
 int
@@ -808,7 +836,10 @@ cpm_object_find_header_len (const CpmObject *object, const char *name, gsize len
 {
   for (guint i = from; i < object->n_fields; i++) {
     const Field *f = &object->fields[i];
-    if (!f->malformed && f->name_len == len && same_name (f->name, name, len))
+    if (f->name_len != len || f->malformed)
+      continue;
+    /* the first byte before the rest: names of one length differ there */
+    if (len == 0 || ((f->name[0] | 0x20) == (name[0] | 0x20) && same_name (f->name, name, len)))
       return (int) i;
   }
   return -1;
