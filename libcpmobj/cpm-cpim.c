@@ -16,8 +16,10 @@
  * field keeps its raw bytes (with any malformed lines before it) so an
  * unmodified body is written back byte for byte; a generated one has none. */
 typedef struct {
-  const char *name;   /* in the string chunk */
+  const char *name;   /* in text or the string chunk */
   const char *value;  /* unfolded, trimmed */
+  gsize name_len;     /* parsed: until the name and value are made strings */
+  gsize value_len;
   const char *raw;
   gsize raw_len;
   guint line;
@@ -35,7 +37,8 @@ typedef struct {
 struct _CpmCpim {
   gint ref;
   GBytes *input;
-  GStringChunk *strings;
+  char *text;               /* parsed: the header lines, names and values ended in place */
+  GStringChunk *strings;    /* unfolded values and added fields; NULL until one */
   GArray *headers;          /* CpimField, the CPIM header block */
   GArray *content_headers;  /* CpimField, the inner entity's MIME header */
   CpimSep sep1, sep2;
@@ -52,10 +55,6 @@ cpm_cpim_new (void)
 {
   CpmCpim *cpim = g_new0 (CpmCpim, 1);
   cpim->ref = 1;
-  /* the names and values of a chat message's CPIM and MIME headers
-   * (~270 bytes) fit one block of 512; with blocks of 256 every parse
-   * took a second block (a malloc and a list node more) */
-  cpim->strings = g_string_chunk_new (512);
   cpim->headers = g_array_sized_new (FALSE, FALSE, sizeof (CpimField), 8);
   cpim->content_headers = g_array_sized_new (FALSE, FALSE, sizeof (CpimField), 4);
   return cpim;
@@ -76,10 +75,20 @@ cpm_cpim_unref (CpmCpim *cpim)
     return;
   g_clear_pointer (&cpim->input, g_bytes_unref);
   g_clear_pointer (&cpim->content, g_bytes_unref);
-  g_string_chunk_free (cpim->strings);
+  g_free (cpim->text);
+  if (cpim->strings)
+    g_string_chunk_free (cpim->strings);
   g_array_unref (cpim->headers);
   g_array_unref (cpim->content_headers);
   g_free (cpim);
+}
+
+static GStringChunk *
+cpim_strings (CpmCpim *cpim)
+{
+  if (!cpim->strings)
+    cpim->strings = g_string_chunk_new (256);
+  return cpim->strings;
 }
 
 /* ---- parsing ---- */
@@ -160,14 +169,16 @@ field_add (Scan *s, GArray *fields, const char *line, gsize name_len, gsize colo
            gsize line_len, const char *next)
 {
   CpimField f = { 0 };
-  f.name = g_string_chunk_insert_len (s->cpim->strings, line, (gssize) name_len);
+  f.name = line;
+  f.name_len = name_len;
   const char *v = line + colon + 1;
   const char *ve = line + line_len;
   while (v < ve && (*v == ' ' || *v == '\t'))
     v++;
   while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
     ve--;
-  f.value = g_string_chunk_insert_len (s->cpim->strings, v, ve - v);
+  f.value = v;
+  f.value_len = (gsize) (ve - v);
   f.vstart = v;
   f.raw = s->pending;
   f.raw_len = (gsize) (next - s->pending);
@@ -203,8 +214,34 @@ unfold_fields (CpmCpim *cpim, GArray *fields)
         g_string_append_c (v, *p);
     while (v->len && (v->str[v->len - 1] == ' ' || v->str[v->len - 1] == '\t'))
       g_string_truncate (v, v->len - 1);
-    f->value = g_string_chunk_insert_len (cpim->strings, v->str, (gssize) v->len);
+    f->value = g_string_chunk_insert_len (cpim_strings (cpim), v->str, (gssize) v->len);
     g_string_free (v, TRUE);
+  }
+}
+
+/* The names and values of a parse as strings: one copy of the header
+ * lines (@region bytes from @data), each name ended in place by the ':'
+ * or blank after it, each value by the blank or line end after it (a last
+ * line without one: by the byte past the region). Two string-chunk copies
+ * a field were a sixth of the parse. Runs before unfold_fields, which
+ * replaces the values of folded fields. */
+static void
+own_strings (CpmCpim *cpim, const char *data, gsize region)
+{
+  char *text = g_malloc (region + 1);
+  memcpy (text, data, region);
+  text[region] = '\0';
+  cpim->text = text;
+  GArray *lists[] = { cpim->headers, cpim->content_headers };
+  for (guint k = 0; k < G_N_ELEMENTS (lists); k++) {
+    for (guint i = 0; i < lists[k]->len; i++) {
+      CpimField *f = &g_array_index (lists[k], CpimField, i);
+      char *name = text + (f->name - data), *value = text + (f->value - data);
+      name[f->name_len] = '\0';
+      value[f->value_len] = '\0';
+      f->name = name;
+      f->value = value;
+    }
   }
 }
 
@@ -340,54 +377,53 @@ ns_slices (const char *value, NsSlice *prefix, NsSlice *uri)
   return TRUE;
 }
 
-/* ns_slices() as copies: returns the URI (transfer full) and sets
- * *@prefix (transfer full), or NULL. */
-static char *
-ns_parse (const char *value, char **prefix)
-{
-  NsSlice pre, uri;
-  if (!ns_slices (value, &pre, &uri))
-    return NULL;
-  *prefix = g_strndup (pre.p, pre.len);
-  return g_strndup (uri.p, uri.len);
-}
-
 /* Decision: Appendix D writes imdn.Message-ID and
  * imdn.Disposition-Notification without "NS: imdn <urn:ietf:params:imdn>".
  * RFC 3862 3.4 wants every prefix declared; an undeclared prefix leaves
  * the field uninterpretable, which receivers ignore like any unknown
  * header (RFC 3862 3.5) -- so it is a warning, and lookups of imdn.* fall
  * back to the conventional "imdn" prefix (RFC 5438 6.3). */
+/* A declared prefix is a slice of its NS value (no copy: every chat
+ * message declares one); the first ones on the stack. */
+#define NS_ON_STACK 8
+
 static void
 check_namespaces (Scan *s)
 {
   CpmCpim *cpim = s->cpim;
-  g_autoptr(GPtrArray) prefixes = g_ptr_array_new_with_free_func (g_free);
+  NsSlice on_stack[NS_ON_STACK];
+  g_autoptr(GArray) more = NULL;
+  guint n_prefixes = 0;
   for (guint i = 0; i < cpim->headers->len; i++) {
     const CpimField *f = &g_array_index (cpim->headers, CpimField, i);
     if (strcmp (f->name, "NS") == 0) {
-      char *prefix = NULL;
-      char *uri = ns_parse (f->value, &prefix);
-      cpim->findings += !uri;
-      if (!uri && s->report) {
+      NsSlice prefix, uri;
+      gboolean ok = ns_slices (f->value, &prefix, &uri);
+      cpim->findings += !ok;
+      if (!ok && s->report) {
         g_autofree char *v = shown (f->value);
         cpm_report_add (s->report, "cpim.ns-invalid", CPM_SEVERITY_ERROR, "RFC 3862 4.6", "NS",
                         f->line, "NS value \"%s\" is not [prefix] <URI>", v);
       }
-      if (uri)
-        g_ptr_array_add (prefixes, prefix);
-      else
-        g_free (prefix);
-      g_free (uri);
+      if (ok && n_prefixes < NS_ON_STACK) {
+        on_stack[n_prefixes++] = prefix;
+      } else if (ok) {
+        if (!more)
+          more = g_array_new (FALSE, FALSE, sizeof (NsSlice));
+        g_array_append_val (more, prefix);
+      }
       continue;
     }
     const char *dot = strchr (f->name, '.');
     if (!dot)
       continue;
     gboolean known = FALSE;
-    for (guint j = 0; j < prefixes->len && !known; j++)
-      known = cpm_slice_equal (f->name, (gsize) (dot - f->name), prefixes->pdata[j])
-              && strlen (prefixes->pdata[j]) == (gsize) (dot - f->name);
+    gsize plen = (gsize) (dot - f->name);
+    guint n_all = n_prefixes + (more ? more->len : 0);
+    for (guint j = 0; j < n_all && !known; j++) {
+      const NsSlice *b = j < n_prefixes ? &on_stack[j] : &g_array_index (more, NsSlice, j - n_prefixes);
+      known = b->len == plen && g_ascii_strncasecmp (b->p, f->name, plen) == 0;
+    }
     cpim->findings += !known;
     if (!known && s->report) {
       g_autofree char *name = shown (f->name);
@@ -424,6 +460,7 @@ parse (GBytes *bytes, CpmReport *report, guint first_line, GError **error)
   if (!parse_cpim_block (&s, error))
     return NULL;
   parse_entity (&s);
+  own_strings (cpim, data, (gsize) (s.pending - data));
   unfold_fields (cpim, cpim->headers);
   unfold_fields (cpim, cpim->content_headers);
   check_namespaces (&s);
@@ -572,8 +609,8 @@ fields_append (CpmCpim *cpim, GArray *fields, const char *name, const char *valu
 {
   cpim->edits++;
   CpimField f = { 0 };
-  f.name = sanitize_value (cpim->strings, name);
-  f.value = sanitize_value (cpim->strings, value);
+  f.name = sanitize_value (cpim_strings (cpim), name);
+  f.value = sanitize_value (cpim_strings (cpim), value);
   g_array_append_val (fields, f);
 }
 
