@@ -74,6 +74,12 @@ case $target in
   xml-gso)          xml_bodies "$src"/gso/*.eml; copy "$src"/gso/*.xml "$src"/xml/*.xml ;;
   xml-confinfo)     xml_bodies "$src"/conference/*.eml; copy "$src"/conference/*.xml "$src"/xml/*.xml ;;
   xml-imdn)         xml_bodies "$src"/imdn/*.eml; copy "$src"/build/imdn-delivered.xml "$src"/xml/*.xml ;;
+  imdn-shape)       xml_bodies "$src"/imdn/*.eml; copy "$src"/build/imdn-delivered.xml
+                    # texts only (fuzz/fuzz-imdn-shape.c), for each valid shape
+                    printf '\001\000msg-0001\n2014-04-29T09:48:09Z' >"$out/texts-0"
+                    printf '\001\001msg-0002\n2014-04-29T09:48:09-08:00' >"$out/texts-1"
+                    printf '\001\002imdn-0002\n2014-13-29T09:48:09Z' >"$out/texts-2"
+                    printf '\001\003m-1\n2014-04-29T09:48:09Z' >"$out/texts-3" ;;
   sip)     text_messages sip ;;
   msrp)    text_messages msrp ;;
   pcap)    copy "$src"/capture/*.pcap "$src"/capture/*.pcapng ;;
