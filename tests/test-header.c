@@ -103,11 +103,45 @@ test_every_row_has_checker_and_section (void)
   }
 }
 
+/* Every row is found by its name in any case, a slice of a longer string
+ * included, and by nothing else: each letter's case changed at any place
+ * finds it; a byte changed at any place into another letter, or a '-' into
+ * its 0x20 partner CR, or the name one byte shorter or longer, does not. */
+static void
+test_lookup_every_byte (void)
+{
+  guint n_defs;
+  const CpmHeaderDef *defs = cpm_header_registry (&n_defs);
+  for (guint d = 0; d < n_defs; d++) {
+    const char *name = defs[d].name;
+    gsize len = strlen (name);
+    g_autofree char *upper = g_ascii_strup (name, -1);
+    g_autofree char *longer = g_strconcat (defs[d].key, "s", NULL);
+    g_assert_true (cpm_header_lookup (defs[d].key, -1) == &defs[d]);
+    g_assert_true (cpm_header_lookup (upper, -1) == &defs[d]);
+    g_assert_true (cpm_header_lookup (longer, (gssize) len) == &defs[d]);
+    g_assert_null (cpm_header_lookup (longer, -1));
+    g_assert_null (cpm_header_lookup (name, (gssize) len - 1));
+    for (gsize at = 0; at < len; at++) {
+      g_autofree char *other = g_strdup (name);
+      if (g_ascii_isalpha (name[at])) {
+        other[at] = (char) (name[at] ^ 0x20);
+        g_assert_true (cpm_header_lookup (other, -1) == &defs[d]);
+        other[at] = name[at] == 'z' || name[at] == 'Z' ? 'q' : (char) (name[at] + 1);
+      } else {
+        other[at] = name[at] == '-' ? '\r' : '-';
+      }
+      g_assert_null (cpm_header_lookup (other, -1));
+    }
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   cpm_test_init (&argc, &argv);
   g_test_add_func ("/header/lookup", test_lookup_case_insensitive);
+  g_test_add_func ("/header/lookup-every-byte", test_lookup_every_byte);
   g_test_add_func ("/header/occurrences", test_occurrences);
   g_test_add_func ("/header/table1", test_table1_message);
   g_test_add_func ("/header/difference-tables", test_difference_tables);
