@@ -401,6 +401,34 @@ test_outer_type (void)
 }
 
 /* A folded field (RFC 5322 2.2.3) unfolds to one value, output unchanged. */
+/* The imdn Message-ID a parse answers is the first one its namespaces
+ * bind (a later binding and a field under an undeclared prefix are not
+ * it), also after fields are added: a Message-ID under a prefix declared
+ * only then is found, the parse's answer does not stand. */
+static void
+test_ns_header_after_change (void)
+{
+  const char *text = "From: <sip:a@example.com>\r\nTo: <sip:b@example.com>\r\n"
+                     "x.Message-ID: undeclared\r\nNS: i <urn:ietf:params:imdn>\r\n"
+                     "i.Message-ID: first\r\nNS: j <urn:ietf:params:imdn>\r\n"
+                     "j.Message-ID: second\r\n\r\nContent-Type: text/plain\r\n\r\nhi\r\n";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (text, strlen (text));
+  g_autoptr(CpmCpim) cpim = cpm_cpim_parse (bytes, NULL, 1, NULL);
+  g_assert_nonnull (cpim);
+  g_assert_cmpstr (cpm_cpim_get_ns_header (cpim, CPM_CPIM_NS_IMDN, "Message-ID"), ==, "first");
+  g_assert_null (cpm_cpim_get_ns_header (cpim, "urn:example:other", "Message-ID"));
+  g_assert_null (cpm_cpim_get_ns_header (cpim, CPM_CPIM_NS_IMDN, "Message-Id"));
+
+  const char *plain = "From: <sip:a@example.com>\r\nTo: <sip:b@example.com>\r\n"
+                      "x.Message-ID: early\r\n\r\nContent-Type: text/plain\r\n\r\nhi\r\n";
+  g_autoptr(GBytes) plain_bytes = g_bytes_new_static (plain, strlen (plain));
+  g_autoptr(CpmCpim) changed = cpm_cpim_parse (plain_bytes, NULL, 1, NULL);
+  g_assert_null (cpm_cpim_get_ns_header (changed, CPM_CPIM_NS_IMDN, "Message-ID"));
+  cpm_cpim_add_header (changed, "NS", "x <urn:ietf:params:imdn>");
+  cpm_cpim_add_header (changed, "x.Message-ID", "added");
+  g_assert_cmpstr (cpm_cpim_get_ns_header (changed, CPM_CPIM_NS_IMDN, "Message-ID"), ==, "added");
+}
+
 static void
 test_folded (void)
 {
@@ -582,6 +610,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cpim/modify-parsed", test_modify_parsed);
   g_test_add_func ("/cpim/transfer-encoding", test_transfer_encoding);
   g_test_add_func ("/cpim/outer-type", test_outer_type);
+  g_test_add_func ("/cpim/ns-header-after-change", test_ns_header_after_change);
   g_test_add_func ("/cpim/folded", test_folded);
   g_test_add_func ("/cpim/replace-content", test_replace_content);
   g_test_add_func ("/cpim/hostile", test_hostile);
