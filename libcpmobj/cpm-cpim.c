@@ -48,6 +48,8 @@ struct _CpmCpim {
   guint first_line;         /* of the parse: lines above are absolute */
   guint findings;           /* diagnostics the parse had, reported or not */
   guint edits;              /* changes since the parse (add/set calls) */
+  gboolean imdn_id_found;   /* parsed: imdn_id holds the imdn Message-ID lookup */
+  const char *imdn_id;
 };
 
 CpmCpim *
@@ -155,10 +157,22 @@ field_name_len (const char *p, gsize len, gsize *colon)
   return n;
 }
 
+/* g_ascii_strncasecmp (a, b, n) == 0 for @n bytes without NUL, inline
+ * (glib's calls a function per byte; the validator compares media types
+ * three times per message). */
+static gboolean
+caseeq_n (const char *a, const char *b, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (cpm_ascii_lower ((guchar) a[i]) != cpm_ascii_lower ((guchar) b[i]))
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 is_content_field (const char *name, gsize len)
 {
-  return len > 8 && g_ascii_strncasecmp (name, "Content-", 8) == 0;
+  return len > 8 && caseeq_n (name, "Content-", 8);
 }
 
 /* The value is everything after the colon, trimmed: header parameters
@@ -464,6 +478,10 @@ parse (GBytes *bytes, CpmReport *report, guint first_line, GError **error)
   unfold_fields (cpim, cpim->headers);
   unfold_fields (cpim, cpim->content_headers);
   check_namespaces (&s);
+  /* asked for ~3 times per message (converter, builder, validator): the
+   * answer of the parse, kept until the first change */
+  cpim->imdn_id = cpm_cpim_get_ns_header (cpim, CPM_CPIM_NS_IMDN, "Message-ID");
+  cpim->imdn_id_found = TRUE;
   return g_steal_pointer (&cpim);
 }
 
@@ -550,6 +568,9 @@ cpm_cpim_get_ns_header (const CpmCpim *cpim, const char *ns_urn, const char *loc
   /* Slices of the NS values, no copies: every validated CPIM object asks
    * for its imdn.Message-ID here. The first prefixes bound to @ns_urn go
    * in a small array on the stack. */
+  if (cpim->imdn_id_found && cpim->edits == 0 && strcmp (local, "Message-ID") == 0
+      && strcmp (ns_urn, CPM_CPIM_NS_IMDN) == 0)
+    return cpim->imdn_id;
   NsSlice local_bound[8];
   guint n_bound = 0;
   g_autoptr(GArray) more = NULL;
@@ -745,7 +766,7 @@ mime_type_is (const char *content_type, const char *want, gboolean prefix)
 {
   gsize n, lw = strlen (want);
   const char *p = mime_slice (content_type, &n);
-  return (prefix ? n >= lw : n == lw) && g_ascii_strncasecmp (p, want, lw) == 0;
+  return (prefix ? n >= lw : n == lw) && caseeq_n (p, want, lw);
 }
 
 CpmContentClass
@@ -1192,7 +1213,7 @@ content_header_line (const Check *c, const char *name)
 {
   for (guint i = 0; i < c->cpim->content_headers->len; i++) {
     const CpimField *f = &g_array_index (c->cpim->content_headers, CpimField, i);
-    if (g_ascii_strcasecmp (f->name, name) == 0)
+    if (cpm_ascii_caseeq (f->name, name))
       return (guint) ((gint) f->line + c->delta);
   }
   return c->body_line;
