@@ -59,7 +59,10 @@ struct _CpmBuilder {
 /* Registry rows the builder asks for by name, looked up once. */
 typedef struct {
   const CpmHeaderDef *from, *to, *cc, *date, *imdn_id, *correlator, *context;
+  guint64 body_rows; /* bit i: registry row i is a field is_body_field() names */
 } KnownDefs;
+
+static gboolean is_body_field (const char *name);
 
 static const KnownDefs *
 known_defs (void)
@@ -75,6 +78,12 @@ known_defs (void)
     k.correlator = cpm_header_lookup ("Message-Correlator", -1);
     k.context = cpm_header_lookup ("Message-Context", -1);
     g_assert (k.from && k.to && k.cc && k.date && k.imdn_id && k.correlator && k.context);
+    guint n_defs = 0;
+    const CpmHeaderDef *defs = cpm_header_registry (&n_defs);
+    g_assert (n_defs <= 64);
+    for (guint i = 0; i < n_defs; i++)
+      if (is_body_field (defs[i].name))
+        k.body_rows |= G_GUINT64_CONSTANT (1) << i;
     g_once_init_leave (&done, 1);
   }
   return &k;
@@ -436,7 +445,7 @@ check_mandatory (const CpmBuilder *b, const guint *counts, gboolean have_date,
   const CpmHeaderDef *defs = cpm_header_registry (&n_defs);
   for (guint i = 0; i < n_defs; i++) {
     const CpmHeaderDef *def = &defs[i];
-    if (def->status[b->kind] != CPM_STATUS_MANDATORY || is_body_field (def->name)
+    if (def->status[b->kind] != CPM_STATUS_MANDATORY || (known_defs ()->body_rows >> i & 1)
         || cpm_header_status (def, b->kind, b->profile) != CPM_STATUS_MANDATORY)
       continue;
     guint n = counts[i];
