@@ -535,6 +535,39 @@ test_passes_remembered (void)
     }
 }
 
+static gpointer
+cached_in_thread (gpointer value)
+{
+  g_assert_true (cpm_check_cached (check_x, value, strlen (value), NULL));
+  return GINT_TO_POINTER (seen_remembered (value, strlen (value)));
+}
+
+/* A value of any length up to 40 (the hash reads words, a shorter tail as
+ * loads that overlap) is remembered, and a value one byte different at any
+ * place is not; a thread remembers its own passes in its own table, which
+ * leaves with it. */
+static void
+test_passes_every_place (void)
+{
+  for (gsize len = 1; len <= 40; len++) {
+    g_autofree char *v = g_malloc (len);
+    for (gsize i = 0; i < len; i++)
+      v[i] = (char) ('a' + (len * 7 + i) % 23); /* a-w: check_x passes them */
+    g_assert_true (cpm_check_cached (check_x, v, len, NULL));
+    g_assert_true (seen_remembered (v, len));
+    for (gsize at = 0; at < len; at++) {
+      char c = v[at];
+      v[at] = c == 'w' ? 'a' : (char) (c + 1);
+      g_assert_false (seen_remembered (v, len));
+      v[at] = c;
+    }
+    g_assert_true (seen_remembered (v, len));
+  }
+  GThread *t = g_thread_new ("own-table", cached_in_thread, (gpointer) "only-in-thread");
+  g_assert_true (GPOINTER_TO_INT (g_thread_join (t)));
+  g_assert_false (seen_remembered ("only-in-thread", 14));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -560,5 +593,6 @@ main (int argc, char **argv)
   g_test_add_func ("/check/date/format-years", test_date_format_years);
   g_test_add_func ("/check/date/check-parse-agree", test_date_check_parse_agree);
   g_test_add_func ("/check/passes-remembered", test_passes_remembered);
+  g_test_add_func ("/check/passes-every-place", test_passes_every_place);
   return g_test_run ();
 }
