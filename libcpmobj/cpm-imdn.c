@@ -16,6 +16,21 @@
 #define SECTION_IMDN "5.2.1, RFC 5438"
 #define IMDN_TYPE "message/imdn+xml"
 
+/* What a remembered shape tells of a document. */
+typedef struct {
+  char *id;         /* the holes' texts, g_free */
+  char *datetime;
+  int id_line;
+  int dt_line;
+} Recall;
+
+static void
+recall_clear (Recall *r)
+{
+  g_clear_pointer (&r->id, g_free);
+  g_clear_pointer (&r->datetime, g_free);
+}
+
 typedef struct {
   GBytes *body;     /* the object body it was read from */
   CpmCpim *cpim;
@@ -23,6 +38,7 @@ typedef struct {
   xmlDocPtr doc;    /* @xml parsed, or NULL: not parsed (yet) */
   guint xml_line;   /* its first line in the object (0: unknown) */
   guint body_line;  /* the CPIM wrapper's first line */
+  Recall recall;    /* what the memo of shapes told (id NULL: nothing) */
 } Notification;
 
 static void
@@ -32,6 +48,7 @@ notification_clear (Notification *n)
   g_clear_pointer (&n->cpim, cpm_cpim_unref);
   g_clear_pointer (&n->xml, g_bytes_unref);
   g_clear_pointer (&n->doc, xmlFreeDoc);
+  recall_clear (&n->recall);
 }
 
 static void
@@ -330,14 +347,6 @@ shape_find (ShapeMemo *memo, const char *data, gsize len, Holes *h)
   return NULL;
 }
 
-/* What a remembered shape tells of a document. */
-typedef struct {
-  char *id;         /* the holes' texts, g_free */
-  char *datetime;
-  int id_line;
-  int dt_line;
-} Recall;
-
 static gboolean
 shape_recall (GBytes *xml, Recall *r)
 {
@@ -354,11 +363,19 @@ shape_recall (GBytes *xml, Recall *r)
   return TRUE;
 }
 
-static void
-recall_clear (Recall *r)
+/* TRUE when the memo answers for @n (unparsed): what it told the
+ * converter, kept with the notification, or told now. */
+static gboolean
+notification_recall (Notification *n)
 {
-  g_free (r->id);
-  g_free (r->datetime);
+  if (n->doc)
+    return FALSE;
+  if (n->recall.id) {
+    ShapeMemo *memo = shape_memo ();
+    memo->hits += !memo->full;
+    return !memo->full;
+  }
+  return shape_recall (n->xml, &n->recall);
 }
 
 static guint
@@ -529,11 +546,10 @@ cpm_validate_body_imdn (const CpmObject *object, CpmProfile profile, CpmReport *
     return;
   }
   CpmXmlPlace place = { report, n.xml_line, SECTION_IMDN, "imdn" };
-  Recall r;
-  if (!n.doc && shape_recall (n.xml, &r)) {
-    check_original (&n, r.id, cpm_xml_place_line (&place, r.id_line), &place);
-    check_datetime_value (r.datetime, cpm_xml_place_line (&place, r.dt_line), &place);
-    recall_clear (&r);
+  if (notification_recall (&n)) {
+    const Recall *r = &n.recall;
+    check_original (&n, r->id, cpm_xml_place_line (&place, r->id_line), &place);
+    check_datetime_value (r->datetime, cpm_xml_place_line (&place, r->dt_line), &place);
   } else {
     validate_document (&n, &place);
   }
@@ -567,10 +583,8 @@ cpm_imdn_dup_original_message_id (const CpmObject *object, GError **error)
   Notification n = { 0 };
   char *id = NULL;
   if (notification_load (&n, object, error)) {
-    Recall r;
-    if (!n.doc && shape_recall (n.xml, &r)) {
-      id = g_steal_pointer (&r.id);
-      recall_clear (&r);
+    if (notification_recall (&n)) {
+      id = g_strdup (n.recall.id);
       notification_keep (&n);
     } else {
       id = read_message_id (&n, error);
