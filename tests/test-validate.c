@@ -111,6 +111,31 @@ test_rule_catalogue (void)
   }
 }
 
+static CpmReport *
+validate_replaced (const char *name, const char *value)
+{
+  g_autoptr(CpmObject) o = cpm_test_load_object ("message/valid-standalone.eml");
+  cpm_object_set_header (o, name, value);
+  return cpm_validate (o, CPM_PROFILE_2_2);
+}
+
+/* The validator remembers the values that passed (per thread, per
+ * checker): a failure is found again every time, and a value that passed
+ * one field's checker is still checked by another's. */
+static void
+test_remembered_passes (void)
+{
+  for (guint round = 0; round < 3; round++) {
+    g_autoptr(CpmReport) valid = validate_file ("message/valid-standalone.eml", CPM_PROFILE_2_2);
+    cpm_test_assert_clean (valid);
+    g_autoptr(CpmReport) date = validate_replaced ("Date", "Tue, 32 Apr 2014 09:47:00 -0800");
+    cpm_test_assert_rules (date, "date.syntax", NULL);
+    /* the From value passed cpm_check_address above; as a Content-Type it fails */
+    g_autoptr(CpmReport) ct = validate_replaced ("Content-Type", "+15145551234@phony.com");
+    g_assert_true (cpm_report_has_rule (ct, "content-type.syntax"));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -118,6 +143,7 @@ main (int argc, char **argv)
   g_test_add_func ("/validate/appendix-d-verbatim", test_appendix_d_verbatim);
   g_test_add_func ("/validate/appendix-d-repaired", test_appendix_d_repaired);
   g_test_add_func ("/validate/valid-standalone", test_valid_standalone);
+  g_test_add_func ("/validate/remembered-passes", test_remembered_passes);
   g_test_add_func ("/validate/invalid-fixtures", test_invalid_fixtures);
   g_test_add_func ("/validate/profile-warning", test_profile_warning);
   g_test_add_func ("/validate/profile-1.0", test_profile_1_0);
