@@ -14,10 +14,10 @@ G_BEGIN_DECLS
  * failure is found, and reported, by a real check. */
 gboolean cpm_check_cached (CpmValueCheck check, const char *value, gsize len, GError **error);
 
-/* The same, but a pass is not remembered: the validator's form. A run that
- * validates only (no builder in the thread) has nothing remembered and pays
- * one thread-local read per check; the converter's validator finds what
- * the builder checked. */
+/* The same, but a pass is not remembered. The validator remembers its
+ * passes (cpm_check_cached): an mbox of a conversion repeats each session's
+ * addresses, service and Content-Type in every object, and the converter's
+ * validator finds what the builder checked. */
 gboolean cpm_check_seen (CpmValueCheck check, const char *value, gsize len, GError **error);
 
 /* "Jan" .. "Dec": RFC 5322 and RFC 3501 month names, in English always. */

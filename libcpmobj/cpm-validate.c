@@ -34,12 +34,15 @@ typedef struct {
   guint second_line;
 } Seen;
 
+/* Passes are remembered per thread: the objects of one store or mbox
+ * repeat a session's addresses, service, Accept-Contact and Content-Type
+ * (a failure is always checked again, so every one is reported). */
 static void
 check_value (const CpmHeaderDef *def, const char *value, gsize len, guint line,
              CpmReport *report)
 {
   g_autoptr(GError) error = NULL;
-  if (!def->check || cpm_check_seen (def->check, value, len, &error))
+  if (!def->check || cpm_check_cached (def->check, value, len, &error))
     return;
   g_autofree char *rule = g_strconcat (def->key, ".syntax", NULL);
   cpm_report_add (report, rule, CPM_SEVERITY_ERROR, def->section, def->name, line,
