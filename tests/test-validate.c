@@ -1,6 +1,7 @@
 /* Tests of the validator engine on whole objects.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "harness.h"
+#include <string.h>
 
 static CpmReport *
 validate_file (const char *file, CpmProfile profile)
@@ -136,6 +137,49 @@ test_remembered_passes (void)
   }
 }
 
+static CpmReport *
+validate_correlated (const char *correlator_name, const char *context_field)
+{
+  g_autoptr(GBytes) in = cpm_test_load ("message/invalid-correlator-without-context.eml");
+  g_autofree char *text = g_strndup (g_bytes_get_data (in, NULL), g_bytes_get_size (in));
+  g_autofree char *named = g_strdup_printf ("%s%s: Hello there.\r\n", context_field, correlator_name);
+  char *at = strstr (text, "Message-Correlator: Hello there.\r\n");
+  g_assert_nonnull (at);
+  g_autoptr(GString) s = g_string_new_len (text, at - text);
+  g_string_append (s, named);
+  g_string_append (s, at + strlen ("Message-Correlator: Hello there.\r\n"));
+  g_autoptr(CpmObject) o = cpm_object_parse_data (s->str, s->len, NULL, NULL);
+  return cpm_validate (o, CPM_PROFILE_2_2);
+}
+
+static guint
+rule_line (const CpmReport *r, const char *rule)
+{
+  for (guint i = 0; i < cpm_report_get_count (r); i++)
+    if (g_str_equal (cpm_report_get (r, i)->rule, rule))
+      return cpm_report_get (r, i)->line;
+  g_assert_not_reached ();
+}
+
+/* Message-Context is required with a Message-Correlator in any case of
+ * its name, at the correlator's line; a Message-Context in any case, or a
+ * malformed line that only looks like one, answers as RFC 5322 reads it. */
+static void
+test_correlator_context (void)
+{
+  g_autoptr(CpmReport) plain = validate_correlated ("Message-Correlator", "");
+  g_assert_cmpuint (rule_line (plain, "message-context.required"), ==, 9);
+  g_autoptr(CpmReport) lower = validate_correlated ("message-correlator", "X-Before: 1\r\n");
+  g_assert_cmpuint (rule_line (lower, "message-context.required"), ==, 10);
+  g_autoptr(CpmReport) ctx = validate_correlated ("MESSAGE-CORRELATOR",
+                                                  "message-context: pager-message\r\n");
+  g_assert_false (cpm_report_has_rule (ctx, "message-context.required"));
+  g_autoptr(CpmReport) bad = validate_correlated ("Message-Correlator",
+                                                  "Message-Context pager-message\r\n");
+  g_assert_cmpuint (rule_line (bad, "message-context.required"), ==, 10);
+  g_assert_true (cpm_report_has_rule (bad, "rfc5322.malformed-line"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -144,6 +188,7 @@ main (int argc, char **argv)
   g_test_add_func ("/validate/appendix-d-repaired", test_appendix_d_repaired);
   g_test_add_func ("/validate/valid-standalone", test_valid_standalone);
   g_test_add_func ("/validate/remembered-passes", test_remembered_passes);
+  g_test_add_func ("/validate/correlator-context", test_correlator_context);
   g_test_add_func ("/validate/invalid-fixtures", test_invalid_fixtures);
   g_test_add_func ("/validate/profile-warning", test_profile_warning);
   g_test_add_func ("/validate/profile-1.0", test_profile_1_0);
