@@ -120,6 +120,28 @@ check_presence (const CpmObject *object, CpmKind kind, CpmProfile profile,
   }
 }
 
+/* Table 1, Message-Context: "It SHALL be present if a Message-Correlator
+ * header is present", with the value that matches the legacy kind. The
+ * counts of the pass over the fields tell both (no lookup by name). */
+static void
+check_legacy_context (CpmKind kind, const CpmHeaderDef *defs, const Seen *seen,
+                      CpmReport *report)
+{
+  static const CpmHeaderDef *context, *correlator_def;
+  static gsize looked_up;
+  if (g_once_init_enter (&looked_up)) {
+    context = cpm_header_lookup ("Message-Context", -1);
+    correlator_def = cpm_header_lookup ("Message-Correlator", -1);
+    g_once_init_leave (&looked_up, 1);
+  }
+  const Seen *correlator = &seen[correlator_def - defs];
+  if (correlator->count && !seen[context - defs].count &&
+      cpm_header_status (context, kind, CPM_PROFILE_2_2) != CPM_STATUS_NOT_APPLICABLE)
+    cpm_report_add (report, "message-context.required", CPM_SEVERITY_ERROR, "5.2.1 Table 1",
+                    "Message-Context", correlator->first_line,
+                    "Message-Correlator is present, so Message-Context SHALL be present too");
+}
+
 static void
 check_headers (const CpmObject *object, CpmKind kind, CpmProfile profile, CpmReport *report)
 {
@@ -130,27 +152,7 @@ check_headers (const CpmObject *object, CpmKind kind, CpmProfile profile, CpmRep
   scan_known_fields (object, defs, n_defs, seen, report);
   for (guint d = 0; d < n_defs; d++)
     check_presence (object, kind, profile, &defs[d], &seen[d], report);
-}
-
-static guint
-header_line (const CpmObject *object, const char *name)
-{
-  int i = cpm_object_find_header (object, name, 0);
-  return i < 0 ? 0 : cpm_object_get_header_line (object, (guint) i);
-}
-
-/* Table 1, Message-Context: "It SHALL be present if a Message-Correlator
- * header is present", with the value that matches the legacy kind. */
-static void
-check_legacy_context (const CpmObject *object, CpmKind kind, CpmReport *report)
-{
-  const char *context = cpm_object_get_header (object, "Message-Context");
-  if (cpm_object_find_header (object, "Message-Correlator", 0) >= 0 && !context &&
-      cpm_header_status (cpm_header_lookup ("Message-Context", -1), kind, CPM_PROFILE_2_2) !=
-        CPM_STATUS_NOT_APPLICABLE)
-    cpm_report_add (report, "message-context.required", CPM_SEVERITY_ERROR, "5.2.1 Table 1",
-                    "Message-Context", header_line (object, "Message-Correlator"),
-                    "Message-Correlator is present, so Message-Context SHALL be present too");
+  check_legacy_context (kind, defs, seen, report);
 }
 
 static BodyHook
@@ -202,7 +204,6 @@ cpm_validate (const CpmObject *object, CpmProfile profile)
     return report;
   }
   check_headers (object, kind, profile, report);
-  check_legacy_context (object, kind, report);
   check_body (object, kind, profile, report);
   return report;
 }
