@@ -303,6 +303,70 @@ test_find_header_cases (void)
   }
 }
 
+/* RFC 5322 folding as the serializer does it, word by word: runs of spaces
+ * become one, a word that would pass column 78 goes on a new line. */
+static void
+fold_model (GString *out, const char *name, const char *value, const char *eol)
+{
+  gsize col = strlen (name) + 2;
+  g_string_append_printf (out, "%s: ", name);
+  gboolean first = TRUE;
+  for (const char *p = value; *p;) {
+    gsize word = strcspn (p, " ");
+    if (!first && col + 1 + word > 78) {
+      g_string_append_printf (out, "%s ", eol);
+      col = 1;
+    } else if (!first) {
+      g_string_append_c (out, ' ');
+      col++;
+    }
+    g_string_append_len (out, p, (gssize) word);
+    col += word;
+    first = FALSE;
+    p += word;
+    p += strspn (p, " ");
+  }
+  g_string_append (out, eol);
+}
+
+/* Appended ASCII values of every shape (words of 0-90 bytes, runs of one to
+ * three spaces, spaces at either end) are written as the folding model
+ * writes them, after CRLF and LF objects' own fields. */
+static void
+test_folded_writes (void)
+{
+  guint32 seed = 12345;
+  for (guint lf = 0; lf < 2; lf++)
+    for (guint round = 0; round < 300; round++) {
+      static const char crlf_in[] = "A: b\r\n\r\nbody", lf_in[] = "A: b\n\nbody";
+      const char *in = lf ? lf_in : crlf_in;
+      g_autoptr(CpmObject) o = cpm_object_parse_data (in, strlen (in), NULL, NULL);
+      g_autoptr(GString) want = g_string_new (lf ? "A: b\n" : "A: b\r\n");
+      for (guint f = 0; f < 3; f++) {
+        g_autoptr(GString) v = g_string_new (NULL);
+        guint words = (seed = seed * 1103515245 + 12345) >> 28;
+        for (guint w = 0; w < words; w++) {
+          guint spaces = 1 + ((seed = seed * 1103515245 + 12345) >> 30) % 3;
+          if (w > 0 || (seed & 0x100))
+            for (guint k = 0; k < spaces; k++)
+              g_string_append_c (v, ' ');
+          guint len = ((seed = seed * 1103515245 + 12345) >> 16) % 91;
+          for (guint k = 0; k < len; k++)
+            g_string_append_c (v, (char) ('a' + (k + w) % 26));
+        }
+        if (seed & 0x200)
+          g_string_append_c (v, ' ');
+        const char *name = f == 0 ? "Subject" : f == 1 ? "X-Long-Field-Name-For-Folding" : "To";
+        cpm_object_append_header (o, name, v->str);
+        fold_model (want, name, v->str, lf ? "\n" : "\r\n");
+      }
+      g_string_append (want, lf ? "\nbody" : "\r\nbody");
+      g_autoptr(GBytes) out = cpm_object_serialize (o);
+      g_autoptr(GBytes) expected = g_bytes_new (want->str, want->len);
+      cpm_test_assert_bytes_equal (out, expected);
+    }
+}
+
 /* Appended fields come from blocks the object carves (1,000 usable bytes
  * each, a larger field a block of its own): every name and value stays
  * whole, whatever the sizes around a block's end, and a field replaced
@@ -668,6 +732,7 @@ main (int argc, char **argv)
   g_test_add_func ("/object/appended-fields", test_appended_fields);
   g_test_add_func ("/object/many-fields", test_many_fields);
   g_test_add_func ("/object/find-header-cases", test_find_header_cases);
+  g_test_add_func ("/object/folded-writes", test_folded_writes);
   g_test_add_func ("/object/serialize-buffer", test_serialize_buffer);
   g_test_add_func ("/object/generated-fields", test_generated_fields);
   g_test_add_func ("/object/kind-detection", test_kind_detection);
