@@ -89,20 +89,25 @@ object_alloc (CpmKind kind)
   return o;
 }
 
+static G_GNUC_NO_INLINE void
+fields_grow (CpmObject *o)
+{
+  guint size = o->fields_size * 2;
+  if (o->fields == o->local) {
+    o->fields = g_new (Field, size);
+    memcpy (o->fields, o->local, sizeof o->local);
+  } else {
+    o->fields = g_renew (Field, o->fields, size);
+  }
+  o->fields_size = size;
+}
+
 /* Room for one field more at the end; the caller fills it in whole. */
-static Field *
+static inline Field *
 field_push (CpmObject *o)
 {
-  if (o->n_fields == o->fields_size) {
-    guint size = o->fields_size * 2;
-    if (o->fields == o->local) {
-      o->fields = g_new (Field, size);
-      memcpy (o->fields, o->local, sizeof o->local);
-    } else {
-      o->fields = g_renew (Field, o->fields, size);
-    }
-    o->fields_size = size;
-  }
+  if (G_UNLIKELY (o->n_fields == o->fields_size))
+    fields_grow (o);
   return &o->fields[o->n_fields++];
 }
 
@@ -1103,9 +1108,18 @@ encode_value (const char *name, const char *value)
 static void
 write_folded (GString *out, const char *name, const char *value, const char *eol)
 {
-  gsize col = strlen (name) + 2;
-  g_string_append (out, name);
-  g_string_append (out, ": ");
+  gsize ln = strlen (name), lv = strlen (value), le = strlen (eol);
+  gsize col = ln + 2;
+  /* Written in place: room for the field with every word after the first
+   * folded (a word takes a byte of the value, the space before it another,
+   * so at most lv / 2 + 1 of them); a GString call per word before. */
+  gsize at = out->len;
+  g_string_set_size (out, at + ln + 2 + lv + le + (lv / 2 + 1) * le);
+  char *w = out->str + at;
+  memcpy (w, name, ln);
+  w += ln;
+  *w++ = ':';
+  *w++ = ' ';
   const char *p = value;
   gboolean first = TRUE;
   while (*p) {
@@ -1114,21 +1128,25 @@ write_folded (GString *out, const char *name, const char *value, const char *eol
       sp++;
     gsize word = (gsize) (sp - p);
     if (!first && col + 1 + word > 78) {
-      g_string_append (out, eol);
-      g_string_append_c (out, ' ');
+      memcpy (w, eol, le);
+      w += le;
+      *w++ = ' ';
       col = 1;
     } else if (!first) {
-      g_string_append_c (out, ' ');
+      *w++ = ' ';
       col++;
     }
-    g_string_append_len (out, p, (gssize) word);
+    memcpy (w, p, word);
+    w += word;
     col += word;
     first = FALSE;
     p = sp;
     while (*p == ' ')
       p++;
   }
-  g_string_append (out, eol);
+  memcpy (w, eol, le);
+  w += le;
+  g_string_set_size (out, (gsize) (w - out->str));
 }
 
 /* A built field as write_folded writes it, in one piece when that is the
