@@ -1061,6 +1061,13 @@ cpm_is_ascii_text (const char *s, gsize len)
         !ascii_text_bytes (s + i, 8))
       return FALSE;
   }
+  /* The rest as the last eight bytes, overlapping the word before (a loop
+   * per byte of the rest cost as much as the words). */
+  if (i < len && len >= 8) {
+    memcpy (&w, s + len - 8, 8);
+    return !((((w - ones * 0x20) & ~w) | ((w + ones * 0x01) | w)) & tops) ||
+           ascii_text_bytes (s + len - 8, 8);
+  }
   return ascii_text_bytes (s + i, len - i);
 }
 
@@ -1304,8 +1311,14 @@ cpm_content_type_mime (const char *value)
 {
   const char *type, *params;
   gsize len;
-  if (fast_content_type (value, &type, &len, &params))
-    return g_ascii_strdown (type, (gssize) len);
+  if (fast_content_type (value, &type, &len, &params)) {
+    /* g_ascii_strdown calls g_ascii_tolower per byte */
+    char *lower = g_malloc (len + 1);
+    for (gsize i = 0; i < len; i++)
+      lower[i] = (char) cpm_ascii_lower ((guchar) type[i]);
+    lower[len] = '\0';
+    return lower;
+  }
   cpm_gmime_ensure ();
   GMimeContentType *ct = g_mime_content_type_parse (NULL, value);
   if (!ct)
