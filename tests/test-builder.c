@@ -129,6 +129,34 @@ test_kind_validates (gconstpointer data)
   g_assert_cmpstr (cpm_cpim_get_ns_header (cpim, CPM_CPIM_NS_IMDN, "Message-ID"), ==, IMDN_ID);
 }
 
+/* The CPIM wrapper's address fields: one per address of the list (commas
+ * outside quotes and angle brackets split it), each trimmed, in the CPIM
+ * form; a single address with blanks around it is trimmed too. */
+static void
+test_cpim_address_fields (void)
+{
+  g_autoptr(CpmBuilder) b = builder_for (CPM_KIND_MMS);
+  cpm_builder_set_header (b, "From", "  John Doe <sip:jdoe@example.com>\t");
+  cpm_builder_set_header (b, "To", "Bob <sip:bob@example.com>, \"Doe, Jane\" <sip:jane@example.com>,"
+                                   "  +15145551234@phony.com ,<sip:a,b@example.com>");
+  cpm_builder_set_header (b, "Cc", "carol@example.com");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmObject) object = cpm_builder_build (b, &error);
+  g_assert_no_error (error);
+  g_autoptr(CpmCpim) cpim = cpm_cpim_parse (cpm_object_get_body (object), NULL, 1, &error);
+  g_assert_no_error (error);
+  static const char *const want[][2] = {
+    { "From", "John Doe <sip:jdoe@example.com>" }, { "To", "Bob <sip:bob@example.com>" },
+    { "To", "\"Doe, Jane\" <sip:jane@example.com>" }, { "To", "<tel:+15145551234>" },
+    { "To", "<sip:a,b@example.com>" }, { "cc", "<sip:carol@example.com>" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++) {
+    g_assert_cmpstr (cpm_cpim_get_header_name (cpim, i), ==, want[i][0]);
+    g_assert_cmpstr (cpm_cpim_get_header_value (cpim, i), ==, want[i][1]);
+  }
+  g_assert_cmpstr (cpm_cpim_get_header_name (cpim, G_N_ELEMENTS (want)), ==, "DateTime");
+}
+
 static void
 test_sms_address (void)
 {
@@ -783,6 +811,7 @@ main (int argc, char **argv)
                         test_kind_validates);
   g_test_add_data_func ("/builder/validates/mms", GINT_TO_POINTER (CPM_KIND_MMS),
                         test_kind_validates);
+  g_test_add_func ("/builder/cpim-address-fields", test_cpim_address_fields);
   g_test_add_func ("/builder/sms-address", test_sms_address);
   g_test_add_func ("/builder/mms-parts", test_mms_parts);
   g_test_add_func ("/builder/missing-mandatory", test_missing_mandatory);
