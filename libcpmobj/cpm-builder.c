@@ -755,11 +755,33 @@ join_parts (GString *out, GPtrArray *parts, const char *boundary)
 
 /* ---- message kinds: the CPIM wrapper ---- */
 
+/* One CPIM field for the address @a..@e, trimmed; none when empty. */
+static void
+write_address (GString *out, const char *cpim_name, const char *a, const char *e)
+{
+  while (a < e && g_ascii_isspace (*a))
+    a++;
+  while (e > a && g_ascii_isspace (e[-1]))
+    e--;
+  if (e > a) {
+    g_string_append (out, cpim_name);
+    g_string_append_len (out, ": ", 2);
+    cpm_cpim_append_address (out, a, (gsize) (e - a));
+    g_string_append_len (out, "\r\n", 2);
+  }
+}
+
 /* One CPIM field per address of the list: commas outside quotes and angle
  * brackets separate addresses. */
 static void
 write_address_list (GString *out, const char *cpim_name, const char *value)
 {
+  /* no comma and no quote (one address, the usual case): the split below
+   * would find the whole value, so it is not walked byte by byte */
+  if (!strpbrk (value, ",\"")) {
+    write_address (out, cpim_name, value, value + strlen (value));
+    return;
+  }
   gboolean quoted = FALSE;
   int angle = 0;
   const char *start = value;
@@ -772,17 +794,7 @@ write_address_list (GString *out, const char *cpim_name, const char *value)
       angle--;
     if (*p != '\0' && (*p != ',' || quoted || angle != 0))
       continue;
-    const char *a = start, *e = p;
-    while (a < e && g_ascii_isspace (*a))
-      a++;
-    while (e > a && g_ascii_isspace (e[-1]))
-      e--;
-    if (e > a) {
-      g_string_append (out, cpim_name);
-      g_string_append (out, ": ");
-      cpm_cpim_append_address (out, a, (gsize) (e - a));
-      g_string_append (out, "\r\n");
-    }
+    write_address (out, cpim_name, start, p);
     if (*p == '\0')
       break;
     start = p + 1;
