@@ -429,6 +429,46 @@ test_ns_header_after_change (void)
   g_assert_cmpstr (cpm_cpim_get_ns_header (changed, CPM_CPIM_NS_IMDN, "Message-ID"), ==, "added");
 }
 
+/* More fields than a parse keeps in its own storage (20 CPIM, 9 MIME):
+ * all in order, written back byte for byte; replacing the content drops
+ * the MIME header's Content-Type and Content-Transfer-Encoding from among
+ * the others and appends the new ones. */
+static void
+test_many_fields (void)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  for (guint i = 0; i < 20; i++)
+    g_string_append_printf (text, "X-Cpim-%02u: value %u\r\n", i, i);
+  g_string_append (text, "\r\nContent-Type: text/plain\r\n");
+  for (guint i = 0; i < 7; i++)
+    g_string_append_printf (text, "Content-X%u: %u\r\n", i, i);
+  g_string_append (text, "Content-Transfer-Encoding: 8bit\r\n\r\nhi\r\n");
+  g_autoptr(GBytes) bytes = g_bytes_new (text->str, text->len);
+  g_autoptr(CpmCpim) cpim = cpm_cpim_parse (bytes, NULL, 1, NULL);
+  g_assert_nonnull (cpim);
+  g_assert_cmpuint (cpm_cpim_get_n_headers (cpim), ==, 20);
+  g_assert_cmpuint (cpm_cpim_get_n_content_headers (cpim), ==, 9);
+  for (guint i = 0; i < 20; i++) {
+    g_autofree char *name = g_strdup_printf ("X-Cpim-%02u", i);
+    g_autofree char *value = g_strdup_printf ("value %u", i);
+    g_assert_cmpstr (cpm_cpim_get_header_name (cpim, i), ==, name);
+    g_assert_cmpstr (cpm_cpim_get_header_value (cpim, i), ==, value);
+  }
+  g_autoptr(GBytes) out = cpm_cpim_to_bytes (cpim);
+  cpm_test_assert_bytes_equal (out, bytes);
+  g_autoptr(GBytes) content = g_bytes_new_static ("bye", 3);
+  cpm_cpim_set_content (cpim, "text/html", content);
+  g_assert_cmpuint (cpm_cpim_get_n_content_headers (cpim), ==, 8);
+  for (guint i = 0; i < 7; i++) {
+    g_autofree char *name = g_strdup_printf ("Content-X%u", i);
+    g_assert_cmpstr (cpm_cpim_get_content_header_name (cpim, i), ==, name);
+  }
+  g_assert_cmpstr (cpm_cpim_get_content_header_name (cpim, 7), ==, "Content-Type");
+  g_assert_cmpstr (cpm_cpim_get_content_type (cpim), ==, "text/html");
+  cpm_cpim_add_header (cpim, "X-Added", "yes");
+  g_assert_cmpstr (cpm_cpim_get_header_value (cpim, 20), ==, "yes");
+}
+
 static void
 test_folded (void)
 {
@@ -611,6 +651,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cpim/transfer-encoding", test_transfer_encoding);
   g_test_add_func ("/cpim/outer-type", test_outer_type);
   g_test_add_func ("/cpim/ns-header-after-change", test_ns_header_after_change);
+  g_test_add_func ("/cpim/many-fields", test_many_fields);
   g_test_add_func ("/cpim/folded", test_folded);
   g_test_add_func ("/cpim/replace-content", test_replace_content);
   g_test_add_func ("/cpim/hostile", test_hostile);
