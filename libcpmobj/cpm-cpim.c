@@ -34,13 +34,53 @@ typedef struct {
   gsize len;
 } CpimSep;
 
+/* Fields in order; a chat message's 5-6 CPIM and 2 MIME fields fit the
+ * CpmCpim's own storage (two GArrays were four allocations a parse). */
+#define HEAD_INLINE 8
+#define CONTENT_INLINE 4
+
+typedef struct {
+  CpimField *v; /* inline storage until it is full */
+  guint len, cap;
+} FieldList;
+
+#define FIELD_AT(list, i) ((list)->v[i])
+
+static void
+field_list_init (FieldList *l, CpimField *storage, guint cap)
+{
+  l->v = storage;
+  l->len = 0;
+  l->cap = cap;
+}
+
+static void
+field_list_append (FieldList *l, CpimField *inline_storage, const CpimField *f)
+{
+  if (l->len == l->cap) {
+    l->cap *= 2;
+    if (l->v == inline_storage)
+      l->v = g_memdup2 (inline_storage, l->len * sizeof (CpimField));
+    l->v = g_renew (CpimField, l->v, l->cap);
+  }
+  l->v[l->len++] = *f;
+}
+
+static void
+field_list_remove (FieldList *l, guint i)
+{
+  memmove (&l->v[i], &l->v[i + 1], (l->len - i - 1) * sizeof (CpimField));
+  l->len--;
+}
+
 struct _CpmCpim {
   gint ref;
   GBytes *input;
   char *text;               /* parsed: the header lines, names and values ended in place */
   GStringChunk *strings;    /* unfolded values and added fields; NULL until one */
-  GArray *headers;          /* CpimField, the CPIM header block */
-  GArray *content_headers;  /* CpimField, the inner entity's MIME header */
+  FieldList *headers;         /* &lists[0], the CPIM header block */
+  FieldList *content_headers; /* &lists[1], the inner entity's MIME header */
+  FieldList lists[2];
   CpimSep sep1, sep2;
   GBytes *content;          /* as stored (transfer-encoded) */
   guint content_line;
@@ -48,6 +88,8 @@ struct _CpmCpim {
   guint first_line;         /* of the parse: lines above are absolute */
   guint findings;           /* diagnostics the parse had, reported or not */
   guint edits;              /* changes since the parse (add/set calls) */
+  CpimField head_inline[HEAD_INLINE];
+  CpimField content_inline[CONTENT_INLINE];
   gboolean imdn_id_found;   /* parsed: imdn_id holds the imdn Message-ID lookup */
   const char *imdn_id;
 };
@@ -57,8 +99,10 @@ cpm_cpim_new (void)
 {
   CpmCpim *cpim = g_new0 (CpmCpim, 1);
   cpim->ref = 1;
-  cpim->headers = g_array_sized_new (FALSE, FALSE, sizeof (CpimField), 8);
-  cpim->content_headers = g_array_sized_new (FALSE, FALSE, sizeof (CpimField), 4);
+  cpim->headers = &cpim->lists[0];
+  cpim->content_headers = &cpim->lists[1];
+  field_list_init (cpim->headers, cpim->head_inline, HEAD_INLINE);
+  field_list_init (cpim->content_headers, cpim->content_inline, CONTENT_INLINE);
   return cpim;
 }
 
@@ -80,9 +124,17 @@ cpm_cpim_unref (CpmCpim *cpim)
   g_free (cpim->text);
   if (cpim->strings)
     g_string_chunk_free (cpim->strings);
-  g_array_unref (cpim->headers);
-  g_array_unref (cpim->content_headers);
+  if (cpim->headers->v != cpim->head_inline)
+    g_free (cpim->headers->v);
+  if (cpim->content_headers->v != cpim->content_inline)
+    g_free (cpim->content_headers->v);
   g_free (cpim);
+}
+
+static CpimField *
+inline_of (CpmCpim *cpim, const FieldList *l)
+{
+  return l == cpim->headers ? cpim->head_inline : cpim->content_inline;
 }
 
 static GStringChunk *
@@ -179,7 +231,7 @@ is_content_field (const char *name, gsize len)
  * such as Subject's ";lang=fr" (RFC 3862 3.3) stay at its start, so a
  * language-tagged Subject reads ";lang=fr beau temps". */
 static void
-field_add (Scan *s, GArray *fields, const char *line, gsize name_len, gsize colon,
+field_add (Scan *s, FieldList *fields, const char *line, gsize name_len, gsize colon,
            gsize line_len, const char *next)
 {
   CpimField f = { 0 };
@@ -197,7 +249,7 @@ field_add (Scan *s, GArray *fields, const char *line, gsize name_len, gsize colo
   f.raw = s->pending;
   f.raw_len = (gsize) (next - s->pending);
   f.line = s->first_line + s->line;
-  g_array_append_val (fields, f);
+  field_list_append (fields, inline_of (s->cpim, fields), &f);
   s->pending = next;
 }
 
@@ -205,9 +257,9 @@ field_add (Scan *s, GArray *fields, const char *line, gsize name_len, gsize colo
  * value is unfolded once the field is complete (unfold_fields), so that
  * many continuation lines cost linear time. */
 static void
-field_continue (Scan *s, GArray *fields, const char *next)
+field_continue (Scan *s, FieldList *fields, const char *next)
 {
-  CpimField *f = &g_array_index (fields, CpimField, fields->len - 1);
+  CpimField *f = &FIELD_AT (fields, fields->len - 1);
   f->folded = TRUE;
   f->raw_len = (gsize) (next - f->raw);
   s->pending = next;
@@ -215,10 +267,10 @@ field_continue (Scan *s, GArray *fields, const char *next)
 
 /* RFC 5322 2.2.3: unfolding removes the CRLFs, keeps the white space. */
 static void
-unfold_fields (CpmCpim *cpim, GArray *fields)
+unfold_fields (CpmCpim *cpim, FieldList *fields)
 {
   for (guint i = 0; i < fields->len; i++) {
-    CpimField *f = &g_array_index (fields, CpimField, i);
+    CpimField *f = &FIELD_AT (fields, i);
     if (!f->folded)
       continue;
     const char *end = f->raw + f->raw_len;
@@ -246,10 +298,10 @@ own_strings (CpmCpim *cpim, const char *data, gsize region)
   memcpy (text, data, region);
   text[region] = '\0';
   cpim->text = text;
-  GArray *lists[] = { cpim->headers, cpim->content_headers };
+  FieldList *lists[] = { cpim->headers, cpim->content_headers };
   for (guint k = 0; k < G_N_ELEMENTS (lists); k++) {
     for (guint i = 0; i < lists[k]->len; i++) {
-      CpimField *f = &g_array_index (lists[k], CpimField, i);
+      CpimField *f = &FIELD_AT (lists[k], i);
       char *name = text + (f->name - data), *value = text + (f->value - data);
       name[f->name_len] = '\0';
       value[f->value_len] = '\0';
@@ -272,7 +324,7 @@ report (Scan *s, const char *rule, CpmSeverity sev, const char *section,
  * empty line (consumed, *sep set), FALSE at end of input or, for the CPIM
  * block, at the first Content-* field (not consumed, see parse_cpim_block). */
 static gboolean
-parse_block (Scan *s, GArray *fields, gboolean cpim_block, CpimSep *sep, gboolean *stopped)
+parse_block (Scan *s, FieldList *fields, gboolean cpim_block, CpimSep *sep, gboolean *stopped)
 {
   *stopped = FALSE;
   while (s->p < s->end) {
@@ -409,7 +461,7 @@ check_namespaces (Scan *s)
   g_autoptr(GArray) more = NULL;
   guint n_prefixes = 0;
   for (guint i = 0; i < cpim->headers->len; i++) {
-    const CpimField *f = &g_array_index (cpim->headers, CpimField, i);
+    const CpimField *f = &FIELD_AT (cpim->headers, i);
     if (strcmp (f->name, "NS") == 0) {
       NsSlice prefix, uri;
       gboolean ok = ns_slices (f->value, &prefix, &uri);
@@ -523,10 +575,10 @@ cpm_cpim_peek_input (const CpmCpim *cpim)
 }
 
 static const CpimField *
-field_at (GArray *fields, guint index)
+field_at (FieldList *fields, guint index)
 {
   g_return_val_if_fail (index < fields->len, NULL);
-  return &g_array_index (fields, CpimField, index);
+  return &FIELD_AT (fields, index);
 }
 
 guint
@@ -553,7 +605,7 @@ const char *
 cpm_cpim_get_header (const CpmCpim *cpim, const char *name)
 {
   for (guint i = 0; i < cpim->headers->len; i++) {
-    const CpimField *f = &g_array_index (cpim->headers, CpimField, i);
+    const CpimField *f = &FIELD_AT (cpim->headers, i);
     if (strcmp (f->name, name) == 0)
       return f->value;
   }
@@ -577,7 +629,7 @@ cpm_cpim_get_ns_header (const CpmCpim *cpim, const char *ns_urn, const char *loc
   gboolean default_ns = FALSE;
   gsize urn_len = strlen (ns_urn);
   for (guint i = 0; i < cpim->headers->len; i++) {
-    const CpimField *f = &g_array_index (cpim->headers, CpimField, i);
+    const CpimField *f = &FIELD_AT (cpim->headers, i);
     if (strcmp (f->name, "NS") == 0) {
       NsSlice prefix, uri;
       gboolean ok = ns_slices (f->value, &prefix, &uri);
@@ -626,13 +678,13 @@ sanitize_value (GStringChunk *chunk, const char *value)
 }
 
 static void
-fields_append (CpmCpim *cpim, GArray *fields, const char *name, const char *value)
+fields_append (CpmCpim *cpim, FieldList *fields, const char *name, const char *value)
 {
   cpim->edits++;
   CpimField f = { 0 };
   f.name = sanitize_value (cpim_strings (cpim), name);
   f.value = sanitize_value (cpim_strings (cpim), value);
-  g_array_append_val (fields, f);
+  field_list_append (fields, inline_of (cpim, fields), &f);
 }
 
 void
@@ -666,7 +718,7 @@ const char *
 cpm_cpim_get_content_header (const CpmCpim *cpim, const char *name)
 {
   for (guint i = 0; i < cpim->content_headers->len; i++) {
-    const CpimField *f = &g_array_index (cpim->content_headers, CpimField, i);
+    const CpimField *f = &FIELD_AT (cpim->content_headers, i);
     if (cpm_ascii_caseeq (f->name, name))
       return f->value;
   }
@@ -691,9 +743,9 @@ content_headers_remove (CpmCpim *cpim, const char *name)
 {
   cpim->edits++;
   for (guint i = cpim->content_headers->len; i-- > 0;) {
-    const CpimField *f = &g_array_index (cpim->content_headers, CpimField, i);
+    const CpimField *f = &FIELD_AT (cpim->content_headers, i);
     if (g_ascii_strcasecmp (f->name, name) == 0)
-      g_array_remove_index (cpim->content_headers, i);
+      field_list_remove (cpim->content_headers, i);
   }
 }
 
@@ -1040,10 +1092,10 @@ cpm_cpim_set_content (CpmCpim *cpim, const char *content_type, GBytes *content)
 /* ---- output ---- */
 
 static void
-write_fields (GArray *fields, GString *out)
+write_fields (FieldList *fields, GString *out)
 {
   for (guint i = 0; i < fields->len; i++) {
-    const CpimField *f = &g_array_index (fields, CpimField, i);
+    const CpimField *f = &FIELD_AT (fields, i);
     if (f->raw) {
       g_string_append_len (out, f->raw, (gssize) f->raw_len);
       /* a last line without its line end stays so (byte-exact), unless a
@@ -1125,7 +1177,7 @@ static guint
 header_line (const Check *c, const char *name)
 {
   for (guint i = 0; i < c->cpim->headers->len; i++) {
-    const CpimField *f = &g_array_index (c->cpim->headers, CpimField, i);
+    const CpimField *f = &FIELD_AT (c->cpim->headers, i);
     if (strcmp (f->name, name) == 0)
       return (guint) ((gint) f->line + c->delta);
   }
@@ -1138,7 +1190,7 @@ static const char *
 case_variant (const CpmCpim *cpim, const char *name)
 {
   for (guint i = 0; i < cpim->headers->len; i++) {
-    const CpimField *f = &g_array_index (cpim->headers, CpimField, i);
+    const CpimField *f = &FIELD_AT (cpim->headers, i);
     if (g_ascii_strcasecmp (f->name, name) == 0 && strcmp (f->name, name) != 0)
       return f->name;
   }
@@ -1212,7 +1264,7 @@ static guint
 content_header_line (const Check *c, const char *name)
 {
   for (guint i = 0; i < c->cpim->content_headers->len; i++) {
-    const CpimField *f = &g_array_index (c->cpim->content_headers, CpimField, i);
+    const CpimField *f = &FIELD_AT (c->cpim->content_headers, i);
     if (cpm_ascii_caseeq (f->name, name))
       return (guint) ((gint) f->line + c->delta);
   }
