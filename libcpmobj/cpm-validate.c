@@ -142,6 +142,32 @@ check_legacy_context (CpmKind kind, const CpmHeaderDef *defs, const Seen *seen,
                     "Message-Correlator is present, so Message-Context SHALL be present too");
 }
 
+/* The registry rows mandatory for each kind and profile, worked out once:
+ * an object has 8-11 of the 17 rows, and cpm_header_status was asked for
+ * every row of every object. A row present still gets check_presence. */
+static guint64 mandatory_rows[CPM_KIND_COUNT][CPM_PROFILE_COUNT];
+
+static guint64
+mandatory_rows_of (const CpmHeaderDef *defs, guint n_defs, CpmKind kind, CpmProfile profile)
+{
+  static gsize done;
+  if (g_once_init_enter (&done)) {
+    for (guint k = 0; k < CPM_KIND_COUNT; k++)
+      for (guint p = 0; p < CPM_PROFILE_COUNT; p++)
+        for (guint d = 0; d < n_defs && d < 64; d++)
+          if (cpm_header_status (&defs[d], (CpmKind) k, (CpmProfile) p) == CPM_STATUS_MANDATORY)
+            mandatory_rows[k][p] |= G_GUINT64_CONSTANT (1) << d;
+    g_once_init_leave (&done, 1);
+  }
+  if ((guint) kind < CPM_KIND_COUNT && (guint) profile < CPM_PROFILE_COUNT)
+    return mandatory_rows[kind][profile];
+  guint64 rows = 0;
+  for (guint d = 0; d < n_defs && d < 64; d++)
+    if (cpm_header_status (&defs[d], kind, profile) == CPM_STATUS_MANDATORY)
+      rows |= G_GUINT64_CONSTANT (1) << d;
+  return rows;
+}
+
 static void
 check_headers (const CpmObject *object, CpmKind kind, CpmProfile profile, CpmReport *report)
 {
@@ -150,8 +176,14 @@ check_headers (const CpmObject *object, CpmKind kind, CpmProfile profile, CpmRep
   Seen *seen = g_newa (Seen, n_defs);
   memset (seen, 0, sizeof (Seen) * n_defs);
   scan_known_fields (object, defs, n_defs, seen, report);
-  for (guint d = 0; d < n_defs; d++)
-    check_presence (object, kind, profile, &defs[d], &seen[d], report);
+  /* past 64 rows the mask cannot tell: every row asked as before */
+  guint64 mandatory = n_defs <= 64 ? mandatory_rows_of (defs, n_defs, kind, profile) : 0;
+  for (guint d = 0; d < n_defs; d++) {
+    if (seen[d].count || n_defs > 64)
+      check_presence (object, kind, profile, &defs[d], &seen[d], report);
+    else if (mandatory >> d & 1)
+      report_missing (object, &defs[d], kind, report);
+  }
   check_legacy_context (kind, defs, seen, report);
 }
 
