@@ -469,6 +469,70 @@ test_many_fields (void)
   g_assert_cmpstr (cpm_cpim_get_header_value (cpim, 20), ==, "yes");
 }
 
+/* cpm_cte_choose as it read every byte (before its eight-byte steps over
+ * printable ASCII), the reference for the test below. */
+static CpmCte
+cte_choose_bytewise (CpmContentClass cls, const guint8 *data, gsize len)
+{
+  gsize high = 0, line = 0, max_line = 0;
+  gboolean nul = FALSE, bare_cr = FALSE, bare_lf = FALSE;
+  for (gsize i = 0; i < len; i++) {
+    guint8 c = data[i];
+    if (c == '\n') {
+      if (i == 0 || data[i - 1] != '\r')
+        bare_lf = TRUE;
+      max_line = MAX (max_line, line);
+      line = 0;
+      continue;
+    }
+    if (c == '\r') {
+      if (i + 1 >= len || data[i + 1] != '\n')
+        bare_cr = TRUE;
+      continue;
+    }
+    line++;
+    if (c == 0)
+      nul = TRUE;
+    else if (c >= 0x80)
+      high++;
+  }
+  max_line = MAX (max_line, line);
+  if (cls == CPM_CONTENT_COMPOSITE)
+    return (nul || bare_cr || max_line > 998) ? CPM_CTE_BINARY
+           : high ? CPM_CTE_8BIT : CPM_CTE_7BIT;
+  if (cls == CPM_CONTENT_BINARY)
+    return (high || nul || bare_cr || bare_lf || max_line > 998) ? CPM_CTE_BASE64 : CPM_CTE_7BIT;
+  if (nul || bare_cr || (high && !g_utf8_validate ((const char *) data, (gssize) len, NULL)))
+    return CPM_CTE_BASE64;
+  if (!high && max_line <= 998)
+    return CPM_CTE_7BIT;
+  return high * 6 <= len ? CPM_CTE_QUOTED_PRINTABLE : CPM_CTE_BASE64;
+}
+
+/* The transfer encoding chosen for 3,000 random contents of every class
+ * (printable runs around the 998-octet line limit, CR, LF, NUL, 0x1f,
+ * 0x7f, UTF-8 and stray 8-bit bytes at every offset) is the byte-wise
+ * one. */
+static void
+test_cte_choose_reference (void)
+{
+  static const guint8 odd[] = { '\r', '\n', 0, 0x1f, 0x7f, 0xc3, 0xa9, 0xff, ' ', '~' };
+  GRand *rand = g_rand_new_with_seed (2045);
+  for (guint k = 0; k < 3000; k++) {
+    gsize len = (gsize) g_rand_int_range (rand, 0, k % 10 == 0 ? 3000 : 120);
+    guint8 *data = g_malloc (len + 1);
+    gint32 rare = g_rand_int_range (rand, 1, 400);
+    for (gsize i = 0; i < len; i++)
+      data[i] = g_rand_int_range (rand, 0, rare) == 0 ? odd[g_rand_int_range (rand, 0, sizeof odd)]
+                                                      : (guint8) g_rand_int_range (rand, 0x20, 0x7f);
+    for (int cls = CPM_CONTENT_BINARY; cls <= CPM_CONTENT_COMPOSITE; cls++)
+      g_assert_cmpint (cpm_cte_choose ((CpmContentClass) cls, data, len), ==,
+                       cte_choose_bytewise ((CpmContentClass) cls, data, len));
+    g_free (data);
+  }
+  g_rand_free (rand);
+}
+
 static void
 test_folded (void)
 {
@@ -652,6 +716,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cpim/outer-type", test_outer_type);
   g_test_add_func ("/cpim/ns-header-after-change", test_ns_header_after_change);
   g_test_add_func ("/cpim/many-fields", test_many_fields);
+  g_test_add_func ("/cpim/cte-choose-reference", test_cte_choose_reference);
   g_test_add_func ("/cpim/folded", test_folded);
   g_test_add_func ("/cpim/replace-content", test_replace_content);
   g_test_add_func ("/cpim/hostile", test_hostile);
