@@ -854,6 +854,19 @@ cpm_cte_choose (CpmContentClass cls, const guint8 *data, gsize len)
   gsize high = 0, line = 0, max_line = 0;
   gboolean nul = FALSE, bare_cr = FALSE, bare_lf = FALSE;
   for (gsize i = 0; i < len; i++) {
+    /* eight bytes of 0x20-0x7f (most of any text) only lengthen the line:
+     * a byte under 0x20 sets its top bit in w - 0x20.. (a borrow only
+     * marks bytes above it too, which then take the byte path), one of
+     * 0x80 and over has it set already */
+    guint64 w;
+    while (i + 8 <= len && (memcpy (&w, data + i, 8),
+                            ((w - G_GUINT64_CONSTANT (0x2020202020202020)) | w)
+                              & G_GUINT64_CONSTANT (0x8080808080808080)) == 0) {
+      line += 8;
+      i += 8;
+    }
+    if (i >= len)
+      break;
     guint8 c = data[i];
     if (c == '\n') {
       if (i == 0 || data[i - 1] != '\r')
