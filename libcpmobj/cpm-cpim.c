@@ -873,18 +873,20 @@ cpm_cte_choose (CpmContentClass cls, const guint8 *data, gsize len)
         bare_lf = TRUE;
       max_line = MAX (max_line, line);
       line = 0;
-      continue;
-    }
-    if (c == '\r') {
+    } else if (c == '\r') {
       if (i + 1 >= len || data[i + 1] != '\n')
         bare_cr = TRUE;
-      continue;
+    } else {
+      line++;
+      if (c == 0)
+        nul = TRUE;
+      else if (c >= 0x80)
+        high++;
     }
-    line++;
-    if (c == 0)
-      nul = TRUE;
-    else if (c >= 0x80)
-      high++;
+    /* binary content is base64 from its first such byte on: a 100 KB
+     * image need not be read to its end */
+    if (cls == CPM_CONTENT_BINARY && (high || nul || bare_cr || bare_lf))
+      return CPM_CTE_BASE64;
   }
   max_line = MAX (max_line, line);
   /* Composite types may only be 7bit, 8bit or binary (RFC 2045 6.4): their
