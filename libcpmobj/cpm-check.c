@@ -13,6 +13,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config-private.h"
+#include "cpm-word-private.h"
 #include <cpmobj/cpm-check.h>
 #include "cpm-check-private.h"
 #include <stdarg.h>
@@ -1994,22 +1995,6 @@ typedef struct {
 static GPrivate passed_key = G_PRIVATE_INIT (g_free);
 static _Thread_local PassedTable *passed_table;
 
-static inline guint64
-load64 (const char *p)
-{
-  guint64 w;
-  memcpy (&w, p, sizeof w);
-  return w;
-}
-
-static inline guint64
-load32 (const char *p)
-{
-  guint32 w;
-  memcpy (&w, p, sizeof w);
-  return w;
-}
-
 /* Eight bytes a step, multiply-xor: every byte of the value counts, as
  * session values often differ in one digit in the middle. The bytes after
  * the last whole word come in as the value's last eight (overlapping), or
@@ -2022,12 +2007,12 @@ passed_index (CpmValueCheck check, const char *value, gsize len)
   gsize i = 0;
 
   for (; i + 8 <= len; i += 8)
-    h = (h ^ load64 (value + i)) * k;
+    h = (h ^ cpm_load64 (value + i)) * k;
   if (i < len) {
     if (len >= 8)
-      w = load64 (value + len - 8);
+      w = cpm_load64 (value + len - 8);
     else if (len >= 4)
-      w = load32 (value) | load32 (value + len - 4) << 32;
+      w = cpm_load32 (value) | cpm_load32 (value + len - 4) << 32;
     else
       w = (guint64) (guchar) value[0] | (guint64) (guchar) value[len / 2] << 8 |
           (guint64) (guchar) value[len - 1] << 16;

@@ -3,6 +3,7 @@
  * in one table. Spec references are to 001_c1e4a602c0e0a013.txt.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config-private.h"
+#include "cpm-word-private.h"
 #include "cpm-object-private.h"
 #include <cpmobj/cpm-header.h>
 #include <string.h>
@@ -106,22 +107,6 @@ static KeyWords key_words[G_N_ELEMENTS (registry)];
 
 G_STATIC_ASSERT (G_N_ELEMENTS (registry) < 255);
 
-static inline guint64
-load64 (const char *p)
-{
-  guint64 w;
-  memcpy (&w, p, sizeof w);
-  return w;
-}
-
-static inline guint64
-load32 (const char *p)
-{
-  guint32 w;
-  memcpy (&w, p, sizeof w);
-  return w;
-}
-
 /* The last eight bytes of @p (@n >= 1 bytes), or for a shorter @p bytes
  * that cover all of it: the same picks from a name and from a key line up
  * byte for byte. */
@@ -129,9 +114,9 @@ static inline guint64
 tail_of (const char *p, gsize n)
 {
   if (n >= 8)
-    return load64 (p + n - 8);
+    return cpm_load64 (p + n - 8);
   if (n >= 4)
-    return load32 (p) | load32 (p + n - 4) << 32;
+    return cpm_load32 (p) | cpm_load32 (p + n - 4) << 32;
   return (guint64) (guchar) p[0] | (guint64) (guchar) p[n / 2] << 8 |
          (guint64) (guchar) p[n - 1] << 16;
 }
@@ -146,8 +131,8 @@ init_key_words (guint i, gsize len)
   for (gsize b = 0; b < len; b++)
     mask[b] = g_ascii_islower (key[b]) ? 0x20 : 0;
   for (guint w = 0; w < KEY_WORDS; w++) {
-    k->word[w] = load64 (key + 8 * w);
-    k->mask[w] = load64 (mask + 8 * w);
+    k->word[w] = cpm_load64 (key + 8 * w);
+    k->mask[w] = cpm_load64 (mask + 8 * w);
   }
   k->tail = tail_of (key, len);
   k->tail_mask = tail_of (mask, len);
@@ -177,7 +162,7 @@ same_key (guint i, const char *name, gsize n)
   if ((tail_of (name, n) | k->tail_mask) != k->tail)
     return FALSE;
   for (gsize w = 0; 8 * w + 8 <= n; w++)
-    if ((load64 (name + 8 * w) | k->mask[w]) != k->word[w])
+    if ((cpm_load64 (name + 8 * w) | k->mask[w]) != k->word[w])
       return FALSE;
   return TRUE;
 }

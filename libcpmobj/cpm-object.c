@@ -2,6 +2,7 @@
  * field list, kind recognition and byte-exact serialization.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config-private.h"
+#include "cpm-word-private.h"
 #include "cpm-object-private.h"
 
 #include <cpmobj/cpm-header.h>
@@ -593,22 +594,6 @@ cpm_object_set_kind (CpmObject *object, CpmKind kind)
 
 static const char *content_mime (const char *value, char *buf, gsize size, char **owned);
 
-static inline guint64
-load64 (const char *p)
-{
-  guint64 w;
-  memcpy (&w, p, sizeof w);
-  return w;
-}
-
-static inline guint32
-load32 (const char *p)
-{
-  guint32 w;
-  memcpy (&w, p, sizeof w);
-  return w;
-}
-
 /* ASCII case-insensitive equality of two names of @len bytes. Header
  * lookups run several times per field of every object, and names mostly
  * match byte for byte, so the bytes are compared in words (the last one
@@ -618,12 +603,12 @@ same_name (const char *a, const char *b, gsize len)
 {
   gsize i = 0;
   if (len >= 8) {
-    while (i + 8 < len && load64 (a + i) == load64 (b + i))
+    while (i + 8 < len && cpm_load64 (a + i) == cpm_load64 (b + i))
       i += 8;
-    if (i + 8 >= len && load64 (a + len - 8) == load64 (b + len - 8))
+    if (i + 8 >= len && cpm_load64 (a + len - 8) == cpm_load64 (b + len - 8))
       return TRUE;
   } else if (len >= 4) {
-    if (load32 (a) == load32 (b) && load32 (a + len - 4) == load32 (b + len - 4))
+    if (cpm_load32 (a) == cpm_load32 (b) && cpm_load32 (a + len - 4) == cpm_load32 (b + len - 4))
       return TRUE;
   }
   for (; i < len; i++) {
