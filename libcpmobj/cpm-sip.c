@@ -213,6 +213,48 @@ cpm_sip_message_get_header_nth (const CpmSipMessage *m, const char *name, guint 
   return cpm_sip_headers_get (&m->headers, full, strlen (full), n);
 }
 
+/* Content-Length of a header block without copying it (cpm_sip_parse_headers
+ * allocated and copied every header of every frame: ~3.9k instructions a
+ * call). Same reading: lines end at CRLF, text ends at a NUL, names and
+ * values stripped, "l" is the compact form, every value checked. 1: found
+ * or absent (*clen 0), -1: a bad value, 0: a folded line or a long value,
+ * left to the full parse. */
+static int
+scan_content_length (const guint8 *data, gsize len, guint64 *clen)
+{
+  const char *block = (const char *) data;
+  const char *end = block + strnlen (block, len);
+
+  *clen = 0;
+  for (const char *l = block; l;) {
+    const char *eol = find_crlf (l, end);
+    const char *le = eol ? eol : end;
+    const char *colon, *np, *ne, *vp, *ve;
+    char buf[32], *rest;
+
+    if (le > l && (*l == ' ' || *l == '\t'))
+      return 0;
+    colon = le > l ? memchr (l, ':', (gsize) (le - l)) : NULL;
+    np = l, ne = colon, vp = colon ? colon + 1 : NULL, ve = le;
+    l = eol ? eol + 2 : NULL;
+    if (!colon)
+      continue;
+    strip_range (&np, &ne);
+    if (!((ne - np == 14 && g_ascii_strncasecmp (np, "Content-Length", 14) == 0) ||
+          (ne - np == 1 && g_ascii_tolower (*np) == 'l')))
+      continue;
+    strip_range (&vp, &ve);
+    if (ve - vp >= (gssize) sizeof buf)
+      return 0; /* a long value: the full parse reads it */
+    memcpy (buf, vp, (gsize) (ve - vp));
+    buf[ve - vp] = '\0';
+    *clen = g_ascii_strtoull (buf, &rest, 10);
+    if (rest == buf || *rest || *clen > G_MAXINT32)
+      return -1;
+  }
+  return 1;
+}
+
 gssize
 cpm_sip_frame_length (const guint8 *data, gsize len)
 {
@@ -222,6 +264,17 @@ cpm_sip_frame_length (const guint8 *data, gsize len)
 
   if (!end)
     return 0;
+  switch (scan_content_length (data, (gsize) (end - data), &clen)) {
+  case 0:
+    break; /* folded lines: the full parse below */
+  case 1:
+    if ((gsize) (end - data) + clen > len)
+      return 0;
+    return (gssize) ((gsize) (end - data) + clen);
+  default:
+    return -1;
+  }
+  clen = 0;
   cpm_sip_parse_headers (&headers, (const char *) data, (gsize) (end - data), TRUE);
   for (guint i = 0; i < headers.len; i++) {
     const CpmSipHeader *h = &headers.v[i];
