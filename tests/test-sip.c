@@ -111,6 +111,19 @@ test_framing (void)
   /* no Content-Length on a stream: no body */
   g_assert_cmpint (cpm_sip_frame_length ((const guint8 *) none, strlen (none)), ==,
                    (gssize) strlen (none) - 4);
+  /* the in-place Content-Length reading: compact "l", a folded value, a bad
+   * value before a good one, a long run of zeros */
+  const char *compact = "MESSAGE sip:a@b SIP/2.0\r\nl :  3\r\n\r\nabcdef";
+  const char *folded = "MESSAGE sip:a@b SIP/2.0\r\nContent-Length:\r\n 3\r\n\r\nabcdef";
+  const char *twice = "MESSAGE sip:a@b SIP/2.0\r\nContent-Length: x\r\ncontent-length: 3\r\n\r\nabc";
+  const char *zeros = "MESSAGE sip:a@b SIP/2.0\r\nContent-Length: 0000000000000000000000000000000000000003\r\n\r\nabc";
+  g_assert_cmpint (cpm_sip_frame_length ((const guint8 *) compact, strlen (compact)), ==,
+                   (gssize) strlen (compact) - 3);
+  g_assert_cmpint (cpm_sip_frame_length ((const guint8 *) folded, strlen (folded)), ==,
+                   (gssize) strlen (folded) - 3);
+  g_assert_cmpint (cpm_sip_frame_length ((const guint8 *) twice, strlen (twice)), ==, -1);
+  g_assert_cmpint (cpm_sip_frame_length ((const guint8 *) zeros, strlen (zeros)), ==,
+                   (gssize) strlen (zeros));
 }
 
 static void
