@@ -216,9 +216,8 @@ cpm_sip_message_get_header_nth (const CpmSipMessage *m, const char *name, guint 
 /* Content-Length of a header block without copying it (cpm_sip_parse_headers
  * allocated and copied every header of every frame: ~3.9k instructions a
  * call). Same reading: lines end at CRLF, text ends at a NUL, names and
- * values stripped, "l" is the compact form, every value checked. 1: found
- * or absent (*clen 0), -1: a bad value, 0: a folded line or a long value,
- * left to the full parse. */
+ * values stripped, "l" is the compact form. 1: found or absent (*clen 0),
+ * 0: a folded line, a long or a bad value, left to the full parse. */
 static int
 scan_content_length (const guint8 *data, gsize len, guint64 *clen)
 {
@@ -250,7 +249,7 @@ scan_content_length (const guint8 *data, gsize len, guint64 *clen)
     buf[ve - vp] = '\0';
     *clen = g_ascii_strtoull (buf, &rest, 10);
     if (rest == buf || *rest || *clen > G_MAXINT32)
-      return -1;
+      return 0; /* a folded line further on may complete it: the full parse */
   }
   return 1;
 }
