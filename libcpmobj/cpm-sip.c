@@ -216,9 +216,9 @@ cpm_sip_message_get_header_nth (const CpmSipMessage *m, const char *name, guint 
 /* Content-Length of a header block without copying it (cpm_sip_parse_headers
  * allocated and copied every header of every frame: ~3.9k instructions a
  * call). Same reading: lines end at CRLF, text ends at a NUL, names and
- * values stripped, "l" is the compact form. 1: found or absent (*clen 0),
- * 0: a folded line, a long or a bad value, left to the full parse. */
-static int
+ * values stripped, "l" is the compact form. TRUE: found or absent (*clen
+ * 0); FALSE: a folded line, a long or a bad value, left to the full parse. */
+static gboolean
 scan_content_length (const guint8 *data, gsize len, guint64 *clen)
 {
   const char *block = (const char *) data;
@@ -232,7 +232,7 @@ scan_content_length (const guint8 *data, gsize len, guint64 *clen)
     char buf[32], *rest;
 
     if (le > l && (*l == ' ' || *l == '\t'))
-      return 0;
+      return FALSE;
     colon = le > l ? memchr (l, ':', (gsize) (le - l)) : NULL;
     np = l, ne = colon, vp = colon ? colon + 1 : NULL, ve = le;
     l = eol ? eol + 2 : NULL;
@@ -244,14 +244,14 @@ scan_content_length (const guint8 *data, gsize len, guint64 *clen)
       continue;
     strip_range (&vp, &ve);
     if (ve - vp >= (gssize) sizeof buf)
-      return 0; /* a long value: the full parse reads it */
+      return FALSE; /* a long value: the full parse reads it */
     memcpy (buf, vp, (gsize) (ve - vp));
     buf[ve - vp] = '\0';
     *clen = g_ascii_strtoull (buf, &rest, 10);
     if (rest == buf || *rest || *clen > G_MAXINT32)
-      return 0; /* a folded line further on may complete it: the full parse */
+      return FALSE; /* a folded line further on may complete it: the full parse */
   }
-  return 1;
+  return TRUE;
 }
 
 gssize
@@ -263,16 +263,9 @@ cpm_sip_frame_length (const guint8 *data, gsize len)
 
   if (!end)
     return 0;
-  switch (scan_content_length (data, (gsize) (end - data), &clen)) {
-  case 0:
-    break; /* folded lines: the full parse below */
-  case 1:
-    if ((gsize) (end - data) + clen > len)
-      return 0;
-    return (gssize) ((gsize) (end - data) + clen);
-  default:
-    return -1;
-  }
+  if (scan_content_length (data, (gsize) (end - data), &clen))
+    return (gsize) (end - data) + clen > len ? 0 : (gssize) ((gsize) (end - data) + clen);
+  /* folded lines, a long or a bad value: the full parse */
   clen = 0;
   cpm_sip_parse_headers (&headers, (const char *) data, (gsize) (end - data), TRUE);
   for (guint i = 0; i < headers.len; i++) {
