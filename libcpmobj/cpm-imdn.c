@@ -249,14 +249,7 @@ shape_memo (void)
 static const char *
 find_literal (const char *p, const char *end, const char *lit, gsize n)
 {
-  for (; (gsize) (end - p) >= n; p++) {
-    p = memchr (p, lit[0], (gsize) (end - p) - n + 1);
-    if (!p)
-      return NULL;
-    if (memcmp (p, lit, n) == 0)
-      return p;
-  }
-  return NULL;
+  return memmem (p, (gsize) (end - p), lit, n);
 }
 
 static gboolean
