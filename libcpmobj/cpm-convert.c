@@ -10,6 +10,7 @@
 
 #include "cpm-capture-private.h"
 #include "cpm-cpim-private.h"
+#include "cpm-word-private.h"
 
 #include <gmime/gmime.h>
 #include <libxml/parser.h>
@@ -178,10 +179,28 @@ entry_free (Entry *e)
   g_free (e);
 }
 
+/* The tables' keys are long (Message-IDs, UUIDs, SIP transaction keys of
+ * ~100 bytes) and every MSRP message hashes several: g_str_hash takes
+ * them a byte at a time, this eight. */
+static guint
+key_hash (gconstpointer key)
+{
+  const guint64 k = G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
+  const char *s = key;
+  gsize len = strlen (s), i = 0;
+  guint64 h = len * k;
+
+  for (; i + 8 <= len; i += 8)
+    h = (h ^ cpm_load64 (s + i)) * k;
+  for (; i < len; i++)
+    h = (h ^ (guchar) s[i]) * k;
+  return (guint) (h >> 32 ^ h);
+}
+
 static void
 window_init (Window *w, gint64 span_us)
 {
-  w->table = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) entry_free);
+  w->table = g_hash_table_new_full (key_hash, g_str_equal, NULL, (GDestroyNotify) entry_free);
   w->ring = NULL;
   w->head = w->count = w->size = 0;
   w->span_us = span_us;
@@ -1752,8 +1771,8 @@ cpm_converter_new (CpmProfile profile, CpmConvertObjectFunc on_object, CpmConver
   c->on_object = on_object;
   c->on_skip = on_skip;
   c->user_data = user_data;
-  c->by_call_id = g_hash_table_new (g_str_hash, g_str_equal);
-  c->by_msrp = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  c->by_call_id = g_hash_table_new (key_hash, g_str_equal);
+  c->by_msrp = g_hash_table_new_full (key_hash, g_str_equal, g_free, NULL);
   c->sessions = g_ptr_array_new_with_free_func ((GDestroyNotify) session_free);
   window_init (&c->seen_sip, SIP_WINDOW_US);
   window_init (&c->seen_msrp, MSRP_WINDOW_US);
