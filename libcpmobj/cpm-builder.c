@@ -58,13 +58,31 @@ struct _CpmBuilder {
   char store[STORE_SIZE];
 };
 
-/* Registry rows the builder asks for by name, looked up once. */
+/* Registry rows the builder asks for by name, looked up once; and per
+ * kind and profile, the rows not applicable and the rows mandatory (but
+ * for the body fields the builder writes itself), worked out once: every
+ * build asked cpm_header_status() of each field and of every registry
+ * row. Bit i stands for registry row i. */
 typedef struct {
   const CpmHeaderDef *from, *to, *cc, *date, *imdn_id, *correlator, *context;
-  guint64 body_rows; /* bit i: registry row i is a field is_body_field() names */
+  guint64 body_rows; /* rows is_body_field() names */
+  guint64 not_applicable[CPM_KIND_COUNT][CPM_PROFILE_COUNT];
+  guint64 mandatory[CPM_KIND_COUNT][CPM_PROFILE_COUNT];
 } KnownDefs;
 
 static gboolean is_body_field (const char *name);
+
+static guint64
+rows_with_status (CpmKind kind, CpmProfile profile, CpmHeaderStatus status)
+{
+  guint n_defs = 0;
+  const CpmHeaderDef *defs = cpm_header_registry (&n_defs);
+  guint64 rows = 0;
+  for (guint i = 0; i < n_defs; i++)
+    if (cpm_header_status (&defs[i], kind, profile) == status)
+      rows |= G_GUINT64_CONSTANT (1) << i;
+  return rows;
+}
 
 static const KnownDefs *
 known_defs (void)
@@ -86,9 +104,33 @@ known_defs (void)
     for (guint i = 0; i < n_defs; i++)
       if (is_body_field (defs[i].name))
         k.body_rows |= G_GUINT64_CONSTANT (1) << i;
+    for (guint kind = 0; kind < CPM_KIND_COUNT; kind++)
+      for (guint p = 0; p < CPM_PROFILE_COUNT; p++) {
+        k.not_applicable[kind][p] = rows_with_status (kind, p, CPM_STATUS_NOT_APPLICABLE);
+        k.mandatory[kind][p] =
+          rows_with_status (kind, p, CPM_STATUS_MANDATORY) & ~k.body_rows;
+      }
     g_once_init_leave (&done, 1);
   }
   return &k;
+}
+
+/* A profile past the table (set_profile takes any value) is worked out
+ * when asked. */
+static guint64
+not_applicable_rows (const CpmBuilder *b)
+{
+  if ((guint) b->profile < CPM_PROFILE_COUNT)
+    return known_defs ()->not_applicable[b->kind][b->profile];
+  return rows_with_status (b->kind, b->profile, CPM_STATUS_NOT_APPLICABLE);
+}
+
+static guint64
+mandatory_rows (const CpmBuilder *b)
+{
+  if ((guint) b->profile < CPM_PROFILE_COUNT)
+    return known_defs ()->mandatory[b->kind][b->profile];
+  return rows_with_status (b->kind, b->profile, CPM_STATUS_MANDATORY) & ~known_defs ()->body_rows;
 }
 
 /* Fields the builder writes itself from the content it is given. */
@@ -403,12 +445,13 @@ check_fields (const CpmBuilder *b, guint *counts, guint64 *ascii, GError **error
   guint n_defs = 0;
   const CpmHeaderDef *defs = cpm_header_registry (&n_defs);
   g_assert (n_defs <= MAX_DEFS);
+  guint64 not_applicable = not_applicable_rows (b);
   for (guint i = 0; i < b->n_fields; i++) {
     const BField *f = &b->fields[i];
     const CpmHeaderDef *def = f->def;
     if (!def || f->body)
       continue;
-    if (cpm_header_status (def, b->kind, b->profile) == CPM_STATUS_NOT_APPLICABLE) {
+    if (not_applicable >> (def - defs) & 1) {
       g_set_error (error, CPM_ERROR, CPM_ERROR_INVALID_VALUE,
                    "header %s is not applicable to %s objects (%s)", def->name,
                    cpm_kind_to_string (b->kind), def->section);
@@ -446,11 +489,10 @@ check_mandatory (const CpmBuilder *b, const guint *counts, gboolean have_date,
 {
   guint n_defs = 0;
   const CpmHeaderDef *defs = cpm_header_registry (&n_defs);
-  for (guint i = 0; i < n_defs; i++) {
+  /* row order, lowest first: the first missing row is the one reported */
+  for (guint64 rows = mandatory_rows (b); rows; rows &= rows - 1) {
+    guint i = (guint) __builtin_ctzll (rows);
     const CpmHeaderDef *def = &defs[i];
-    if (def->status[b->kind] != CPM_STATUS_MANDATORY || (known_defs ()->body_rows >> i & 1)
-        || cpm_header_status (def, b->kind, b->profile) != CPM_STATUS_MANDATORY)
-      continue;
     guint n = counts[i];
     if (def == known_defs ()->date)
       n += !n && have_date;

@@ -213,6 +213,59 @@ test_missing_mandatory (void)
   g_assert_nonnull (strstr (error->message, "Message-Context"));
 }
 
+/* Every kind under every profile (and one past the last, which
+ * set_profile also takes): an empty builder is refused for the first
+ * mandatory registry row, in registry order, but for the body fields the
+ * builder writes itself; a field not applicable is refused by name. The
+ * expectations come from cpm_header_status() row by row. */
+static void
+test_status_by_profile (void)
+{
+  guint n_defs = 0;
+  const CpmHeaderDef *defs = cpm_header_registry (&n_defs);
+  for (guint kind = 0; kind < CPM_KIND_COUNT; kind++) {
+    for (guint p = 0; p <= CPM_PROFILE_COUNT; p++) {
+      const CpmHeaderDef *first = NULL;
+      for (guint i = 0; i < n_defs && !first; i++)
+        if (cpm_header_status (&defs[i], kind, p) == CPM_STATUS_MANDATORY &&
+            g_ascii_strcasecmp (defs[i].name, "Content-Type") != 0 &&
+            g_ascii_strcasecmp (defs[i].name, "MIME-Version") != 0 &&
+            g_ascii_strcasecmp (defs[i].name, "Content-Transfer-Encoding") != 0)
+          first = &defs[i];
+      g_autoptr(CpmBuilder) empty = cpm_builder_new (kind);
+      cpm_builder_set_profile (empty, p);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CpmObject) none = cpm_builder_build (empty, &error);
+      g_assert_null (none);
+      if (first) {
+        g_autofree char *want = g_strdup_printf ("missing mandatory header %s (%s)", first->name,
+                                                 first->section);
+        g_assert_error (error, CPM_ERROR, CPM_ERROR_MISSING_HEADER);
+        g_assert_cmpstr (error->message, ==, want);
+      } else {
+        /* nothing mandatory: the missing content is what is refused */
+        g_assert_nonnull (error);
+        g_assert_nonnull (strstr (error->message, "missing message body"));
+      }
+      for (guint i = 0; i < n_defs; i++) {
+        if (cpm_header_status (&defs[i], kind, p) != CPM_STATUS_NOT_APPLICABLE)
+          continue;
+        g_autoptr(CpmBuilder) b = cpm_builder_new (kind);
+        cpm_builder_set_profile (b, p);
+        cpm_builder_set_header (b, defs[i].name, "x");
+        g_autoptr(GError) na = NULL;
+        g_autoptr(CpmObject) refused = cpm_builder_build (b, &na);
+        g_autofree char *want = g_strdup_printf ("header %s is not applicable to %s objects (%s)",
+                                                 defs[i].name, cpm_kind_to_string (kind),
+                                                 defs[i].section);
+        g_assert_null (refused);
+        g_assert_error (na, CPM_ERROR, CPM_ERROR_INVALID_VALUE);
+        g_assert_cmpstr (na->message, ==, want);
+      }
+    }
+  }
+}
+
 static void
 test_generated (void)
 {
@@ -835,5 +888,6 @@ main (int argc, char **argv)
   g_test_add_func ("/builder/file-transfer-boundary-clash", test_file_transfer_boundary_clash);
   g_test_add_func ("/builder/explicit-cpim", test_explicit_cpim);
   g_test_add_func ("/builder/media-generates-no-imdn-id", test_media_no_imdn_id);
+  g_test_add_func ("/builder/status-by-profile", test_status_by_profile);
   return g_test_run ();
 }
