@@ -1012,13 +1012,18 @@ resolve_generated (const CpmBuilder *b, Generated *g, GError **error)
 {
   const KnownDefs *k = known_defs ();
   const char *date = get_field (b, k->date);
+  /* the DateTime shows only in a CPIM wrapper the builder writes itself */
+  gboolean wrapper = is_cpim_kind (b->kind) && !b->cpim;
   if (b->date) {
-    format_datetime (b->date, g->datetime);
-  } else if (date && !date_to_rfc3339 (date, g->datetime)) {
-    g_autoptr(GDateTime) dt = cpm_date_parse (date, strlen (date));
-    if (dt)
-      format_datetime (dt, g->datetime);
-  } else if (!date && (b->generate & CPM_GENERATE_DATE)) {
+    if (wrapper)
+      format_datetime (b->date, g->datetime);
+  } else if (date) {
+    if (wrapper && !date_to_rfc3339 (date, g->datetime)) {
+      g_autoptr(GDateTime) dt = cpm_date_parse (date, strlen (date));
+      if (dt)
+        format_datetime (dt, g->datetime);
+    }
+  } else if (b->generate & CPM_GENERATE_DATE) {
     g_autoptr(GDateTime) dt = g_date_time_new_now_local ();
     g->date = cpm_date_format (dt);
     format_datetime (dt, g->datetime);
