@@ -7,6 +7,7 @@
 #include <cpmobj/cpm-header.h>
 #include <string.h>
 
+#include "cpm-builder-private.h"
 #include "cpm-cpim-private.h"
 #include "cpm-object-private.h"
 #include "cpm-check-private.h"
@@ -635,6 +636,71 @@ date_to_rfc3339 (const char *date, char *out)
   }
   format_rfc3339 (y, mo, d, h, mi, sec, sign == '-' ? -off : off, out);
   return TRUE;
+}
+
+static gboolean
+take2 (const char *p, int *value)
+{
+  if (!g_ascii_isdigit (p[0]) || !g_ascii_isdigit (p[1]))
+    return FALSE;
+  *value = (p[0] - '0') * 10 + (p[1] - '0');
+  return TRUE;
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" with every field in range, else FALSE (GLib
+ * reads the rest: fractions, offsets, other case, leap seconds). */
+static gboolean
+cpim_utc_fields (const char *p, int *y, int *mo, int *d, int *h, int *mi, int *sec)
+{
+  int cc, yy;
+  if (strlen (p) != 20 || !take2 (p, &cc) || !take2 (p + 2, &yy) || p[4] != '-'
+      || !take2 (p + 5, mo) || p[7] != '-' || !take2 (p + 8, d) || p[10] != 'T'
+      || !take2 (p + 11, h) || p[13] != ':' || !take2 (p + 14, mi) || p[16] != ':'
+      || !take2 (p + 17, sec) || p[19] != 'Z')
+    return FALSE;
+  *y = cc * 100 + yy;
+  return *y >= 1 && *mo >= 1 && *mo <= 12 && *d >= 1
+         && *d <= g_date_get_days_in_month ((GDateMonth) *mo, (GDateYear) *y) && *h < 24
+         && *mi < 60 && *sec < 60;
+}
+
+GDateTime *
+cpm_date_from_cpim (const char *datetime, char text[CPM_DATE_FORMAT_SIZE])
+{
+  static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+  static const int month_shift[12] = { 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4 };
+  int y, mo, d, h, mi, sec;
+
+  if (!cpim_utc_fields (datetime, &y, &mo, &d, &h, &mi, &sec)) {
+    GDateTime *dt = g_date_time_new_from_iso8601 (datetime, NULL);
+    if (dt)
+      cpm_date_format_to (dt, text);
+    return dt;
+  }
+  /* the day of the week of the proleptic Gregorian date, 0 = Sunday */
+  int yw = y - (mo < 3);
+  int wday = (yw + yw / 4 - yw / 100 + yw / 400 + month_shift[mo - 1] + d) % 7;
+  char *w = text;
+  memcpy (w, days[wday], 3);
+  w += 3;
+  *w++ = ',';
+  *w++ = ' ';
+  if (d >= 10)
+    *w++ = (char) ('0' + d / 10);
+  *w++ = (char) ('0' + d % 10);
+  *w++ = ' ';
+  memcpy (w, cpm_month_names[mo - 1], 3);
+  w += 3;
+  *w++ = ' ';
+  w = put_digits (w, y, 4);
+  *w++ = ' ';
+  w = put_digits (w, h, 2);
+  *w++ = ':';
+  w = put_digits (w, mi, 2);
+  *w++ = ':';
+  w = put_digits (w, sec, 2);
+  memcpy (w, " +0000", 7);
+  return g_date_time_new_utc (y, mo, d, h, mi, sec);
 }
 
 /* ---- content ---- */

@@ -8,6 +8,7 @@
 #include <cpmobj/cpmobj.h>
 #include <cpmobj/cpm-convert.h>
 
+#include "cpm-builder-private.h"
 #include "cpm-capture-private.h"
 #include "cpm-cpim-private.h"
 #include "cpm-word-private.h"
@@ -1199,6 +1200,7 @@ chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean o
   g_autoptr (GDateTime) date = NULL;
   g_autofree char *generated = NULL;
   const char *imdn_id = NULL, *ctype = a->content_type, *from = NULL, *to = NULL;
+  char date_text[CPM_DATE_FORMAT_SIZE]; /* the Date set_date would set */
   CpmKind kind = CPM_KIND_CHAT;
 
   if (type_is (a->content_type, "message/cpim")) {
@@ -1210,7 +1212,7 @@ chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean o
     ctype = cpm_cpim_get_content_type (cpim);
     imdn_id = cpm_cpim_get_ns_header (cpim, CPM_CPIM_NS_IMDN, "Message-ID");
     const char *dt = cpm_cpim_get_header (cpim, "DateTime");
-    date = dt ? g_date_time_new_from_iso8601 (dt, NULL) : NULL;
+    date = dt ? cpm_date_from_cpim (dt, date_text) : NULL;
   }
   if (type_is (ctype, "application/im-iscomposing+xml")) {
     skip (c, source, FALSE, "not CPM (isComposing indication)");
@@ -1218,8 +1220,10 @@ chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean o
   }
   if (type_is (ctype, "message/imdn+xml"))
     kind = CPM_KIND_IMDN;
-  if (!date && a->time_us > 0)
+  if (!date && a->time_us > 0) {
     date = g_date_time_new_from_unix_utc (a->time_us / G_USEC_PER_SEC);
+    cpm_date_format_to (date, date_text);
+  }
   if (!date) {
     skip (c, source, TRUE, "no date: neither a CPIM DateTime nor a capture time");
     return;
@@ -1240,7 +1244,8 @@ chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean o
   b = cpm_builder_new (kind);
   cpm_builder_set_header (b, "From", from);
   cpm_builder_set_header (b, "To", to);
-  cpm_builder_set_date (b, date);
+  /* as cpm_builder_set_date (b, date) sets it, the text made already */
+  cpm_builder_set_header (b, "Date", date_text);
   session_chat_fields (s);
   /* add_cpm_ids (without InReplyTo) and add_accept_contacts, from the
    * session's copy of what they look up */

@@ -3,6 +3,7 @@
 #include "harness.h"
 
 #include <string.h>
+#include "cpm-builder-private.h"
 
 #define IMDN_ID "654131a654131a654131a654131a8994656"
 
@@ -264,6 +265,87 @@ test_status_by_profile (void)
       }
     }
   }
+}
+
+/* One CPIM DateTime through cpm_date_from_cpim() and through the path it
+ * stands for (g_date_time_new_from_iso8601 + cpm_date_format_to): the
+ * same answer, the same instant and offset, the same Date text. */
+static void
+assert_date_from_cpim (const char *datetime)
+{
+  char got_text[CPM_DATE_FORMAT_SIZE] = "", want_text[CPM_DATE_FORMAT_SIZE] = "";
+  g_autoptr(GDateTime) want = g_date_time_new_from_iso8601 (datetime, NULL);
+  g_autoptr(GDateTime) got = cpm_date_from_cpim (datetime, got_text);
+
+  if (!want) {
+    if (got)
+      g_error ("%s: read, GLib reads no date", datetime);
+    g_assert_cmpstr (got_text, ==, "");
+    return;
+  }
+  if (!got)
+    g_error ("%s: not read, GLib reads one", datetime);
+  cpm_date_format_to (want, want_text);
+  g_assert_cmpstr (got_text, ==, want_text);
+  g_assert_true (g_date_time_equal (got, want));
+  g_assert_cmpint (g_date_time_get_utc_offset (got), ==, g_date_time_get_utc_offset (want));
+  g_assert_cmpint (g_date_time_get_microsecond (got), ==, g_date_time_get_microsecond (want));
+  /* the converter sets the text where it set the GDateTime: the object
+   * (the DateTime of the CPIM wrapper the builder writes) is the same */
+  g_autoptr(CpmBuilder) by_date = builder_for (CPM_KIND_CHAT);
+  g_autoptr(CpmBuilder) by_text = builder_for (CPM_KIND_CHAT);
+  cpm_builder_set_date (by_date, want);
+  cpm_builder_set_header (by_text, "Date", got_text);
+  g_autoptr(GError) a_error = NULL;
+  g_autoptr(GError) b_error = NULL;
+  g_autoptr(CpmObject) a = cpm_builder_build (by_date, &a_error);
+  g_autoptr(CpmObject) b = cpm_builder_build (by_text, &b_error);
+  if (!a) { /* a year before 1900: refused the same way */
+    g_assert_nonnull (a_error);
+    g_assert_error (b_error, a_error->domain, a_error->code);
+    g_assert_cmpstr (b_error->message, ==, a_error->message);
+    return;
+  }
+  g_assert_no_error (b_error);
+  g_autoptr(GBytes) a_bytes = cpm_object_serialize (a);
+  g_autoptr(GBytes) b_bytes = cpm_object_serialize (b);
+  g_assert_true (g_bytes_equal (a_bytes, b_bytes));
+}
+
+static void
+test_date_from_cpim (void)
+{
+  static const char *const cases[] = {
+    "2024-05-01T12:00:07Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+    "2000-02-29T10:00:00Z", "1900-02-29T10:00:00Z", "2024-02-29T10:00:00Z",
+    "2023-02-29T10:00:00Z", "2024-04-31T10:00:00Z", "2024-13-01T10:00:00Z",
+    "2024-00-01T10:00:00Z", "2024-01-00T10:00:00Z", "0000-01-01T00:00:00Z",
+    "2024-05-01T24:00:00Z", "2024-05-01T23:60:00Z", "2024-05-01T23:59:60Z",
+    "2024-05-01t12:00:07z", "2024-05-01 12:00:07Z", "2024-05-01T12:00:07.250Z",
+    "2024-05-01T12:00:07+02:00", "2024-05-01T12:00:07-05:30", "2024-05-01T12:00:07-00:00",
+    "2024-05-01T12:00:07", "2024-05-01T12:00:07Z ", " 2024-05-01T12:00:07Z",
+    "2024-05-01T12:00Z", "20240501T120007Z", "2024-5-01T12:00:07Z", "2024-05-01T12:00:0xZ",
+    "", "Z", "2024-05-01T12:00:07Zjunk", "1582-10-10T00:00:00Z", "1970-01-01T00:00:00Z",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    assert_date_from_cpim (cases[i]);
+  /* every day of a few centuries' worth of random dates, and fields out
+   * of range at every position */
+  GRand *rand = g_rand_new_with_seed (20261123);
+  for (guint i = 0; i < 20000; i++) {
+    char text[32];
+    int y = g_rand_int_range (rand, 0, 10000), mo = g_rand_int_range (rand, 0, 14);
+    int d = g_rand_int_range (rand, 0, 33), h = g_rand_int_range (rand, 0, 26);
+    int mi = g_rand_int_range (rand, 0, 62), sec = g_rand_int_range (rand, 0, 62);
+    if (i % 2) { /* mostly in range */
+      mo = 1 + mo % 12;
+      d = 1 + d % 28 + (i % 3 == 0 ? 3 : 0);
+      h %= 24, mi %= 60, sec %= 60;
+    }
+    g_snprintf (text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h, mi, sec);
+    assert_date_from_cpim (text);
+  }
+  g_rand_free (rand);
 }
 
 static void
@@ -889,5 +971,6 @@ main (int argc, char **argv)
   g_test_add_func ("/builder/explicit-cpim", test_explicit_cpim);
   g_test_add_func ("/builder/media-generates-no-imdn-id", test_media_no_imdn_id);
   g_test_add_func ("/builder/status-by-profile", test_status_by_profile);
+  g_test_add_func ("/builder/date-from-cpim", test_date_from_cpim);
   return g_test_run ();
 }
