@@ -38,10 +38,12 @@ static void
 test_start_lines (void)
 {
   static const char *const yes[] = { "INVITE sip:b@x SIP/2.0", "SIP/2.0 200 OK",
-                                     "MESSAGE tel:+1514 SIP/2.0", "SIP/2.0 486 Busy Here" };
+                                     "MESSAGE tel:+1514 SIP/2.0", "SIP/2.0 486 Busy Here",
+                                     "MSRP a1 SIP/2.0", "A  SIP/2.0" };
   static const char *const no[] = { "invite sip:b@x SIP/2.0", "INVITE sip:b@x SIP/3.0",
                                     "MSRP abcd SEND", "SIP/2.0 OK", "", "HTTP/1.1 200 OK",
-                                    "INVITE  SIP/2.0x" };
+                                    "INVITE  SIP/2.0x", "SIP/2.0", " SIP/2.0", "A SIP/2.0",
+                                    "INVITE sip:b@x  SIP/2.0", "MSRP a1 SEND SIP/2.0" };
 
   for (guint i = 0; i < G_N_ELEMENTS (yes); i++)
     g_assert_true (cpm_sip_is_start_line (yes[i], strlen (yes[i])));
