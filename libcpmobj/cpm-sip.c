@@ -41,6 +41,10 @@ cpm_sip_is_start_line (const char *line, gsize len)
 
   if (len >= 12 && memcmp (line, "SIP/2.0 ", 8) == 0)
     return g_ascii_isdigit (line[8]) && g_ascii_isdigit (line[9]) && g_ascii_isdigit (line[10]);
+  /* a request line ends in " SIP/2.0" (what the end of this function
+   * asks): the MSRP lines tried here first are turned away at once */
+  if (len < 8 || memcmp (line + len - 8, " SIP/2.0", 8) != 0)
+    return FALSE;
   while (i < len && g_ascii_isupper (line[i]))
     i++;
   if (i == 0 || i >= len || line[i] != ' ')
