@@ -3,7 +3,7 @@
 #ifndef CPM_BUILDER_PRIVATE_H
 #define CPM_BUILDER_PRIVATE_H
 
-#include <glib.h>
+#include <cpmobj/cpm-builder.h>
 
 #include "cpm-check-private.h"
 
@@ -16,5 +16,9 @@
  * has one). Returns: (transfer full) (nullable): the date, NULL (and
  * @text untouched) when GLib reads none. */
 GDateTime *cpm_date_from_cpim (const char *datetime, char text[CPM_DATE_FORMAT_SIZE]);
+
+/* Drops the content cpm_builder_set_content() set (a builder kept for the
+ * next object does not hold on to this one's bytes). */
+void cpm_builder_clear_content (CpmBuilder *builder);
 
 #endif

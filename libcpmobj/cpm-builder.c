@@ -16,13 +16,19 @@
  * name's NUL), in the builder's store while it has room, else in an
  * allocation of their own; and the registry row of the name, looked up
  * once when the field is set: the checks, the mandatory count and every
- * search by name compare rows, not names. */
+ * search by name compare rows, not names.
+ * A reused builder (the converter keeps one per chat session) checks a
+ * value once: a field remembers that its value passed check_value() (and
+ * whether it was ASCII) until the value changes. */
 typedef struct {
   char *name;
   char *value;
   const CpmHeaderDef *def; /* NULL: a field the registry does not know */
-  gboolean body;           /* Content-Type & co: the builder writes its own */
-  gboolean own;            /* @name is an allocation of its own */
+  guint value_room;        /* bytes @value may take, its NUL included */
+  guint8 body;             /* Content-Type & co: the builder writes its own */
+  guint8 own;              /* @name is an allocation of its own */
+  guint8 checked;          /* @value passed check_value() */
+  guint8 ascii;            /* ... and was ASCII text */
 } BField;
 
 typedef struct {
@@ -155,7 +161,7 @@ static BField
 bfield_new (CpmBuilder *b, const char *name, const CpmHeaderDef *def, const char *value)
 {
   gsize ln = strlen (name) + 1, lv = strlen (value) + 1;
-  BField f = { NULL, NULL, def, is_body_field (name), FALSE };
+  BField f = { NULL, NULL, def, (guint) lv, is_body_field (name), FALSE, FALSE, FALSE };
   if (ln + lv <= STORE_SIZE - b->store_used) {
     f.name = b->store + b->store_used;
     b->store_used += ln + lv;
@@ -274,6 +280,25 @@ cpm_builder_add_header (CpmBuilder *builder, const char *name, const char *value
   fields_append (builder, bfield_new (builder, name, cpm_header_lookup (name, -1), value));
 }
 
+/* @f takes @value: where its old value was when it fits there (a reused
+ * builder sets values of the same length again and again), unchanged and
+ * still checked when equal. */
+static void
+bfield_set_value (CpmBuilder *b, BField *f, const char *value)
+{
+  gsize lv = strlen (value) + 1;
+  if (lv <= f->value_room) {
+    if (memcmp (f->value, value, lv) != 0) {
+      memcpy (f->value, value, lv);
+      f->checked = FALSE;
+    }
+    return;
+  }
+  BField old = *f;
+  *f = bfield_new (b, old.name, old.def, value);
+  bfield_clear (&old);
+}
+
 /* Replaces in place (the first occurrence keeps its position, and its
  * name as first given), drops the others; a NULL @value removes the
  * field. */
@@ -287,9 +312,7 @@ cpm_builder_set_header (CpmBuilder *builder, const char *name, const char *value
     i++;
   gboolean found = value && i < builder->n_fields;
   if (found) {
-    BField old = builder->fields[i];
-    builder->fields[i] = bfield_new (builder, old.name, def, value);
-    bfield_clear (&old);
+    bfield_set_value (builder, &builder->fields[i], value);
     i++;
   }
   for (guint j = builder->n_fields; j-- > i;)
@@ -327,6 +350,13 @@ cpm_builder_set_content (CpmBuilder *builder, const char *content_type, GBytes *
   builder->content_type = g_strdup (content_type);
   g_clear_pointer (&builder->content, g_bytes_unref);
   builder->content = g_bytes_ref (content);
+}
+
+void
+cpm_builder_clear_content (CpmBuilder *builder)
+{
+  g_clear_pointer (&builder->content_type, g_free);
+  g_clear_pointer (&builder->content, g_bytes_unref);
 }
 
 void
@@ -440,7 +470,7 @@ check_value (const CpmHeaderDef *def, const char *value, gboolean *ascii, GError
 #define MAX_DEFS 64
 
 static gboolean
-check_fields (const CpmBuilder *b, guint *counts, guint64 *ascii, GError **error)
+check_fields (CpmBuilder *b, guint *counts, guint64 *ascii, GError **error)
 {
   *ascii = 0;
   guint n_defs = 0;
@@ -448,7 +478,7 @@ check_fields (const CpmBuilder *b, guint *counts, guint64 *ascii, GError **error
   g_assert (n_defs <= MAX_DEFS);
   guint64 not_applicable = not_applicable_rows (b);
   for (guint i = 0; i < b->n_fields; i++) {
-    const BField *f = &b->fields[i];
+    BField *f = &b->fields[i];
     const CpmHeaderDef *def = f->def;
     if (!def || f->body)
       continue;
@@ -459,8 +489,8 @@ check_fields (const CpmBuilder *b, guint *counts, guint64 *ascii, GError **error
       return FALSE;
     }
     g_autoptr(GError) local = NULL;
-    gboolean is_ascii;
-    if (!check_value (def, f->value, &is_ascii, &local)) {
+    gboolean is_ascii = f->ascii;
+    if (!f->checked && !check_value (def, f->value, &is_ascii, &local)) {
       /* quote at most 80 characters of what may be a huge value */
       gboolean utf8 = g_utf8_validate (f->value, -1, NULL);
       g_autofree char *shown = utf8 ? g_utf8_substring (f->value, 0, MIN (80, g_utf8_strlen (f->value, -1)))
@@ -469,6 +499,8 @@ check_fields (const CpmBuilder *b, guint *counts, guint64 *ascii, GError **error
                    def->name, shown, def->section, local ? local->message : "invalid");
       return FALSE;
     }
+    f->checked = TRUE;
+    f->ascii = (guint8) is_ascii;
     if (is_ascii && i < 64)
       *ascii |= G_GUINT64_CONSTANT (1) << i;
     guint n = ++counts[def - defs];
@@ -1147,7 +1179,7 @@ cpm_builder_build (CpmBuilder *builder, GError **error)
   const CpmBuilder *b = builder;
   guint counts[MAX_DEFS] = { 0 };
   guint64 ascii;
-  if (!check_fields (b, counts, &ascii, error))
+  if (!check_fields (builder, counts, &ascii, error))
     return NULL;
   g_auto(Generated) g = { 0 };
   if (!resolve_generated (b, &g, error))

@@ -49,6 +49,7 @@ typedef struct {
    * in the INVITE) */
   const char *chat_conversation, *chat_contribution;
   GPtrArray *chat_accepts;   /* Accept-Contact values, or the one of the service */
+  CpmBuilder *chat_builders[2]; /* chat messages' and IMDNs' (see chat_builder) */
   gboolean ended;      /* its BYE was seen */
   gint64 bye_us;       /* capture time of its BYE */
 } Session;
@@ -156,6 +157,8 @@ session_free (Session *s)
   g_free (s->chat_service);
   if (s->chat_accepts)
     g_ptr_array_unref (s->chat_accepts);
+  g_clear_pointer (&s->chat_builders[0], cpm_builder_unref);
+  g_clear_pointer (&s->chat_builders[1], cpm_builder_unref);
   g_free (s->folder);
   g_free (s->focus);
   g_free (s->invited);
@@ -1191,10 +1194,32 @@ session_chat_fields (Session *s)
   }
 }
 
+/* A chat message's builder. The session keeps one for its chat messages
+ * and one for its IMDNs: they differ from one another in From, To, Date
+ * and IMDN-Message-ID only, which are set again in place, so the fields
+ * the session gives every message are set and checked once. Kept only
+ * when From and To are known (a NULL value would remove the field, and
+ * setting it again would put it last). *@fresh: the builder is new. */
+static CpmBuilder *
+chat_builder (Session *s, CpmKind kind, gboolean keep, gboolean *fresh)
+{
+  CpmBuilder **kept = &s->chat_builders[kind == CPM_KIND_IMDN];
+  CpmBuilder *b;
+
+  *fresh = !keep || !*kept;
+  if (!*fresh)
+    return cpm_builder_ref (*kept);
+  b = cpm_builder_new (kind);
+  if (keep)
+    *kept = cpm_builder_ref (b);
+  return b;
+}
+
 static void
 chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean outgoing,
               const char *source)
 {
+  gboolean fresh;
   g_autoptr (CpmCpim) cpim = NULL;
   g_autoptr (CpmBuilder) b = NULL;
   g_autoptr (GDateTime) date = NULL;
@@ -1241,19 +1266,21 @@ chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean o
     from = outgoing ? s->caller : s->callee;
     to = outgoing ? s->callee : s->caller;
   }
-  b = cpm_builder_new (kind);
+  b = chat_builder (s, kind, from && to, &fresh);
   cpm_builder_set_header (b, "From", from);
   cpm_builder_set_header (b, "To", to);
   /* as cpm_builder_set_date (b, date) sets it, the text made already */
   cpm_builder_set_header (b, "Date", date_text);
-  session_chat_fields (s);
-  /* add_cpm_ids (without InReplyTo) and add_accept_contacts, from the
-   * session's copy of what they look up */
-  cpm_builder_set_header (b, "Conversation-ID", s->chat_conversation);
-  cpm_builder_set_header (b, "Contribution-ID", s->chat_contribution);
-  cpm_builder_set_header (b, "P-Asserted-Service", s->chat_service);
-  for (guint i = 0; i < s->chat_accepts->len; i++)
-    cpm_builder_add_header (b, "Accept-Contact", s->chat_accepts->pdata[i]);
+  if (fresh) {
+    session_chat_fields (s);
+    /* add_cpm_ids (without InReplyTo) and add_accept_contacts, from the
+     * session's copy of what they look up */
+    cpm_builder_set_header (b, "Conversation-ID", s->chat_conversation);
+    cpm_builder_set_header (b, "Contribution-ID", s->chat_contribution);
+    cpm_builder_set_header (b, "P-Asserted-Service", s->chat_service);
+    for (guint i = 0; i < s->chat_accepts->len; i++)
+      cpm_builder_add_header (b, "Accept-Contact", s->chat_accepts->pdata[i]);
+  }
   if (!imdn_id)
     imdn_id = generated = make_id ("chat", a->message_id);
   cpm_builder_set_header (b, "IMDN-Message-ID", imdn_id);
@@ -1262,6 +1289,9 @@ chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean o
   else
     cpm_builder_set_content (b, a->content_type ? a->content_type : "text/plain", a->content);
   emit (c, b, s->folder, date, source);
+  /* a kept builder does not keep the message's bytes */
+  cpm_builder_set_cpim (b, NULL);
+  cpm_builder_clear_content (b);
 }
 
 /* The group session a file transfer belongs to: the one with its

@@ -348,6 +348,66 @@ test_date_from_cpim (void)
   g_rand_free (rand);
 }
 
+/* The object (or the error) of a builder given @values field by field. */
+static char *
+built_text (CpmBuilder *b, const char *const *values)
+{
+  static const char *const names[] = { "From", "To", "Date", "IMDN-Message-ID", "Subject" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    cpm_builder_set_header (b, names[i], values[i]);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmObject) object = cpm_builder_build (b, &error);
+  if (!object)
+    return g_strdup_printf ("error %d: %s", error->code, error->message);
+  g_autoptr(GBytes) bytes = cpm_object_serialize (object);
+  return g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+/* One builder reused for a run of objects (as the converter keeps one per
+ * chat session) gives each the object or the error a new builder gives:
+ * values set again in place (shorter, longer, equal, refused after
+ * passing, passing after refused) are checked again exactly when they
+ * changed. */
+static void
+test_reuse (void)
+{
+  static const char *const runs[][5] = {
+    { "<sip:a@example.com>", "<sip:b@example.com>", "Tue, 29 Apr 2014 09:48:23 -0800", "id1", "hi" },
+    { "<sip:b@example.com>", "<sip:a@example.com>", "Tue, 29 Apr 2014 09:48:24 -0800", "id2", "hi" },
+    { "<sip:b@example.com>", "<sip:a@example.com>", "Tue, 29 Apr 2014 09:48:24 -0800", "id2", "hi" },
+    { "<sip:bb@example.com>", "<sip:a@example.com>", "Wed, 30 Apr 2014 09:48:24 -0800", "x", "h\xc3\xa9" },
+    { "<sip:bb@example.com>", "Anne <sip:a@example.com>", "Wed, 30 Apr 2014 09:48:24 -0800", "x", "hi" },
+    { "<sip:b@example.com", "<sip:a@example.com>", "Tue, 29 Apr 2014 09:48:23 -0800", "id3", "hi" },
+    { "<sip:b@example.com>", "<sip:a@example.com>", "Tue, 32 Apr 2014 09:48:23 -0800", "id3", "hi" },
+    { "<sip:b@example.com>", "<sip:a@example.com>", "Tue, 29 Apr 2014 09:48:23 -0800", "id 3", "hi" },
+    { "<sip:b@example.com>", "<sip:a@example.com>", "Tue, 29 Apr 2014 09:48:23 -0800", "id3", "a\tb" },
+    { "<sip:b@example.com>", "<sip:a@example.com>", "Tue, 29 Apr 2014 09:48:23 -0800", "id3", "a\x01" "b" },
+    { "<sip:b@example.com>", "<sip:a@example.com>", "Tue, 29 Apr 2014 09:48:23 -0800", "id3", "a\xff" },
+    { "<sip:a@example.com>", "<sip:b@example.com>", "Tue, 29 Apr 2014 09:48:23 -0800", "id1", "hi" },
+    { "J\xc3\xb6rg <sip:a@example.com>", "<sip:b@example.com>", "Tue, 29 Apr 2014 09:48:23 -0800", "id4", "hi" },
+    { "<sip:a@example.com>", "<sip:b@example.com>", "Tue, 29 Apr 2014 09:48:23 -0800", "a-much-longer-imdn-message-id-than-before-0123456789", "hi" },
+  };
+  g_autoptr(CpmBuilder) kept = builder_for (CPM_KIND_MESSAGE);
+  guint refused = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (runs); i++) {
+    g_autoptr(CpmBuilder) fresh = builder_for (CPM_KIND_MESSAGE);
+    g_autofree char *want = built_text (fresh, runs[i]);
+    g_autofree char *got = built_text (kept, runs[i]);
+    g_assert_cmpstr (got, ==, want);
+    refused += g_str_has_prefix (want, "error ");
+  }
+  g_assert_cmpuint (refused, ==, 5);
+  /* content dropped and set again */
+  cpm_builder_clear_content (kept);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpmObject) none = cpm_builder_build (kept, &error);
+  g_assert_null (none);
+  g_assert_error (error, CPM_ERROR, CPM_ERROR_MISSING_HEADER);
+  set_text (kept, "again");
+  g_autoptr(CpmObject) again = cpm_builder_build (kept, NULL);
+  g_assert_nonnull (again);
+}
+
 static void
 test_generated (void)
 {
@@ -972,5 +1032,6 @@ main (int argc, char **argv)
   g_test_add_func ("/builder/media-generates-no-imdn-id", test_media_no_imdn_id);
   g_test_add_func ("/builder/status-by-profile", test_status_by_profile);
   g_test_add_func ("/builder/date-from-cpim", test_date_from_cpim);
+  g_test_add_func ("/builder/reuse", test_reuse);
   return g_test_run ();
 }
