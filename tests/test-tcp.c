@@ -167,6 +167,54 @@ test_fin_frees_flow (void)
   sink_clear (&s);
 }
 
+static void
+on_named (const char *flow, const guint8 *data, gsize len, guint frame, gint64 time_us,
+          gpointer user_data)
+{
+  GString *out = user_data;
+
+  g_string_append_printf (out, "%s=", flow);
+  if (data)
+    g_string_append_len (out, (const char *) data, (gssize) len);
+  else
+    g_string_append_printf (out, "|%" G_GSIZE_FORMAT, len);
+  g_string_append_c (out, ';');
+}
+
+/* Flow names asked with from one buffer rewritten per segment (as the
+ * reader keeps a packet's flow name): each segment still goes to the flow
+ * its name says, and a flow closed and begun again under the same name at
+ * the same place is a new flow. */
+static void
+test_names_in_one_buffer (void)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (CpmReport) report = cpm_report_new ();
+  CpmTcpFlows *t = cpm_tcp_flows_new (2, 0, on_named, out, report);
+  char name[32];
+
+#define NAMED(n, seq, syn, fin, text, frame) \
+  (g_strlcpy (name, (n), sizeof name), \
+   cpm_tcp_flows_segment (t, name, (seq), (syn), (fin), (const guint8 *) (text), strlen (text), \
+                          (frame), 0))
+  NAMED ("a:1 > b:2", 0, TRUE, FALSE, "", 1);
+  NAMED ("c:3 > d:4", 50, TRUE, FALSE, "", 2);
+  NAMED ("a:1 > b:2", 1, FALSE, FALSE, "ab", 3);
+  NAMED ("c:3 > d:4", 51, FALSE, FALSE, "cd", 4);
+  NAMED ("a:1 > b:2", 3, FALSE, TRUE, "e", 5);
+  NAMED ("c:3 > d:4", 53, FALSE, FALSE, "f", 6);
+  /* a's place is free: a third flow fits, and a:1 > b:2 again is new */
+  NAMED ("e:5 > f:6", 6, TRUE, FALSE, "g", 7);
+  NAMED ("c:3 > d:4", 54, FALSE, FALSE, "h", 8);
+  g_assert_cmpstr (out->str, ==, "a:1 > b:2=ab;c:3 > d:4=cd;a:1 > b:2=e;a:1 > b:2=|0;"
+                                 "c:3 > d:4=f;e:5 > f:6=g;c:3 > d:4=h;");
+  NAMED ("a:1 > b:2", 9, FALSE, FALSE, "i", 9);
+  cpm_test_assert_rules (report, "capture.limit-flows", NULL);
+#undef NAMED
+  cpm_tcp_flows_finish (t);
+  cpm_tcp_flows_free (t);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -177,5 +225,6 @@ main (int argc, char **argv)
   g_test_add_func ("/tcp/no-syn", test_no_syn_starts_at_lowest);
   g_test_add_func ("/tcp/limits", test_limits);
   g_test_add_func ("/tcp/fin", test_fin_frees_flow);
+  g_test_add_func ("/tcp/names-in-one-buffer", test_names_in_one_buffer);
   return g_test_run ();
 }
