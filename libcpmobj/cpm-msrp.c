@@ -578,7 +578,9 @@ cpm_msrp_assembler_add (CpmMsrpAssembler *as, const CpmMsrpMessage *c, const cha
   if (!cpm_msrp_parse_byte_range (c->byte_range, &start, &end,
                                   &total))
     start = 1; /* RFC 4975 7.1.1: absent Byte-Range means the whole message */
-  o = g_hash_table_lookup (as->open, id);
+  /* most messages come in one chunk and never wait here: no lookup (a
+   * g_str_hash of the Message-ID) while none is open */
+  o = g_hash_table_size (as->open) ? g_hash_table_lookup (as->open, id) : NULL;
   if (!o && c->flag == '$' && start == 1 && (total == 0 || total <= n))
     return whole_message (c, id, type, frames, time_us);
   if (!o)
