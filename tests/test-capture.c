@@ -304,6 +304,52 @@ test_flow_slot_collision (void)
   g_assert_cmpstr (((Msg *) msgs->pdata[1])->source, ==, "made.pcap:frames 4,6");
 }
 
+/* Messages that end inside a segment, begin in one and end in the next,
+ * blank lines and other bytes between them: each message whole, named by
+ * the frames its bytes came in. */
+static void
+test_segment_boundaries (void)
+{
+  GByteArray *a = pcap_new (1);
+  g_autoptr (CpmReport) report = cpm_report_new ();
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GPtrArray) msgs = NULL;
+  const char *m1 = "MESSAGE sip:one SIP/2.0\r\nCall-ID: one\r\nContent-Length: 0\r\n\r\n";
+  const char *m2 = "MESSAGE sip:two SIP/2.0\r\nCall-ID: two\r\nContent-Length: 3\r\n\r\nabc";
+  const char *m3 = "MSRP t1 SEND\r\nTo-Path: msrp://x/1;tcp\r\n-------t1$\r\n";
+  g_autofree char *seg1 = g_strconcat (m1, "\r\n", "MESSAGE sip:two SIP/2.0\r\nCall", NULL);
+  g_autofree char *seg2 = g_strconcat ("-ID: two\r\nContent-Length: 3\r\n\r\nabc", m3, "junk\r\n",
+                                       NULL);
+  guint32 seq = 100;
+
+  pcap_add_to (a, 5061, 0x4000, 99, 0x02, "");          /* frame 1 */
+  pcap_add_to (a, 5061, 0x4000, seq, 0x18, "\r\n");     /* frame 2: a blank line only */
+  seq += 2;
+  pcap_add_to (a, 5061, 0x4000, seq, 0x18, seg1);       /* frame 3 */
+  seq += (guint32) strlen (seg1);
+  pcap_add_to (a, 5061, 0x4000, seq, 0x18, seg2);       /* frame 4 */
+  seq += (guint32) strlen (seg2);
+  pcap_add_to (a, 5061, 0x4000, seq, 0x18, m1);         /* frame 5 */
+  bytes = g_byte_array_free_to_bytes (a);
+  msgs = read_bytes (bytes, "made.pcap", report);
+  cpm_test_assert_rules (report, "capture.not-a-message", NULL);
+  g_assert_cmpuint (msgs->len, ==, 4);
+  g_assert_cmpuint (g_bytes_get_size (((Msg *) msgs->pdata[0])->bytes), ==, strlen (m1));
+  g_assert_true (starts (msgs->pdata[0], m1));
+  g_assert_cmpstr (((Msg *) msgs->pdata[0])->source, ==, "made.pcap:frame 3");
+  g_assert_cmpuint (g_bytes_get_size (((Msg *) msgs->pdata[1])->bytes), ==, strlen (m2));
+  g_assert_true (starts (msgs->pdata[1], m2));
+  g_assert_cmpstr (((Msg *) msgs->pdata[1])->source, ==, "made.pcap:frames 3,4");
+  g_assert_cmpuint (g_bytes_get_size (((Msg *) msgs->pdata[2])->bytes), ==, strlen (m3));
+  g_assert_true (starts (msgs->pdata[2], m3));
+  g_assert_cmpint (((Msg *) msgs->pdata[2])->protocol, ==, CPM_CAPTURE_MSRP);
+  g_assert_cmpstr (((Msg *) msgs->pdata[2])->source, ==, "made.pcap:frame 4");
+  g_assert_true (starts (msgs->pdata[3], m1));
+  g_assert_cmpstr (((Msg *) msgs->pdata[3])->source, ==, "made.pcap:frame 5");
+  for (guint i = 0; i < msgs->len; i++)
+    g_assert_false (((Msg *) msgs->pdata[i])->truncated);
+}
+
 /* Over max_reassembly, the flow holding the most gives up waiting: here
  * flow 5090, flushed while a packet of flow 5061 is read. Its gap and its
  * bytes must reach its own stream, not the one the packet's flow slot
@@ -484,6 +530,7 @@ main (int argc, char **argv)
   g_test_add_func ("/capture/text", test_text);
   g_test_add_func ("/capture/fragment-gap", test_fragment_and_gap);
   g_test_add_func ("/capture/flow-slot-collision", test_flow_slot_collision);
+  g_test_add_func ("/capture/segment-boundaries", test_segment_boundaries);
   g_test_add_func ("/capture/flow-flushed-in-other-packet", test_flow_flushed_in_other_packet);
   g_test_add_func ("/capture/link-junk", test_unknown_link_and_junk);
   g_test_add_func ("/capture/garbage", test_garbage_never_crashes);
