@@ -86,6 +86,10 @@ typedef struct _Stream {
   char *flow;
   const char *transport;
   GByteArray *buf;
+  /* the bytes not cut off yet: buf's, or a TCP segment's while it is
+   * read in place (stream_take) */
+  const guint8 *data;
+  gsize len;
   GArray *marks;
   guint64 junk;
   guint messages;
@@ -151,6 +155,8 @@ stream_append (Stream *s, const guint8 *data, gsize len, guint frame, gint64 tim
   Mark m;
 
   g_byte_array_append (s->buf, data, (guint) len);
+  s->data = s->buf->data;
+  s->len = s->buf->len;
   m = (Mark) { s->buf->len, frame, time_us };
   g_array_append_val (s->marks, m);
 }
@@ -172,8 +178,15 @@ stream_consume (Stream *s, gsize n)
   guint keep = 0;
 
   if (strcmp (s->transport, "text") == 0) /* only text sources name lines */
-    s->line += count_lines (s->buf->data, n);
-  g_byte_array_remove_range (s->buf, 0, (guint) n);
+    s->line += count_lines (s->data, n);
+  if (s->data == s->buf->data) {
+    g_byte_array_remove_range (s->buf, 0, (guint) n);
+    s->data = s->buf->data;
+    s->len = s->buf->len;
+  } else {
+    s->data += n;
+    s->len -= n;
+  }
   for (guint i = 0; i < s->marks->len; i++) {
     Mark *m = &g_array_index (s->marks, Mark, i);
     if (m->end > n) {
@@ -257,7 +270,7 @@ deliver (Reader *r, Stream *s, CpmCaptureProtocol proto, gsize n, gboolean trunc
 {
   gint64 time_us;
   const char *source = stream_source (r, s, n, &time_us);
-  CpmCaptureMessage m = { proto, s->buf->data, n, time_us, source, s->transport, truncated };
+  CpmCaptureMessage m = { proto, s->data, n, time_us, source, s->transport, truncated };
 
   s->messages++;
   r->func (&m, r->user_data);
@@ -334,8 +347,8 @@ text_sip_length (const guint8 *d, gsize len, gssize n, gboolean final)
 static gssize
 sip_length (Stream *s, gboolean final)
 {
-  const guint8 *d = s->buf->data;
-  gsize len = s->buf->len;
+  const guint8 *d = s->data;
+  gsize len = s->len;
   gssize n = cpm_sip_frame_length (d, len);
 
   if (strcmp (s->transport, "text") == 0 && n >= 0)
@@ -378,9 +391,9 @@ log_marker_time (Stream *s, const guint8 *line, gsize len)
 static void
 stream_extract (Reader *r, Stream *s, gboolean final)
 {
-  while (s->buf->len) {
-    const guint8 *d = s->buf->data;
-    gsize len = s->buf->len, ws = 0;
+  while (s->len) {
+    const guint8 *d = s->data;
+    gsize len = s->len, ws = 0;
     while (ws < len && (d[ws] == '\r' || d[ws] == '\n' || d[ws] == ' ' || d[ws] == '\t'))
       ws++;
     if (ws) {
@@ -420,6 +433,24 @@ stream_extract (Reader *r, Stream *s, gboolean final)
       return;
     }
   }
+}
+
+/* A segment that comes when nothing is held: its whole messages are cut
+ * out of it in place, only what is left of it copied to be held (each
+ * segment was appended, and its messages then removed from the front). */
+static void
+stream_take (Reader *r, Stream *s, const guint8 *data, gsize len, guint frame, gint64 time_us)
+{
+  Mark m = { len, frame, time_us };
+
+  s->data = data;
+  s->len = len;
+  g_array_append_val (s->marks, m);
+  stream_extract (r, s, FALSE);
+  if (s->len)
+    g_byte_array_append (s->buf, s->data, (guint) s->len);
+  s->data = s->buf->data;
+  s->len = s->buf->len;
 }
 
 static Stream *
@@ -488,8 +519,12 @@ on_tcp_data (const char *flow, const guint8 *data, gsize len, guint frame, gint6
     }
     return;
   }
-  stream_append (s, data, len, frame, time_us);
-  stream_extract (r, s, FALSE);
+  if (s->len == 0 && s->marks->len == 0)
+    stream_take (r, s, data, len, frame, time_us);
+  else {
+    stream_append (s, data, len, frame, time_us);
+    stream_extract (r, s, FALSE);
+  }
 }
 
 static void
