@@ -196,8 +196,19 @@ key_hash (gconstpointer key)
 
   for (; i + 8 <= len; i += 8)
     h = (h ^ cpm_load64 (s + i)) * k;
-  for (; i < len; i++)
-    h = (h ^ (guchar) s[i]) * k;
+  if (i < len) {
+    /* the tail as the last eight bytes (overlapping), or a short key's
+     * bytes as two four-byte loads or three single ones */
+    guint64 w;
+    if (len >= 8)
+      w = cpm_load64 (s + len - 8);
+    else if (len >= 4)
+      w = cpm_load32 (s) | cpm_load32 (s + len - 4) << 32;
+    else
+      w = (guint64) (guchar) s[0] | (guint64) (guchar) s[len / 2] << 8 |
+          (guint64) (guchar) s[len - 1] << 16;
+    h = (h ^ w) * k;
+  }
   return (guint) (h >> 32 ^ h);
 }
 
