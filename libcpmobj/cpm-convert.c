@@ -544,6 +544,10 @@ type_is (const char *type, const char *want)
 
   if (!type)
     return FALSE;
+  /* the usual spelling, @want's own (lower case), compared at once */
+  i = strlen (want);
+  if (strncmp (type, want, i) == 0)
+    return type[i] == '\0' || type[i] == ';' || type[i] == ' ' || type[i] == '\t';
   for (i = 0; want[i]; i++)
     if (cpm_ascii_lower ((guchar) type[i]) != cpm_ascii_lower ((guchar) want[i]))
       return FALSE;
