@@ -117,6 +117,16 @@ CPM_EXPORT void cpm_sip_message_free (CpmSipMessage *msg);
  * cpm_sip_headers_clear); folded lines joined. */
 CPM_EXPORT void cpm_sip_parse_headers (CpmSipHeaders *out, const char *block, gsize len,
                                        gboolean expand_compact);
+/* The same in two steps, into memory the caller holds: the lines of the
+ * block and its text up to a NUL (@text bytes), then the fields into @mem
+ * of CPM_SIP_HEADERS_SIZE (lines, text) bytes, aligned as a pointer
+ * (cpm_sip_headers_clear must not be used on it). */
+CPM_EXPORT guint cpm_sip_header_lines (const char *block, gsize len, gsize *text);
+CPM_EXPORT void cpm_sip_parse_headers_in (CpmSipHeaders *out, gpointer mem, guint lines,
+                                          const char *block, gsize text,
+                                          gboolean expand_compact);
+#define CPM_SIP_HEADERS_SIZE(lines, text) \
+  ((gsize) (lines) * sizeof (CpmSipHeader) + (text) + 2 * (gsize) (lines))
 /* nth (from 0) value of @name (any case, compact or full form) */
 CPM_EXPORT const char *cpm_sip_message_get_header_nth (const CpmSipMessage *msg,
                                                        const char *name, guint n);

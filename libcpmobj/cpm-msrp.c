@@ -85,7 +85,7 @@ cpm_msrp_message_free (CpmMsrpMessage *m)
 {
   if (!m)
     return;
-  cpm_sip_headers_clear (&m->headers);
+  /* the header fields are in the message's allocation */
   if (m->body)
     g_bytes_unref (m->body);
   g_free (m);
@@ -124,14 +124,17 @@ parse_start (const char *line, gsize len, const char **tid, const char **tid_end
   return TRUE;
 }
 
-/* The message with its transaction id and method in its own allocation
- * (three allocations before). */
+/* The message with its header fields (@hsize bytes, right after the
+ * struct: aligned as it is), transaction id and method in its own
+ * allocation (four allocations before). */
 static CpmMsrpMessage *
-message_new (const char *tid, gsize tlen, const char *method, gsize mlen, guint status)
+message_new (const char *tid, gsize tlen, const char *method, gsize mlen, guint status,
+             gsize hsize)
 {
-  CpmMsrpMessage *m = g_malloc0 (sizeof *m + tlen + 1 + (method ? mlen + 1 : 0));
-  char *w = (char *) (m + 1);
+  CpmMsrpMessage *m = g_malloc0 (sizeof *m + hsize + tlen + 1 + (method ? mlen + 1 : 0));
+  char *w = (char *) (m + 1) + hsize;
 
+  G_STATIC_ASSERT (sizeof (CpmMsrpMessage) % G_ALIGNOF (CpmSipHeader) == 0);
   m->tid = w;
   memcpy (w, tid, tlen);
   w[tlen] = '\0';
@@ -199,8 +202,8 @@ message_parse (const guint8 *data, gsize len, gboolean send_only, GError **error
   const guint8 *eol, *end, *blank;
   const char *tid, *tid_end, *method = NULL, *method_end = NULL;
   CpmMsrpMessage *m;
-  gsize tlen, slen;
-  guint status = 0;
+  gsize tlen, slen, mlen, hlen, text;
+  guint lines, status = 0;
 
   if (!is_one_frame (data, len, send_only)) {
     g_set_error (error, CPM_ERROR, CPM_ERROR_PARSE, "MSRP message without its end-line");
@@ -218,22 +221,23 @@ message_parse (const guint8 *data, gsize len, gboolean send_only, GError **error
                  (int) MIN (slen, 60), (const char *) data);
     return NULL;
   }
-  m = message_new (tid, (gsize) (tid_end - tid), method, (gsize) (method_end - method), status);
-  tlen = strlen (m->tid);
+  tlen = (gsize) (tid_end - tid); /* no NUL in it: the line was read up to one */
   /* The framing reads at most 32 characters of transaction id; a longer or
    * odd one must not put the end-line inside the start line (fuzz-msrp). */
   if (7 + tlen + 3 > len || data + len - (7 + tlen + 3) < eol + 1 ||
       memcmp (data + len - (7 + tlen + 3), "-------", 7) != 0 ||
-      memcmp (data + len - (3 + tlen), m->tid, tlen) != 0) {
-    cpm_msrp_message_free (m);
+      memcmp (data + len - (3 + tlen), tid, tlen) != 0) {
     g_set_error (error, CPM_ERROR, CPM_ERROR_PARSE,
                  "MSRP end-line does not carry the transaction id of the start line");
     return NULL;
   }
   end = data + len - (7 + tlen + 3); /* the end-line */
-  m->flag = (char) end[7 + tlen];
-  if (send_only && (!m->is_request || strcmp (m->method, "SEND") != 0))
+  mlen = (gsize) (method_end - method);
+  if (send_only && (!method || mlen != 4 || memcmp (method, "SEND", 4) != 0)) {
+    m = message_new (tid, tlen, method, mlen, status, 0);
+    m->flag = (char) end[7 + tlen];
     return m;
+  }
   /* headers end at a blank line (then a body follows) or at the end-line;
    * the candidates are the CRs memchr finds */
   blank = NULL;
@@ -242,12 +246,15 @@ message_parse (const guint8 *data, gsize len, gboolean send_only, GError **error
       blank = p;
       break;
     }
-  if (blank && blank + 2 <= end - 2) {
-    cpm_sip_parse_headers (&m->headers, (const char *) eol + 1, (gsize) (blank - eol - 1), FALSE);
+  if (!(blank && blank + 2 <= end - 2))
+    blank = NULL;
+  hlen = (gsize) ((blank ? blank : end) - eol - 1);
+  lines = cpm_sip_header_lines ((const char *) eol + 1, hlen, &text);
+  m = message_new (tid, tlen, method, mlen, status, CPM_SIP_HEADERS_SIZE (lines, text));
+  m->flag = (char) end[7 + tlen];
+  cpm_sip_parse_headers_in (&m->headers, m + 1, lines, (const char *) eol + 1, text, FALSE);
+  if (blank)
     m->body = g_bytes_new (blank + 2, (gsize) (end - 2 - (blank + 2)));
-  } else {
-    cpm_sip_parse_headers (&m->headers, (const char *) eol + 1, (gsize) (end - eol - 1), FALSE);
-  }
   known_fields (m);
   return m;
 }

@@ -91,21 +91,31 @@ find_crlf (const char *p, const char *end)
   return NULL;
 }
 
-/* Header lines of a block; folded lines joined with one space. Read in
- * place, line by line (CRLF ends a line), up to the block's first NUL,
- * into one allocation: the array for as many fields as there are lines,
- * then the names and values, each at most as long as its line (a folded
- * line adds at most its own length). */
-void
-cpm_sip_parse_headers (CpmSipHeaders *out, const char *block, gsize len, gboolean expand)
+guint
+cpm_sip_header_lines (const char *block, gsize len, gsize *text)
 {
   const char *end = block + strnlen (block, len);
   guint lines = 1;
-  char *w;
 
   for (const char *p = block; (p = find_crlf (p, end)); p += 2)
     lines++;
-  out->v = g_malloc (lines * sizeof (CpmSipHeader) + (gsize) (end - block) + 2 * lines);
+  *text = (gsize) (end - block);
+  return lines;
+}
+
+/* Header lines of a block; folded lines joined with one space. Read in
+ * place, line by line (CRLF ends a line), up to the block's first NUL
+ * (@text bytes, cpm_sip_header_lines), into @mem: the array for as many
+ * fields as there are lines, then the names and values, each at most as
+ * long as its line (a folded line adds at most its own length). */
+void
+cpm_sip_parse_headers_in (CpmSipHeaders *out, gpointer mem, guint lines, const char *block,
+                          gsize text, gboolean expand)
+{
+  const char *end = block + text;
+  char *w;
+
+  out->v = mem;
   out->len = 0;
   w = (char *) (out->v + lines);
   for (const char *l = block; l;) {
@@ -147,6 +157,16 @@ cpm_sip_parse_headers (CpmSipHeaders *out, const char *block, gsize len, gboolea
     }
     l = next;
   }
+}
+
+void
+cpm_sip_parse_headers (CpmSipHeaders *out, const char *block, gsize len, gboolean expand)
+{
+  gsize text;
+  guint lines = cpm_sip_header_lines (block, len, &text);
+
+  cpm_sip_parse_headers_in (out, g_malloc (CPM_SIP_HEADERS_SIZE (lines, text)), lines, block,
+                            text, expand);
 }
 
 static gboolean
