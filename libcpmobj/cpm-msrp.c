@@ -131,10 +131,13 @@ static CpmMsrpMessage *
 message_new (const char *tid, gsize tlen, const char *method, gsize mlen, guint status,
              gsize hsize)
 {
-  CpmMsrpMessage *m = g_malloc0 (sizeof *m + hsize + tlen + 1 + (method ? mlen + 1 : 0));
+  CpmMsrpMessage *m = g_malloc (sizeof *m + hsize + tlen + 1 + (method ? mlen + 1 : 0));
   char *w = (char *) (m + 1) + hsize;
 
   G_STATIC_ASSERT (sizeof (CpmMsrpMessage) % G_ALIGNOF (CpmSipHeader) == 0);
+  /* the fields zeroed, not the header text after them: it is written
+   * before it is read */
+  *m = (CpmMsrpMessage) { 0 };
   m->tid = w;
   memcpy (w, tid, tlen);
   w[tlen] = '\0';
