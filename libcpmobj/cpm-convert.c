@@ -97,6 +97,7 @@ typedef struct {
 typedef struct {
   gpointer value;
   guint stamps;
+  guint hash;      /* key_hash (key) */
   char key[];
 } Entry;
 
@@ -107,9 +108,15 @@ typedef struct {
 
 /* A set (or map) whose entries leave in insertion order once older than
  * span_us or beyond max entries. The stamps are a ring of structs (a
- * Stamp, a copy of the key and a list link per put before). */
+ * Stamp, a copy of the key and a list link per put before).
+ * The entries are found in an open-addressed table of their own (linear
+ * probing, at most 3/4 full, a removal shifting the entries after it
+ * back): every MSRP message looks up, puts and later removes a key, and a
+ * GHashTable hashed each key twice a put and cost ~400 instructions a
+ * removal. */
 typedef struct {
-  GHashTable *table; /* key -> Entry* (owned by the table) */
+  Entry **slots;     /* NULL or an entry (owned), slot_mask + 1 of them */
+  guint slot_mask, n_entries;
   Stamp *ring;       /* oldest first from head */
   guint head, count, size;
   gint64 span_us;
@@ -209,13 +216,20 @@ key_hash (gconstpointer key)
           (guint64) (guchar) s[len - 1] << 16;
     h = (h ^ w) * k;
   }
-  return (guint) (h >> 32 ^ h);
+  /* a product's low bits see only the low bits of the last word (keys
+   * that differ in their last byte would share them): mixed down */
+  h ^= h >> 33;
+  h *= G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
+  h ^= h >> 33;
+  return (guint) h;
 }
 
 static void
 window_init (Window *w, gint64 span_us)
 {
-  w->table = g_hash_table_new_full (key_hash, g_str_equal, NULL, (GDestroyNotify) entry_free);
+  w->slot_mask = 63;
+  w->slots = g_new0 (Entry *, w->slot_mask + 1);
+  w->n_entries = 0;
   w->ring = NULL;
   w->head = w->count = w->size = 0;
   w->span_us = span_us;
@@ -225,20 +239,83 @@ window_init (Window *w, gint64 span_us)
 static void
 window_clear (Window *w)
 {
-  g_hash_table_unref (w->table);
+  for (guint i = 0; i <= w->slot_mask; i++)
+    if (w->slots[i])
+      entry_free (w->slots[i]);
+  g_free (w->slots);
   g_free (w->ring);
+}
+
+/* The slot of @key, or the empty slot where it would go. */
+static guint
+window_slot (const Window *w, const char *key, guint hash)
+{
+  guint i = hash & w->slot_mask;
+  const Entry *e;
+
+  while ((e = w->slots[i]) && (e->hash != hash || strcmp (e->key, key) != 0))
+    i = (i + 1) & w->slot_mask;
+  return i;
+}
+
+static Entry *
+window_find (const Window *w, const char *key)
+{
+  return w->slots[window_slot (w, key, key_hash (key))];
+}
+
+static void
+window_grow (Window *w)
+{
+  Entry **old = w->slots;
+  guint old_mask = w->slot_mask;
+
+  w->slot_mask = old_mask * 2 + 1;
+  w->slots = g_new0 (Entry *, w->slot_mask + 1);
+  for (guint i = 0; i <= old_mask; i++) {
+    if (!old[i])
+      continue;
+    guint j = old[i]->hash & w->slot_mask;
+    while (w->slots[j])
+      j = (j + 1) & w->slot_mask;
+    w->slots[j] = old[i];
+  }
+  g_free (old);
+}
+
+/* Frees @e and closes its gap: each entry after it up to the next empty
+ * slot moves back into the gap unless its home slot lies (cyclically)
+ * after the gap and not after the entry itself. */
+static void
+window_remove (Window *w, Entry *e)
+{
+  guint gap = window_slot (w, e->key, e->hash);
+
+  entry_free (e);
+  w->slots[gap] = NULL;
+  w->n_entries--;
+  for (guint j = (gap + 1) & w->slot_mask; w->slots[j]; j = (j + 1) & w->slot_mask) {
+    guint home = w->slots[j]->hash & w->slot_mask;
+    /* distances from the home slot: the entry may fill the gap when the
+     * gap is no further from home than the entry is */
+    if (((gap - home) & w->slot_mask) <= ((j - home) & w->slot_mask)) {
+      w->slots[gap] = w->slots[j];
+      w->slots[j] = NULL;
+      gap = j;
+    }
+  }
 }
 
 static gboolean
 window_contains (const Window *w, const char *key)
 {
-  return g_hash_table_contains (w->table, key);
+  return window_find (w, key) != NULL;
 }
 
 static const char *
 window_lookup (const Window *w, const char *key)
 {
-  const Entry *e = g_hash_table_lookup (w->table, key);
+  const Entry *e = window_find (w, key);
 
   return e ? e->value : NULL;
 }
@@ -248,15 +325,22 @@ window_lookup (const Window *w, const char *key)
 static void
 window_put (Window *w, const char *key, char *value, gint64 now_us)
 {
-  Entry *e = g_hash_table_lookup (w->table, key);
+  guint hash = key_hash (key), i = window_slot (w, key, hash);
+  Entry *e = w->slots[i];
 
   if (!e) {
     gsize n = strlen (key);
+    if ((w->n_entries + 1) * 4 > (w->slot_mask + 1) * 3) {
+      window_grow (w);
+      i = window_slot (w, key, hash);
+    }
     e = g_malloc (sizeof *e + n + 1);
     e->value = NULL;
     e->stamps = 0;
+    e->hash = hash;
     memcpy (e->key, key, n + 1);
-    g_hash_table_insert (w->table, e->key, e);
+    w->slots[i] = e;
+    w->n_entries++;
   }
   g_free (e->value);
   e->value = value;
@@ -265,8 +349,8 @@ window_put (Window *w, const char *key, char *value, gint64 now_us)
     /* grow the ring, its stamps unwrapped to the front */
     guint size = w->size ? w->size * 2 : 64;
     Stamp *ring = g_new (Stamp, size);
-    for (guint i = 0; i < w->count; i++)
-      ring[i] = w->ring[(w->head + i) % w->size];
+    for (guint r = 0; r < w->count; r++)
+      ring[r] = w->ring[(w->head + r) % w->size];
     g_free (w->ring);
     w->ring = ring;
     w->head = 0;
@@ -285,7 +369,7 @@ window_expire (Window *w, gint64 now_us)
     w->head = (w->head + 1) % w->size;
     w->count--;
     if (--st->entry->stamps == 0)
-      g_hash_table_remove (w->table, st->entry->key);
+      window_remove (w, st->entry);
   }
 }
 
