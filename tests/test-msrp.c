@@ -221,11 +221,100 @@ test_long_tid (void)
   g_assert_error (error, CPM_ERROR, CPM_ERROR_PARSE);
 }
 
+/* cpm_msrp_frame_length as it read frames at a605693, byte for byte: the
+ * reference its faster scan must agree with. */
+static gboolean
+ref_ident (char c)
+{
+  return g_ascii_isalnum (c) || c == '.' || c == '-' || c == '+' || c == '%' || c == '=' ||
+         c == '\0';
+}
+
+static gssize
+ref_frame_length (const guint8 *data, gsize len)
+{
+  gsize tlen = 0, need, from;
+  const guint8 *eol;
+  const char *tid = (const char *) data + 5;
+
+  if (len < 10 || memcmp (data, "MSRP ", 5) != 0)
+    return -1;
+  while (tlen < len - 5 && tlen < 32 && ref_ident (tid[tlen]))
+    tlen++;
+  if (!tlen)
+    return -1;
+  eol = memchr (data, '\n', len);
+  if (!eol)
+    return 0;
+  need = 2 + 7 + tlen + 3;
+  from = (gsize) (eol - data) - 1;
+  for (gsize i = from; i + need <= len; i++) {
+    const guint8 *p = memchr (data + i, '-', len - i);
+    if (!p)
+      return 0;
+    i = (gsize) (p - data);
+    if (i < 2 || i + 7 + tlen + 3 > len)
+      continue;
+    if (p[-2] == '\r' && p[-1] == '\n' && memcmp (p, "-------", 7) == 0 &&
+        memcmp (p + 7, tid, tlen) == 0 && strchr ("$+#", p[7 + tlen]) && p[7 + tlen] &&
+        p[8 + tlen] == '\r' && p[9 + tlen] == '\n')
+      return (gssize) (i + 7 + tlen + 3);
+  }
+  return 0;
+}
+
+/* Random frames of end-line pieces (dashes, CRLFs, the id, other ids,
+ * flags, cut end-lines, NULs) against the reference, and every prefix of
+ * some of them. */
+static void
+test_frame_length_reference (void)
+{
+  static const char *const ids[] = { "t1", "a786hjs2", "x", "abcdefghijklmnopqrstuvwxyz0123456789",
+                                     "t1.2", "t" };
+  GRand *rand = g_rand_new_with_seed (4975);
+
+  for (guint round = 0; round < 20000; round++) {
+    const char *id = ids[g_rand_int_range (rand, 0, G_N_ELEMENTS (ids))];
+    g_autoptr (GString) f = g_string_new ("MSRP ");
+    guint pieces = (guint) g_rand_int_range (rand, 0, 24);
+
+    g_string_append (f, id);
+    g_string_append (f, g_rand_boolean (rand) ? " SEND\r\n" : " 200 OK\n");
+    for (guint i = 0; i < pieces; i++) {
+      const char *other = ids[g_rand_int_range (rand, 0, G_N_ELEMENTS (ids))];
+      switch (g_rand_int_range (rand, 0, 12)) {
+      case 0: g_string_append (f, "\r\n"); break;
+      case 1: g_string_append_c (f, '-'); break;
+      case 2: g_string_append (f, "-------"); break;
+      case 3: g_string_append (f, id); break;
+      case 4: g_string_append_c (f, "$+#"[g_rand_int_range (rand, 0, 3)]); break;
+      case 5: g_string_append_c (f, "\r\n x"[g_rand_int_range (rand, 0, 4)]); break;
+      case 6: g_string_append_printf (f, "\r\n-------%s%c\r\n", id, "$+#*"[g_rand_int_range (rand, 0, 4)]); break;
+      case 7: g_string_append_printf (f, "\r\n-------%s$\r\n", other); break;
+      case 8: g_string_append_printf (f, "\r\n------%s$", id); break;
+      case 9: g_string_append_len (f, "\0", 1); break;
+      case 10: g_string_append (f, "Byte-Range: 1-5/5"); break;
+      default: g_string_append (f, "\r\n-------"); break;
+      }
+    }
+    if (round % 16 == 0) {
+      for (gsize n = 0; n <= f->len; n++)
+        g_assert_cmpint (cpm_msrp_frame_length ((const guint8 *) f->str, n), ==,
+                         ref_frame_length ((const guint8 *) f->str, n));
+    } else {
+      g_assert_cmpint (cpm_msrp_frame_length ((const guint8 *) f->str, f->len), ==,
+                       ref_frame_length ((const guint8 *) f->str, f->len));
+    }
+  }
+  g_rand_free (rand);
+}
+
 int
 main (int argc, char **argv)
 {
   cpm_test_init (&argc, &argv);
   g_test_add_func ("/msrp/framing", test_framing_and_parse);
+  g_test_add_func ("/msrp/frame-length-reference", test_frame_length_reference);
   g_test_add_func ("/msrp/status-three-digits", test_status_three_digits);
   g_test_add_func ("/msrp/parse-send", test_parse_send);
   g_test_add_func ("/msrp/byte-range", test_byte_range);
