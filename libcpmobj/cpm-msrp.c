@@ -41,22 +41,26 @@ cpm_msrp_is_start_line (const char *line, gsize len)
   return t && 5 + t < len && line[5 + t] == ' ' && 5 + t + 1 < len;
 }
 
-/* The end-line "-------" tid flag CRLF, preceded by CRLF, at or after @from. */
+/* The end-line "-------" tid flag CRLF, preceded by CRLF, at or after @from.
+ * Its dashes are looked for only where a whole end-line still fits, and
+ * each '-' memchr finds is turned away by the bytes before it first (the
+ * framing scan is the largest cost of an MSRP message). */
 static const guint8 *
 find_end_line (const guint8 *data, gsize len, const char *tid, gsize tlen, gsize from)
 {
-  gsize need = 2 + 7 + tlen + 3;
+  gsize tail = 7 + tlen + 3;
+  const guint8 *p = data + MAX (from, 2), *last;
 
-  for (gsize i = from; i + need <= len; i++) {
-    const guint8 *p = memchr (data + i, '-', len - i);
-    if (!p)
-      return NULL;
-    i = (gsize) (p - data);
-    if (i < 2 || i + 7 + tlen + 3 > len)
+  if (len < tail)
+    return NULL;
+  last = data + len - tail; /* the last place an end-line can begin */
+  for (; p <= last && (p = memchr (p, '-', (gsize) (last + 1 - p))); p++) {
+    guint8 flag;
+    if (p[-1] != '\n' || p[-2] != '\r' || memcmp (p, "-------", 7) != 0 ||
+        memcmp (p + 7, tid, tlen) != 0)
       continue;
-    if (p[-2] == '\r' && p[-1] == '\n' && memcmp (p, "-------", 7) == 0 &&
-        memcmp (p + 7, tid, tlen) == 0 && strchr ("$+#", p[7 + tlen]) && p[7 + tlen] &&
-        p[8 + tlen] == '\r' && p[9 + tlen] == '\n')
+    flag = p[7 + tlen];
+    if ((flag == '$' || flag == '+' || flag == '#') && p[8 + tlen] == '\r' && p[9 + tlen] == '\n')
       return p;
   }
   return NULL;
