@@ -1236,6 +1236,84 @@ cpm_object_serialize (const CpmObject *object)
   return bytes;
 }
 
+/* ---- the re-parse, known without parsing ----
+ *
+ * What cpm_object_parse() makes of cpm_object_serialize()'s bytes, and
+ * why every condition below is needed (each is a thing only the bytes show;
+ * the validator's other inputs are the fields, the body and the kind):
+ *
+ * - Fields. A generated field is written "Name: value" + CRLF, folded at
+ *   single spaces when longer than 78 octets (write_field, write_folded).
+ *   The scanner splits it at its first colon, unfolds (a fold's CRLF goes,
+ *   the space after it stays) and trims WSP at both ends. So the re-parse
+ *   has the same name and value when the name is a field name (ftext, no
+ *   colon: else a malformed line or another split), the value is printable
+ *   ASCII or tab (8-bit would be RFC 2047-encoded on output, or written raw
+ *   and flagged rfc5322.8bit-header/invalid-utf8; CR or LF would end the
+ *   line: a malformed line, bare CR or a new field), it has no WSP at either
+ *   end (trimmed away) and no run of spaces (write_folded keeps one). An
+ *   empty value is written "Name: " and trims to "" again. A field of a
+ *   parsed object is written from its input bytes: only objects with no
+ *   input (built ones) are answered.
+ * - Line length. No written line is longer than its field, so
+ *   ln + 2 + lv <= 998 rules out rfc5322.line-too-long (the builder folds
+ *   only at spaces: a long word or value without spaces is written whole).
+ * - Limits (the parse fails: object.unparsable): at most max_headers fields,
+ *   each field's bytes (folds add 2 a space, at most lv) within
+ *   max_header_line, the whole within max_object_size.
+ * - Header block. All lines end in CRLF (no mixed-line-ends); none is empty
+ *   (every field has a name), so the CRLF written after the fields is the
+ *   separator and the body after it is @object's body byte for byte; at
+ *   least one field (else rfc5322.no-headers); never truncated (the block
+ *   ends in CRLF CRLF).
+ * - Kind. The parse recognises it (cpm_object_detect_kind) from the fields
+ *   and the body, which are the same: so the kind is the same when
+ *   @object's own kind is what detection says of @object.
+ * Line numbers differ (0 for a built field, 1.. parsed), and the validator
+ * reads them only to print them. */
+static gboolean
+field_round_trips (const Field *f, const CpmLimits *limits, gsize *size)
+{
+  gsize ln = f->name_len, lv = f->value_len;
+  const char *v = f->owned_value;
+
+  if (f->raw || f->malformed || ln == 0 || name_stop (f->owned_name, ln) != ln)
+    return FALSE;
+  if (!f->ascii && !cpm_is_ascii_text (v, lv))
+    return FALSE;
+  if (lv && (is_wsp (v[0]) || is_wsp (v[lv - 1])))
+    return FALSE;
+  /* a run of spaces, found from space to space: a value has few (glibc's
+   * memmem took ~280 instructions a field) */
+  for (const char *sp = memchr (v, ' ', lv); sp; sp = memchr (sp + 1, ' ', lv - (gsize) (sp + 1 - v)))
+    if (sp[1] == ' ')
+      return FALSE;
+  if (ln + 2 + lv > 998 || ln + 2 * lv + 4 > limits->max_header_line)
+    return FALSE;
+  *size += ln + 2 * lv + 4;
+  return TRUE;
+}
+
+gboolean
+cpm_object_round_trips (const CpmObject *object, const CpmLimits *limits)
+{
+  gsize size = 2; /* the separator */
+
+  g_return_val_if_fail (object, FALSE);
+  if (!limits)
+    limits = cpm_limits_default ();
+  if (object->input || !object->crlf || !object->body || object->n_fields == 0 ||
+      object->n_fields > limits->max_headers)
+    return FALSE;
+  for (guint i = 0; i < object->n_fields; i++)
+    if (!field_round_trips (&object->fields[i], limits, &size))
+      return FALSE;
+  if (size > limits->max_object_size ||
+      g_bytes_get_size (object->body) > limits->max_object_size - size)
+    return FALSE;
+  return cpm_object_detect_kind (object) == object->kind;
+}
+
 /* ---- Content-Type helpers ----
  * Every object's kind is told from its Content-Type, so this runs once or
  * twice per object: a scanner over the value for the common form (token /

@@ -712,6 +712,183 @@ test_ascii_text_scanner (void)
       }
 }
 
+/* ---- cpm_object_round_trips: the verdict of `cpmobj convert` ---- */
+
+#define CHAT_1TO1 "capture/expected/chat-1to1/f81d4fae-7dec-11d0-a765-00a0c91e6bf6/"
+
+/* @parsed's fields and body appended to a new object of its kind: what the
+ * builder makes (generated fields, no input). */
+static CpmObject *
+rebuilt (const CpmObject *parsed)
+{
+  CpmObject *o = cpm_object_new (cpm_object_get_kind (parsed));
+  for (guint i = 0; i < cpm_object_get_n_headers (parsed); i++)
+    cpm_object_append_header (o, cpm_object_get_header_name (parsed, i),
+                              cpm_object_get_header_value (parsed, i));
+  cpm_object_set_body (o, cpm_object_get_body (parsed));
+  return o;
+}
+
+static CpmObject *
+reparsed (const CpmObject *o)
+{
+  g_autoptr(GBytes) bytes = cpm_object_serialize (o);
+  return cpm_object_parse (bytes, NULL, NULL);
+}
+
+/* The rule ids of @report, space-separated, in order. */
+static char *
+rules_of (const CpmReport *report)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < cpm_report_get_count (report); i++)
+    g_string_append_printf (s, "%s ", cpm_report_get (report, i)->rule);
+  return g_string_free (s, FALSE);
+}
+
+/* Every object the converter wrote for the expected trees, made again as
+ * generated fields: it round-trips, its bytes are the file's, and the
+ * validator finds the same rules in it as in its re-parse. */
+static void
+round_trips_dir (const char *dir, guint *count)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d))) {
+    g_autofree char *path = g_build_filename (dir, name, NULL);
+    if (g_file_test (path, G_FILE_TEST_IS_DIR)) {
+      round_trips_dir (path, count);
+      continue;
+    }
+    if (!g_str_has_suffix (name, ".eml"))
+      continue;
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    g_assert_true (g_file_get_contents (path, &text, &len, NULL));
+    g_autoptr(CpmObject) parsed = cpm_object_parse_data (text, len, NULL, NULL);
+    g_autoptr(CpmObject) o = rebuilt (parsed);
+    if (!cpm_object_round_trips (o, NULL))
+      g_error ("%s: does not round-trip", path);
+    g_autoptr(GBytes) bytes = cpm_object_serialize (o);
+    g_autoptr(GBytes) want = g_bytes_new_static (text, len);
+    cpm_test_assert_bytes_equal (bytes, want);
+    g_autoptr(CpmReport) rb = cpm_validate (o, CPM_PROFILE_DEFAULT);
+    g_autoptr(CpmReport) rp = cpm_validate (parsed, CPM_PROFILE_DEFAULT);
+    g_autofree char *b = rules_of (rb);
+    g_autofree char *p = rules_of (rp);
+    g_assert_cmpstr (b, ==, p);
+    (*count)++;
+  }
+}
+
+static void
+test_round_trips_converted (void)
+{
+  g_autofree char *root = cpm_test_path ("capture/expected");
+  guint count = 0;
+  round_trips_dir (root, &count);
+  g_assert_cmpuint (count, >=, 15);
+}
+
+/* A built object that is valid while its written bytes parse into an
+ * invalid one, or into another object: cpm_object_round_trips() says FALSE
+ * for each, so the converter parses them. */
+static void
+test_round_trips_not (void)
+{
+  g_autoptr(CpmObject) chat = cpm_test_load_object (CHAT_1TO1 "chat-msg-0001.eml");
+  g_assert_cmpint (cpm_object_get_kind (chat), ==, CPM_KIND_CHAT);
+  g_assert_false (cpm_object_round_trips (chat, NULL)); /* a parsed object */
+  {
+    g_autoptr(CpmObject) o = rebuilt (chat);
+    g_assert_true (cpm_object_round_trips (o, NULL));
+    g_autoptr(CpmReport) r = cpm_validate (o, CPM_PROFILE_DEFAULT);
+    g_assert_true (cpm_report_is_valid (r));
+  }
+  /* an unbreakable value: valid as built (the validator skips X- fields),
+   * a line over 998 octets once written */
+  {
+    g_autoptr(CpmObject) o = rebuilt (chat);
+    g_autofree char *v = g_strnfill (1000, 'a');
+    cpm_object_append_header (o, "X-Long", v);
+    g_assert_false (cpm_object_round_trips (o, NULL));
+    g_autoptr(CpmReport) rb = cpm_validate (o, CPM_PROFILE_DEFAULT);
+    g_assert_true (cpm_report_is_valid (rb));
+    g_autoptr(CpmObject) p = reparsed (o);
+    g_autoptr(CpmReport) rp = cpm_validate (p, CPM_PROFILE_DEFAULT);
+    cpm_test_assert_rules (rp, "rfc5322.line-too-long", NULL);
+  }
+  /* 998 octets exactly is a line; one more is not */
+  for (guint extra = 0; extra < 2; extra++) {
+    g_autoptr(CpmObject) o = rebuilt (chat);
+    g_autofree char *v = g_strnfill (998 - strlen ("X-Edge: ") + extra, 'a');
+    cpm_object_append_header (o, "X-Edge", v);
+    g_assert_cmpint (cpm_object_round_trips (o, NULL), ==, extra == 0);
+    g_autoptr(CpmObject) p = reparsed (o);
+    g_assert_cmpint (cpm_report_has_rule (cpm_object_get_parse_report (p), "rfc5322.line-too-long"),
+                     ==, extra == 1);
+  }
+  /* a name that is no field name: a malformed line once written */
+  {
+    g_autoptr(CpmObject) o = rebuilt (chat);
+    cpm_object_append_header (o, "X Bad", "x");
+    g_assert_false (cpm_object_round_trips (o, NULL));
+    g_autoptr(CpmObject) p = reparsed (o);
+    g_assert_true (cpm_report_has_rule (cpm_object_get_parse_report (p), "rfc5322.malformed-line"));
+  }
+  /* values the written form changes: a line break (another field), WSP at
+   * an end (trimmed), a run of spaces (written as one), non-ASCII (encoded) */
+  static const char *const raw[] = { "a\r\nX-Injected: b", "x\t", "\tx", " x", "a  b", "caf\303\251" };
+  for (guint i = 0; i < G_N_ELEMENTS (raw); i++) {
+    g_autoptr(CpmObject) o = rebuilt (chat);
+    const char *v = raw[i];
+    cpm_object_append_header (o, "X-Changed", v);
+    if (cpm_object_round_trips (o, NULL))
+      g_error ("X-Changed: %s round-trips", raw[i]);
+    g_autoptr(CpmObject) p = reparsed (o);
+    const char *back = cpm_object_get_header (p, "X-Changed");
+    g_assert_true (g_strcmp0 (back, v) != 0);
+  }
+  /* a kind detection would not give: a chat message without the session's
+   * P-Asserted-Service is read back as a message */
+  {
+    g_autoptr(CpmObject) o = rebuilt (chat);
+    g_assert_cmpuint (cpm_object_remove_header (o, "P-Asserted-Service"), ==, 1);
+    g_assert_false (cpm_object_round_trips (o, NULL));
+    g_autoptr(CpmObject) p = reparsed (o);
+    g_assert_cmpint (cpm_object_get_kind (p), ==, CPM_KIND_MESSAGE);
+  }
+  /* no body, no fields */
+  {
+    g_autoptr(CpmObject) o = rebuilt (chat);
+    cpm_object_set_body (o, NULL);
+    g_assert_false (cpm_object_round_trips (o, NULL));
+    g_autoptr(CpmObject) e = cpm_object_new (CPM_KIND_MEDIA);
+    g_autoptr(GBytes) body = g_bytes_new_static ("x", 1);
+    cpm_object_set_body (e, body);
+    g_assert_false (cpm_object_round_trips (e, NULL));
+  }
+  /* the parse's limits: the re-parse would fail */
+  {
+    g_autoptr(CpmObject) o = rebuilt (chat);
+    g_autoptr(GBytes) bytes = cpm_object_serialize (o);
+    CpmLimits limits = *cpm_limits_default ();
+    g_assert_true (cpm_object_round_trips (o, &limits));
+    limits.max_headers = cpm_object_get_n_headers (o) - 1;
+    g_assert_false (cpm_object_round_trips (o, &limits));
+    g_assert_null (cpm_object_parse (bytes, &limits, NULL));
+    limits = *cpm_limits_default ();
+    limits.max_object_size = g_bytes_get_size (bytes) - 1;
+    g_assert_false (cpm_object_round_trips (o, &limits));
+    g_assert_null (cpm_object_parse (bytes, &limits, NULL));
+    limits = *cpm_limits_default ();
+    limits.max_header_line = 20;
+    g_assert_false (cpm_object_round_trips (o, &limits));
+    g_assert_null (cpm_object_parse (bytes, &limits, NULL));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -741,5 +918,7 @@ main (int argc, char **argv)
   g_test_add_func ("/object/cpim-without-body", test_cpim_without_body);
   g_test_add_func ("/object/content-type-param-odd-tail", test_content_type_param_odd_tail);
   g_test_add_func ("/object/ascii-text-scanner", test_ascii_text_scanner);
+  g_test_add_func ("/object/round-trips-converted", test_round_trips_converted);
+  g_test_add_func ("/object/round-trips-not", test_round_trips_not);
   return g_test_run ();
 }

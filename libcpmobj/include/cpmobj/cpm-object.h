@@ -193,6 +193,25 @@ CPM_EXPORT GBytes *cpm_object_serialize (const CpmObject *object);
  */
 CPM_EXPORT void cpm_object_write_to (const CpmObject *object, GString *out);
 
+/**
+ * cpm_object_round_trips:
+ * @object: the object, usually a built one
+ * @limits: (nullable): the limits cpm_object_parse() would apply, %NULL for
+ *   cpm_limits_default()
+ *
+ * Tells without serializing when cpm_object_parse() of
+ * cpm_object_serialize() gives back @object as the validator sees it: the
+ * same fields (names and unfolded values, in order), the same body bytes,
+ * no parse defect and the same kind; only line numbers differ. So
+ * cpm_validate() of @object then finds what it finds in the re-parse. A
+ * parsed object, a non-ASCII value (written RFC 2047-encoded), a value with
+ * WSP at an end or a run of spaces, a field over 998 octets, or a kind that
+ * detection would not give all answer %FALSE: only the parse can tell then.
+ *
+ * Returns: %TRUE when the re-parse is known to be @object again
+ */
+CPM_EXPORT gboolean cpm_object_round_trips (const CpmObject *object, const CpmLimits *limits);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CpmObject, cpm_object_unref)
 
 G_END_DECLS
