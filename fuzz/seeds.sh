@@ -67,6 +67,18 @@ PY
 
 case $target in
   object)  copy "$src"/{message,object,hostile,ft,session,imdn,media,samples,conference,gso}/*.eml "$src"/nms/*.eml ;;
+  built-valid)
+           # the converter's own objects (expected trees) and every fixture;
+           # then two with a first line (fuzz/fuzz-built-valid.c): a file
+           # transfer given as root and parts, a chat with long values
+           while IFS= read -r -d '' f; do
+             cp "$f" "$out/$(echo "${f#"$src"/}" | tr / -)"
+           done < <(find "$src" -name '*.eml' -print0)
+           ft=$(ls "$src"/capture/expected/ft-1to1/*/*.eml 2>/dev/null | head -1)
+           [ -n "$ft" ] && { printf '#6 3 0 2\n'; cat "$ft"; } >"$out/directive-ft-parts"
+           chat=$(ls "$src"/capture/expected/chat-1to1/*/*.eml 2>/dev/null | head -1)
+           [ -n "$chat" ] && { printf '#2 3 3 0\nX-Long: a\\R1000\nSubject: \\s\\sx  y\\R3\\t\n'
+                               cat "$chat"; } >"$out/directive-long" ;;
   cpim)    copy "$src"/cpim/*.cpim "$src"/capture/message.cpim ;;
   check)   copy "$src"/values/* ;;
   xml-filetransfer) xml_bodies "$src"/ft/*.eml; copy "$src"/xml/*.xml ;;
