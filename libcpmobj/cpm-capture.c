@@ -85,6 +85,7 @@ typedef struct {
 typedef struct _Stream {
   char *flow;
   const char *transport;
+  gboolean text;   /* transport is "text" (asked per message) */
   GByteArray *buf;
   /* the bytes not cut off yet: buf's, or a TCP segment's while it is
    * read in place (stream_take) */
@@ -143,6 +144,7 @@ stream_new (const char *flow, const char *transport)
 
   s->flow = g_strdup (flow);
   s->transport = transport;
+  s->text = strcmp (transport, "text") == 0;
   s->buf = g_byte_array_new ();
   s->marks = g_array_new (FALSE, FALSE, sizeof (Mark));
   s->line = 1;
@@ -177,7 +179,7 @@ stream_consume (Stream *s, gsize n)
 {
   guint keep = 0;
 
-  if (strcmp (s->transport, "text") == 0) /* only text sources name lines */
+  if (s->text) /* only text sources name lines */
     s->line += count_lines (s->data, n);
   if (s->data == s->buf->data) {
     g_byte_array_remove_range (s->buf, 0, (guint) n);
@@ -236,7 +238,7 @@ stream_source (Reader *r, Stream *s, gsize n, gint64 *time_us)
   char *w;
 
   *time_us = 0;
-  if (strcmp (s->transport, "text") == 0) {
+  if (s->text) {
     g_string_assign (out, r->name);
     *time_us = s->log_time;
     g_string_append_printf (out, ":line %" G_GUINT64_FORMAT, s->line);
@@ -351,7 +353,7 @@ sip_length (Stream *s, gboolean final)
   gsize len = s->len;
   gssize n = cpm_sip_frame_length (d, len);
 
-  if (strcmp (s->transport, "text") == 0 && n >= 0)
+  if (s->text && n >= 0)
     return text_sip_length (d, len, n, final);
   if (n == 0 && final && strcmp (s->transport, "udp") == 0)
     return (gssize) len; /* a datagram without Content-Length: all of it */
@@ -413,7 +415,7 @@ stream_extract (Reader *r, Stream *s, gboolean final)
       proto = CPM_CAPTURE_MSRP;
       n = cpm_msrp_frame_length (d, len);
     } else {
-      if (strcmp (s->transport, "text") == 0)
+      if (s->text)
         log_marker_time (s, d, sl);
       s->junk += nl ? ll + 1 : ll;
       stream_consume (s, nl ? ll + 1 : ll);
@@ -471,7 +473,7 @@ stream_get (Reader *r, const char *flow, const char *transport)
 static void
 stream_report_junk (Reader *r, Stream *s)
 {
-  if (s->junk && s->messages && strcmp (s->transport, "text") != 0)
+  if (s->junk && s->messages && !s->text)
     cpm_report_add (r->report, "capture.not-a-message", CPM_SEVERITY_WARNING, SECTION_CAPTURE,
                     NULL, 0, "%s: %" G_GUINT64_FORMAT " bytes between messages are no SIP or "
                     "MSRP message", s->flow, s->junk);
