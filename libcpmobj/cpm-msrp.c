@@ -563,8 +563,10 @@ whole_message (const CpmMsrpMessage *c, const char *id, const char *type, const 
   const char *to = c->to_path, *from = c->from_path;
   gsize lid = strlen (id), lto = to ? strlen (to) : 0, lfrom = from ? strlen (from) : 0;
   gsize ltype = type ? strlen (type) : 0, lframes = strlen (frames);
-  CpmMsrpAssembled *a = g_malloc0 (sizeof *a + lid + lto + lfrom + ltype + lframes + 5);
+  CpmMsrpAssembled *a = g_malloc (sizeof *a + lid + lto + lfrom + ltype + lframes + 5);
   char *w = (char *) (a + 1);
+
+  *a = (CpmMsrpAssembled) { 0 }; /* the strings after it are written before read */
 
   a->packed = TRUE;
   a->message_id = put_str (&w, id, lid);
