@@ -130,6 +130,20 @@ test_byte_range (void)
   g_assert_true (s == G_MAXUINT64 && e == G_MAXUINT64);
   g_assert_true (cpm_msrp_parse_byte_range ("2-18446744073709551614/18446744073709551615", &s, &e, &t));
   g_assert_true (e == G_MAXUINT64 - 1 && t == G_MAXUINT64);
+  /* 19 digits always fit; 20 and more fit or not by their value */
+  g_assert_true (cpm_msrp_parse_byte_range ("9999999999999999999-*/*", &s, &e, &t));
+  g_assert_true (s == G_GUINT64_CONSTANT (9999999999999999999));
+  g_assert_true (cpm_msrp_parse_byte_range ("00000000000000000000000001-000000000000000000000005/5",
+                                            &s, &e, &t));
+  g_assert_true (s == 1 && e == 5 && t == 5);
+  g_assert_true (cpm_msrp_parse_byte_range ("1-18446744073709551615/*", &s, &e, &t));
+  g_assert_true (e == G_MAXUINT64);
+  g_assert_true (cpm_msrp_parse_byte_range ("18446744073709551616-*/*", &s, &e, &t));
+  g_assert_true (s == G_MAXUINT64);
+  g_assert_true (cpm_msrp_parse_byte_range ("28446744073709551615-*/*", &s, &e, &t));
+  g_assert_true (s == G_MAXUINT64);
+  g_assert_false (cpm_msrp_parse_byte_range ("1-5/5x", &s, &e, &t));
+  g_assert_false (cpm_msrp_parse_byte_range ("1:5/5", &s, &e, &t));
   g_autofree char *id = cpm_msrp_uri_session ("msrp://10.0.0.1:7654/abc123;tcp");
   g_assert_cmpstr (id, ==, "abc123");
   g_autofree char *id6 = cpm_msrp_uri_session ("msrps://[2001:db8::a]:7654/x-y;tcp");
