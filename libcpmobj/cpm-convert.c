@@ -144,6 +144,11 @@ struct _CpmConverter {
   gint64 now_us;           /* the latest capture time seen */
   gint64 swept_us;         /* when the sessions were last looked over */
   guint groups_flushed;    /* group sessions flushed before the end */
+  /* the last CPIM DateTime read, its date and Date text (a message and
+   * the IMDNs about it often carry the same) */
+  char *last_datetime;
+  GDateTime *last_date;
+  char last_date_text[CPM_DATE_FORMAT_SIZE];
 };
 
 /* ------------------------------------------------------------------------
@@ -1314,6 +1319,28 @@ chat_builder (Session *s, CpmKind kind, gboolean keep, gboolean *fresh)
   return b;
 }
 
+/* cpm_date_from_cpim (@datetime, @text), the last answer again for the
+ * same text. */
+static GDateTime *
+cpim_date (CpmConverter *c, const char *datetime, char text[CPM_DATE_FORMAT_SIZE])
+{
+  GDateTime *date;
+
+  if (c->last_datetime && strcmp (c->last_datetime, datetime) == 0) {
+    memcpy (text, c->last_date_text, CPM_DATE_FORMAT_SIZE);
+    return g_date_time_ref (c->last_date);
+  }
+  date = cpm_date_from_cpim (datetime, text);
+  if (date) {
+    g_free (c->last_datetime);
+    c->last_datetime = g_strdup (datetime);
+    g_clear_pointer (&c->last_date, g_date_time_unref);
+    c->last_date = g_date_time_ref (date);
+    memcpy (c->last_date_text, text, CPM_DATE_FORMAT_SIZE);
+  }
+  return date;
+}
+
 static void
 chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean outgoing,
               const char *source)
@@ -1336,7 +1363,7 @@ chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean o
     ctype = cpm_cpim_get_content_type (cpim);
     imdn_id = cpm_cpim_get_ns_header (cpim, CPM_CPIM_NS_IMDN, "Message-ID");
     const char *dt = cpm_cpim_get_header (cpim, "DateTime");
-    date = dt ? cpm_date_from_cpim (dt, date_text) : NULL;
+    date = dt ? cpim_date (c, dt, date_text) : NULL;
   }
   if (type_is (ctype, "application/im-iscomposing+xml")) {
     skip (c, source, FALSE, "not CPM (isComposing indication)");
@@ -1961,6 +1988,8 @@ cpm_converter_unref (CpmConverter *c)
   cpm_msrp_assembler_free (c->msrp);
   g_queue_clear_full (&c->waiting, (GDestroyNotify) waiting_free);
   g_free (c->input);
+  g_free (c->last_datetime);
+  g_clear_pointer (&c->last_date, g_date_time_unref);
   window_clear (&c->folder_of);
   g_queue_clear_full (&c->deferred, (GDestroyNotify) deferred_free);
   g_clear_error (&c->error);
