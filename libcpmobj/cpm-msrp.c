@@ -291,7 +291,18 @@ read_digits (const char *s, char **end)
 {
   guint64 v = 0;
   gboolean over = FALSE;
+  const char *p = s;
 
+  /* up to 19 digits cannot pass 2^64 - 1: no check per digit (a Byte-Range
+   * is read twice per chunk); more are read again with it */
+  while ((guint) (*p - '0') < 10) {
+    v = v * 10 + (guint) (*p - '0');
+    p++;
+  }
+  *end = (char *) p;
+  if (p - s <= 19)
+    return v;
+  v = 0;
   for (; g_ascii_isdigit (*s); s++) {
     guint d = (guint) (*s - '0');
     if (v > (G_MAXUINT64 - d) / 10)
