@@ -560,12 +560,13 @@ hand_out (CpmConverter *c, CpmObject *object, const char *folder, GDateTime *dat
           const char *source)
 {
   CpmConvertItem item = { object, folder, FLAGS, date, source };
+  CpmKind kind = cpm_object_get_kind (object);
+  /* a message's folder, for the IMDNs about it */
+  const char *id = kind != CPM_KIND_IMDN && kind != CPM_KIND_SESSION_INFO
+                     ? cpm_object_get_header (object, "IMDN-Message-ID") : NULL;
 
-  if (cpm_object_get_kind (object) != CPM_KIND_IMDN &&
-      cpm_object_get_kind (object) != CPM_KIND_SESSION_INFO &&
-      cpm_object_get_header (object, "IMDN-Message-ID"))
-    window_put (&c->folder_of, cpm_object_get_header (object, "IMDN-Message-ID"), g_strdup (folder),
-                c->now_us);
+  if (id)
+    window_put (&c->folder_of, id, g_strdup (folder), c->now_us);
   return c->on_object (&item, c->user_data, &c->error);
 }
 
