@@ -235,6 +235,26 @@ test_long_tid (void)
   g_assert_error (error, CPM_ERROR, CPM_ERROR_PARSE);
 }
 
+/* Every byte value inside a transaction id: the ident characters of RFC
+ * 4975 (and NUL, as the reading always took it) continue it, any other
+ * ends it. */
+static void
+test_tid_bytes (void)
+{
+  for (guint c = 0; c < 256; c++) {
+    char line[] = "MSRP a?c SEND";
+    gboolean ident = g_ascii_isalnum ((char) c) || strchr (".-+%=", (int) c) != NULL;
+    line[6] = (char) c;
+    /* an ident byte keeps "a?c" one id; a space splits it; others end the id */
+    g_assert_cmpint (cpm_msrp_is_start_line (line, sizeof line - 1), ==, ident || c == ' ');
+    /* the end-line carries "a?c": it ends the frame only when that is the id */
+    char frame[] = "MSRP a?c SEND\r\n-------a?c$\r\n";
+    frame[6] = frame[23] = (char) c;
+    g_assert_cmpint (cpm_msrp_frame_length ((const guint8 *) frame, sizeof frame - 1), ==,
+                     ident ? (gssize) sizeof frame - 1 : 0);
+  }
+}
+
 /* cpm_msrp_frame_length as it read frames at a605693, byte for byte: the
  * reference its faster scan must agree with. */
 static gboolean
@@ -329,6 +349,7 @@ main (int argc, char **argv)
   cpm_test_init (&argc, &argv);
   g_test_add_func ("/msrp/framing", test_framing_and_parse);
   g_test_add_func ("/msrp/frame-length-reference", test_frame_length_reference);
+  g_test_add_func ("/msrp/tid-bytes", test_tid_bytes);
   g_test_add_func ("/msrp/status-three-digits", test_status_three_digits);
   g_test_add_func ("/msrp/parse-send", test_parse_send);
   g_test_add_func ("/msrp/byte-range", test_byte_range);
