@@ -11,6 +11,7 @@
 #include "cpm-cpim-private.h"
 #include "cpm-object-private.h"
 #include "cpm-validate-private.h"
+#include "cpm-word-private.h"
 
 /* One header field of the CPIM block or of the inner MIME entity. A parsed
  * field keeps its raw bytes (with any malformed lines before it) so an
@@ -197,10 +198,27 @@ scan_line (const char *p, const char *end, const char **next)
 
 /* Length of the field name when the line is "name:" (WSP before the colon
  * tolerated, RFC 5322 4.5.3), else 0. Name characters: RFC 5322 ftext. */
+/* No byte of @w is a control, space, ':', DEL or 8-bit byte. A byte under
+ * 0x21 sets its top bit in w - 0x2121.. (a borrow out of it marks only
+ * bytes above it, in a word that fails anyway), an 8-bit byte has it set
+ * already; ':' and DEL are the zero bytes of w XOR their repetition. */
+static inline gboolean
+all_ftext (guint64 w)
+{
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  guint64 colon = w ^ (ones * ':'), del = w ^ (ones * 0x7f);
+  guint64 bad = w | (w - ones * 0x21) | ((colon - ones) & ~colon) | ((del - ones) & ~del);
+  return (bad & (ones * 0x80)) == 0;
+}
+
+/* Runs for every line of every CPIM body: the name's bytes eight at a
+ * step while a whole word is ftext, the rest one by one. */
 static gsize
 field_name_len (const char *p, gsize len, gsize *colon)
 {
   gsize n = 0;
+  while (n + 8 <= len && all_ftext (cpm_load64 (p + n)))
+    n += 8;
   while (n < len && (guchar) p[n] > 32 && (guchar) p[n] < 127 && p[n] != ':')
     n++;
   gsize c = n;
@@ -227,7 +245,8 @@ caseeq_n (const char *a, const char *b, gsize n)
 static gboolean
 is_content_field (const char *name, gsize len)
 {
-  return len > 8 && caseeq_n (name, "Content-", 8);
+  /* the first byte rejects all other names (x | 0x20 is 'c' only for C, c) */
+  return len > 8 && (name[0] | 0x20) == 'c' && caseeq_n (name, "Content-", 8);
 }
 
 /* The value is everything after the colon, trimmed: header parameters
@@ -456,8 +475,53 @@ ns_slices (const char *value, NsSlice *prefix, NsSlice *uri)
  * message declares one); the first ones on the stack. */
 #define NS_ON_STACK 8
 
+/* cpm_cpim_get_ns_header (imdn, "Message-ID") of a parse, answered in the
+ * walk of check_namespaces (a second walk, with its own NS parses, was
+ * 400 instructions a message): the same bindings in the same order, the
+ * first field they bind wins. Past NS_ON_STACK imdn bindings the walk
+ * cannot tell, and cpm_cpim_get_ns_header answers. */
+typedef struct {
+  NsSlice bound[NS_ON_STACK];
+  guint n_bound;
+  gboolean default_ns, overflow;
+  const char *value;
+} ImdnId;
+
 static void
-check_namespaces (Scan *s)
+imdn_id_bind (ImdnId *id, gboolean ok, const NsSlice *prefix, const NsSlice *uri)
+{
+  const gsize urn_len = sizeof CPM_CPIM_NS_IMDN - 1;
+  gboolean match = ok && uri->len == urn_len && memcmp (uri->p, CPM_CPIM_NS_IMDN, urn_len) == 0;
+  if (ok && prefix->len == 0)
+    id->default_ns = match;
+  if (match && prefix->len > 0) {
+    if (id->n_bound < NS_ON_STACK)
+      id->bound[id->n_bound++] = *prefix;
+    else
+      id->overflow = TRUE;
+  }
+}
+
+static void
+imdn_id_field (ImdnId *id, const CpimField *f, const char *dot)
+{
+  if (id->value)
+    return;
+  if (!dot) {
+    if (id->default_ns && strcmp (f->name, "Message-ID") == 0)
+      id->value = f->value;
+    return;
+  }
+  if (strcmp (dot + 1, "Message-ID") != 0)
+    return;
+  gsize plen = (gsize) (dot - f->name);
+  for (guint j = 0; j < id->n_bound && !id->value; j++)
+    if (id->bound[j].len == plen && memcmp (id->bound[j].p, f->name, plen) == 0)
+      id->value = f->value;
+}
+
+static void
+check_namespaces (Scan *s, ImdnId *id)
 {
   CpmCpim *cpim = s->cpim;
   NsSlice on_stack[NS_ON_STACK];
@@ -468,6 +532,7 @@ check_namespaces (Scan *s)
     if (strcmp (f->name, "NS") == 0) {
       NsSlice prefix, uri;
       gboolean ok = ns_slices (f->value, &prefix, &uri);
+      imdn_id_bind (id, ok, &prefix, &uri);
       cpim->findings += !ok;
       if (!ok && s->report) {
         g_autofree char *v = shown (f->value);
@@ -484,6 +549,7 @@ check_namespaces (Scan *s)
       continue;
     }
     const char *dot = strchr (f->name, '.');
+    imdn_id_field (id, f, dot);
     if (!dot)
       continue;
     gboolean known = FALSE;
@@ -491,7 +557,7 @@ check_namespaces (Scan *s)
     guint n_all = n_prefixes + (more ? more->len : 0);
     for (guint j = 0; j < n_all && !known; j++) {
       const NsSlice *b = j < n_prefixes ? &on_stack[j] : &g_array_index (more, NsSlice, j - n_prefixes);
-      known = b->len == plen && g_ascii_strncasecmp (b->p, f->name, plen) == 0;
+      known = b->len == plen && caseeq_n (b->p, f->name, plen);
     }
     cpim->findings += !known;
     if (!known && s->report) {
@@ -532,10 +598,12 @@ parse (GBytes *bytes, CpmReport *report, guint first_line, GError **error)
   own_strings (cpim, data, (gsize) (s.pending - data));
   unfold_fields (cpim, cpim->headers);
   unfold_fields (cpim, cpim->content_headers);
-  check_namespaces (&s);
+  ImdnId id = { .n_bound = 0 };
+  check_namespaces (&s, &id);
   /* asked for ~3 times per message (converter, builder, validator): the
    * answer of the parse, kept until the first change */
-  cpim->imdn_id = cpm_cpim_get_ns_header (cpim, CPM_CPIM_NS_IMDN, "Message-ID");
+  cpim->imdn_id = id.overflow ? cpm_cpim_get_ns_header (cpim, CPM_CPIM_NS_IMDN, "Message-ID")
+                              : id.value;
   cpim->imdn_id_found = TRUE;
   return g_steal_pointer (&cpim);
 }
@@ -604,12 +672,15 @@ cpm_cpim_get_header_value (const CpmCpim *cpim, guint index)
   return f ? f->value : NULL;
 }
 
+/* Names of other lengths are passed over without a look at their bytes
+ * (every field's name_len is its name's strlen). */
 const char *
 cpm_cpim_get_header (const CpmCpim *cpim, const char *name)
 {
+  gsize n = strlen (name);
   for (guint i = 0; i < cpim->headers->len; i++) {
     const CpimField *f = &FIELD_AT (cpim->headers, i);
-    if (strcmp (f->name, name) == 0)
+    if (f->name_len == n && memcmp (f->name, name, n) == 0)
       return f->value;
   }
   return NULL;
@@ -686,6 +757,7 @@ fields_append (CpmCpim *cpim, FieldList *fields, const char *name, const char *v
   cpim->edits++;
   CpimField f = { 0 };
   f.name = sanitize_value (cpim_strings (cpim), name);
+  f.name_len = strlen (f.name);
   f.value = sanitize_value (cpim_strings (cpim), value);
   field_list_append (fields, inline_of (cpim, fields), &f);
 }
@@ -717,12 +789,15 @@ cpm_cpim_get_content_header_value (const CpmCpim *cpim, guint index)
   return f ? f->value : NULL;
 }
 
+/* Every name here starts "Content-": the length tells Content-Type from
+ * Content-Transfer-Encoding before any byte is compared. */
 const char *
 cpm_cpim_get_content_header (const CpmCpim *cpim, const char *name)
 {
+  gsize n = strlen (name);
   for (guint i = 0; i < cpim->content_headers->len; i++) {
     const CpimField *f = &FIELD_AT (cpim->content_headers, i);
-    if (cpm_ascii_caseeq (f->name, name))
+    if (f->name_len == n && caseeq_n (f->name, name, n))
       return f->value;
   }
   return NULL;
@@ -814,14 +889,21 @@ cpm_mime_type_of (const char *content_type)
   return g_ascii_strdown (p, (gssize) n);
 }
 
-/* cpm_mime_type_of (@content_type) equals @want (lower case), or starts
- * with it when @prefix; no copy (the validator asks twice per object). */
+/* cpm_mime_type_of (@content_type) equals @want (lower case, without
+ * ';' or blanks), or starts with it when @prefix; no copy (the validator
+ * asks twice per object). @want's bytes are type bytes, so the type
+ * matches when they do and, for equality, a ';', a blank or the end comes
+ * next (the span of mime_slice, without its strcspn). */
 static gboolean
 mime_type_is (const char *content_type, const char *want, gboolean prefix)
 {
-  gsize n, lw = strlen (want);
-  const char *p = mime_slice (content_type, &n);
-  return (prefix ? n >= lw : n == lw) && caseeq_n (p, want, lw);
+  gsize lw = strlen (want);
+  const char *p = content_type ? content_type : "";
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if (!caseeq_n (p, want, lw)) /* stops at p's NUL: no want byte is one */
+    return FALSE;
+  return prefix || p[lw] == '\0' || p[lw] == ';' || p[lw] == ' ' || p[lw] == '\t';
 }
 
 CpmContentClass
