@@ -49,7 +49,7 @@ typedef struct {
    * in the INVITE) */
   const char *chat_conversation, *chat_contribution;
   GPtrArray *chat_accepts;   /* Accept-Contact values, or the one of the service */
-  CpmBuilder *chat_builders[2]; /* chat messages' and IMDNs' (see chat_builder) */
+  CpmBuilder *chat_builders[2][2]; /* [IMDN][outgoing] (see chat_builder) */
   gboolean ended;      /* its BYE was seen */
   gint64 bye_us;       /* capture time of its BYE */
 } Session;
@@ -169,8 +169,8 @@ session_free (Session *s)
   g_free (s->chat_service);
   if (s->chat_accepts)
     g_ptr_array_unref (s->chat_accepts);
-  g_clear_pointer (&s->chat_builders[0], cpm_builder_unref);
-  g_clear_pointer (&s->chat_builders[1], cpm_builder_unref);
+  for (guint i = 0; i < 4; i++)
+    g_clear_pointer (&s->chat_builders[i / 2][i % 2], cpm_builder_unref);
   g_free (s->folder);
   g_free (s->focus);
   g_free (s->invited);
@@ -1300,15 +1300,16 @@ session_chat_fields (Session *s)
 }
 
 /* A chat message's builder. The session keeps one for its chat messages
- * and one for its IMDNs: they differ from one another in From, To, Date
- * and IMDN-Message-ID only, which are set again in place, so the fields
- * the session gives every message are set and checked once. Kept only
- * when From and To are known (a NULL value would remove the field, and
- * setting it again would put it last). *@fresh: the builder is new. */
+ * and one for its IMDNs, each way: they differ from one another in Date
+ * and IMDN-Message-ID only (and From and To in a group), which are set
+ * again in place, so the fields the session gives every message are set
+ * and checked once. Kept only when From and To are known (a NULL value
+ * would remove the field, and setting it again would put it last).
+ * *@fresh: the builder is new. */
 static CpmBuilder *
-chat_builder (Session *s, CpmKind kind, gboolean keep, gboolean *fresh)
+chat_builder (Session *s, CpmKind kind, gboolean outgoing, gboolean keep, gboolean *fresh)
 {
-  CpmBuilder **kept = &s->chat_builders[kind == CPM_KIND_IMDN];
+  CpmBuilder **kept = &s->chat_builders[kind == CPM_KIND_IMDN][outgoing != FALSE];
   CpmBuilder *b;
 
   *fresh = !keep || !*kept;
@@ -1393,7 +1394,7 @@ chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean o
     from = outgoing ? s->caller : s->callee;
     to = outgoing ? s->callee : s->caller;
   }
-  b = chat_builder (s, kind, from && to, &fresh);
+  b = chat_builder (s, kind, outgoing, from && to, &fresh);
   cpm_builder_set_header (b, "From", from);
   cpm_builder_set_header (b, "To", to);
   /* as cpm_builder_set_date (b, date) sets it, the text made already */
