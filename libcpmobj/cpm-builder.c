@@ -53,6 +53,11 @@ struct _CpmBuilder {
   CpmGenerate generate;
   BField *fields; /* in the order given; inline_fields until there are more */
   guint n_fields, cap_fields;
+  /* registry rows appended more than once (bit = row index; bit 63 also
+   * any field the registry does not know): only for these may set_header
+   * find a second occurrence to drop. Never cleared, so a bit may stay
+   * set for a row that has one field again: that costs a search only. */
+  guint64 rows_given, rows_repeated;
   GDateTime *date;
   CpmCpim *cpim;
   char *content_type;
@@ -190,9 +195,22 @@ bfield_is (const BField *f, const char *name, const CpmHeaderDef *def)
   return def ? f->def == def : !f->def && cpm_ascii_caseeq (f->name, name);
 }
 
+static guint64
+row_bit (const CpmHeaderDef *def)
+{
+  guint n_defs = 0;
+  const CpmHeaderDef *defs = cpm_header_registry (&n_defs);
+  guint row = def ? (guint) (def - defs) : 63;
+  return G_GUINT64_CONSTANT (1) << MIN (row, 63);
+}
+
 static void
 fields_append (CpmBuilder *b, BField f)
 {
+  guint64 bit = row_bit (f.def);
+  if ((b->rows_given & bit) || !f.def)
+    b->rows_repeated |= bit;
+  b->rows_given |= bit;
   if (b->n_fields == b->cap_fields) {
     b->cap_fields *= 2;
     if (b->fields == b->inline_fields)
@@ -313,6 +331,8 @@ cpm_builder_set_header (CpmBuilder *builder, const char *name, const char *value
   gboolean found = value && i < builder->n_fields;
   if (found) {
     bfield_set_value (builder, &builder->fields[i], value);
+    if (!(builder->rows_repeated & row_bit (def)))
+      return; /* no other occurrence to drop */
     i++;
   }
   for (guint j = builder->n_fields; j-- > i;)
