@@ -255,6 +255,67 @@ test_tid_bytes (void)
   }
 }
 
+/* The header block and body of a frame as message_parse split them at
+ * a605693 (blank line by the CRs before it, fields by cpm_sip_parse_headers
+ * of the block): the reference for random SENDs. */
+static void
+ref_split (const guint8 *data, gsize len, gsize tlen, CpmSipHeaders *h, GBytes **body)
+{
+  const guint8 *eol = memchr (data, '\n', len), *end = data + len - (7 + tlen + 3), *blank = NULL;
+
+  for (const guint8 *p = eol + 1; p + 1 < end && (p = memchr (p, '\r', (gsize) (end - 1 - p))); p++)
+    if (p[1] == '\n' && p[-1] == '\n' && p[-2] == '\r') {
+      blank = p;
+      break;
+    }
+  if (blank && blank + 2 <= end - 2) {
+    cpm_sip_parse_headers (h, (const char *) eol + 1, (gsize) (blank - eol - 1), FALSE);
+    *body = g_bytes_new (blank + 2, (gsize) (end - 2 - (blank + 2)));
+  } else {
+    cpm_sip_parse_headers (h, (const char *) eol + 1, (gsize) (end - eol - 1), FALSE);
+    *body = NULL;
+  }
+}
+
+static void
+test_headers_reference (void)
+{
+  static const char *const bits[] = { "\r\n", "\r\n\r\n", "\r", "\n", "To-Path: msrp://a/1;tcp",
+                                      "Message-ID: m1", " folded", "\tx", "Byte-Range: 1-5/5", ":",
+                                      "no colon", "body text", "-", "\r\n\r\n\r\n" };
+  GRand *rand = g_rand_new_with_seed (4976);
+
+  for (guint round = 0; round < 20000; round++) {
+    g_autoptr (GString) f = g_string_new ("MSRP t1 SEND\r\n");
+    guint pieces = (guint) g_rand_int_range (rand, 0, 16);
+    g_autoptr (GError) error = NULL;
+    g_auto (CpmSipHeaders) ref = { NULL, 0 };
+    g_autoptr (GBytes) ref_body = NULL;
+    CpmMsrpMessage *m;
+
+    for (guint i = 0; i < pieces; i++) {
+      if (g_rand_int_range (rand, 0, 30) == 0)
+        g_string_append_len (f, "\0", 1);
+      else
+        g_string_append (f, bits[g_rand_int_range (rand, 0, G_N_ELEMENTS (bits))]);
+    }
+    g_string_append (f, "\r\n-------t1$\r\n");
+    m = cpm_msrp_message_parse_send ((const guint8 *) f->str, f->len, &error);
+    g_assert_no_error (error);
+    ref_split ((const guint8 *) f->str, f->len, 2, &ref, &ref_body);
+    g_assert_cmpuint (m->headers.len, ==, ref.len);
+    for (guint i = 0; i < ref.len; i++) {
+      g_assert_cmpstr (m->headers.v[i].name, ==, ref.v[i].name);
+      g_assert_cmpstr (m->headers.v[i].value, ==, ref.v[i].value);
+    }
+    g_assert_true ((m->body == NULL) == (ref_body == NULL));
+    if (ref_body)
+      g_assert_true (g_bytes_equal (m->body, ref_body));
+    cpm_msrp_message_free (m);
+  }
+  g_rand_free (rand);
+}
+
 /* cpm_msrp_frame_length as it read frames at a605693, byte for byte: the
  * reference its faster scan must agree with. */
 static gboolean
@@ -350,6 +411,7 @@ main (int argc, char **argv)
   g_test_add_func ("/msrp/framing", test_framing_and_parse);
   g_test_add_func ("/msrp/frame-length-reference", test_frame_length_reference);
   g_test_add_func ("/msrp/tid-bytes", test_tid_bytes);
+  g_test_add_func ("/msrp/headers-reference", test_headers_reference);
   g_test_add_func ("/msrp/status-three-digits", test_status_three_digits);
   g_test_add_func ("/msrp/parse-send", test_parse_send);
   g_test_add_func ("/msrp/byte-range", test_byte_range);
