@@ -201,6 +201,31 @@ is_one_frame (const guint8 *data, gsize len, gboolean framed)
          data[len - 1] == '\n';
 }
 
+/* The header block from @start: headers end at a blank line (then a body
+ * follows, *blank) or at the end-line @end (*blank NULL; so too when the
+ * blank line leaves no room for a body before the end-line's CRLF). Its
+ * CRLF lines counted as cpm_sip_header_lines counts a block without a
+ * NUL, in the same scan of the CRs memchr finds (it was scanned twice). */
+static guint
+header_block (const guint8 *start, const guint8 *end, const guint8 **blank)
+{
+  const guint8 *found = NULL;
+  guint crlfs = 0;
+
+  for (const guint8 *p = start; p + 1 < end && (p = memchr (p, '\r', (gsize) (end - 1 - p))); p++) {
+    if (p[1] != '\n')
+      continue;
+    if (!found && p[-1] == '\n' && p[-2] == '\r') {
+      found = p;
+      if (found + 2 <= end - 2)
+        break;
+    }
+    crlfs++;
+  }
+  *blank = found && found + 2 <= end - 2 ? found : NULL;
+  return crlfs + 1;
+}
+
 /* @send_only: the headers and body of a message other than a SEND are
  * not read (it is checked as fully as any otherwise). */
 static CpmMsrpMessage *
@@ -245,18 +270,12 @@ message_parse (const guint8 *data, gsize len, gboolean send_only, GError **error
     m->flag = (char) end[7 + tlen];
     return m;
   }
-  /* headers end at a blank line (then a body follows) or at the end-line;
-   * the candidates are the CRs memchr finds */
-  blank = NULL;
-  for (const guint8 *p = eol + 1; p + 1 < end && (p = memchr (p, '\r', (gsize) (end - 1 - p))); p++)
-    if (p[1] == '\n' && p[-1] == '\n' && p[-2] == '\r') {
-      blank = p;
-      break;
-    }
-  if (!(blank && blank + 2 <= end - 2))
-    blank = NULL;
+  lines = header_block (eol + 1, end, &blank);
   hlen = (gsize) ((blank ? blank : end) - eol - 1);
-  lines = cpm_sip_header_lines ((const char *) eol + 1, hlen, &text);
+  if (memchr (eol + 1, '\0', hlen))
+    lines = cpm_sip_header_lines ((const char *) eol + 1, hlen, &text);
+  else
+    text = hlen;
   m = message_new (tid, tlen, method, mlen, status, CPM_SIP_HEADERS_SIZE (lines, text));
   m->flag = (char) end[7 + tlen];
   cpm_sip_parse_headers_in (&m->headers, m + 1, lines, (const char *) eol + 1, text, FALSE);
