@@ -921,6 +921,30 @@ test_round_trips_spaces (void)
         }
 }
 
+/* A field name round-trips when all of its bytes are 33-126 but ':': every
+ * byte value at every place of names of 1-20 bytes. */
+static void
+test_round_trips_names (void)
+{
+  char name[24];
+  for (gsize len = 1; len <= 20; len++)
+    for (gsize at = 0; at < len; at++)
+      for (guint b = 1; b < 256; b++) {
+        memset (name, 'N', len);
+        name[len] = '\0';
+        name[at] = (char) b;
+        gboolean want = b >= 33 && b <= 126 && b != ':';
+        g_autoptr(CpmObject) o = cpm_object_new (CPM_KIND_MEDIA);
+        g_autoptr(GBytes) body = g_bytes_new_static ("x", 1);
+        cpm_object_append_header (o, "Content-Type", "text/plain");
+        cpm_object_append_header (o, name, "v");
+        cpm_object_set_body (o, body);
+        if (cpm_object_round_trips (o, NULL) != want)
+          g_error ("byte 0x%02x at %" G_GSIZE_FORMAT " of a %" G_GSIZE_FORMAT "-byte name", b, at,
+                   len);
+      }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -953,5 +977,6 @@ main (int argc, char **argv)
   g_test_add_func ("/object/round-trips-converted", test_round_trips_converted);
   g_test_add_func ("/object/round-trips-not", test_round_trips_not);
   g_test_add_func ("/object/round-trips-spaces", test_round_trips_spaces);
+  g_test_add_func ("/object/round-trips-names", test_round_trips_names);
   return g_test_run ();
 }
