@@ -568,6 +568,43 @@ test_passes_every_place (void)
   g_assert_false (seen_remembered ("only-in-thread", 14));
 }
 
+/* The 20 bytes YYYY-MM-DDTHH:MM:SSZ are read at fixed offsets, everything
+ * else by the scanner: a value of that length gets the verdict of the same
+ * value with ".0" before its last byte, which only the scanner reads (a
+ * fraction changes no verdict). Dates around every range edge, then every
+ * byte of them replaced by a digit, a separator or another byte. */
+static void
+test_datetime_plain_form (void)
+{
+  static const char bytes[] = "0123456789-:TtZz.+ \xc3\x01" "a";
+  static const int years[] = { 0, 1, 1900, 1999, 2000, 2023, 2024, 2100, 9999 };
+  GRand *rand = g_rand_new_with_seed (9);
+  guint n_valid = 0, n = 0;
+  for (guint y = 0; y < G_N_ELEMENTS (years); y++)
+    for (int month = 0; month <= 13; month++)
+      for (int day = 0; day <= 32; day++) {
+        char v[21], longer[23];
+        int hour = g_rand_int_range (rand, 0, 25), minute = g_rand_int_range (rand, 0, 61),
+            second = g_rand_int_range (rand, 0, 62);
+        g_snprintf (v, sizeof v, "%04d-%02d-%02dT%02d:%02d:%02dZ", years[y], month, day, hour,
+                    minute, second);
+        for (guint k = 0; k < 4; k++) {
+          if (k > 0) /* one byte replaced */
+            v[g_rand_int_range (rand, 0, 20)] = bytes[g_rand_int_range (rand, 0, sizeof bytes - 1)];
+          memcpy (longer, v, 19);
+          memcpy (longer + 19, ".0", 2);
+          longer[21] = v[19];
+          gboolean plain = cpm_check_cpim_datetime (v, 20, NULL);
+          g_assert_cmpint (plain, ==, cpm_check_cpim_datetime (longer, 22, NULL));
+          n_valid += plain;
+          n++;
+        }
+      }
+  g_rand_free (rand);
+  g_assert_cmpuint (n_valid, >, n / 8); /* both verdicts well represented */
+  g_assert_cmpuint (n_valid, <, n - n / 8);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -594,5 +631,6 @@ main (int argc, char **argv)
   g_test_add_func ("/check/date/check-parse-agree", test_date_check_parse_agree);
   g_test_add_func ("/check/passes-remembered", test_passes_remembered);
   g_test_add_func ("/check/passes-every-place", test_passes_every_place);
+  g_test_add_func ("/check/datetime-plain-form", test_datetime_plain_form);
   return g_test_run ();
 }
