@@ -236,8 +236,10 @@ field_name_len (const char *p, gsize len, gsize *colon)
 static gboolean
 caseeq_n (const char *a, const char *b, gsize n)
 {
+  /* bytes equal as they are (most: names and types come in their usual
+   * spelling) skip the two case folds */
   for (gsize i = 0; i < n; i++)
-    if (cpm_ascii_lower ((guchar) a[i]) != cpm_ascii_lower ((guchar) b[i]))
+    if (a[i] != b[i] && cpm_ascii_lower ((guchar) a[i]) != cpm_ascii_lower ((guchar) b[i]))
       return FALSE;
   return TRUE;
 }
