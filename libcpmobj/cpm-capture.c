@@ -443,11 +443,11 @@ stream_extract (Reader *r, Stream *s, gboolean final)
 static void
 stream_take (Reader *r, Stream *s, const guint8 *data, gsize len, guint frame, gint64 time_us)
 {
-  Mark m = { len, frame, time_us };
-
   s->data = data;
   s->len = len;
-  g_array_append_val (s->marks, m);
+  /* no marks are held (nothing is): the segment's own is the first */
+  g_array_set_size (s->marks, 1);
+  g_array_index (s->marks, Mark, 0) = (Mark) { len, frame, time_us };
   stream_extract (r, s, FALSE);
   if (s->len)
     g_byte_array_append (s->buf, s->data, (guint) s->len);
