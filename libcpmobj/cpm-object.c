@@ -1212,27 +1212,73 @@ cpm_object_write_to (const CpmObject *object, GString *out)
   }
 }
 
+/* The per-thread buffer cpm_object_serialize writes into is lent to the
+ * GBytes it returns (a copy into a new allocation was a malloc and a
+ * memcpy per object: `cpmobj convert` serializes every object it writes).
+ * Callers drop the bytes before they serialize the next object, so the
+ * buffer is back by then; while it is still out, the next object gets a
+ * buffer of its own. The bytes may be dropped on another thread, or after
+ * this one has ended: who lets go last frees the buffer. */
+enum { LEND_HOME, LEND_OUT, LEND_LEFT };
+
+typedef struct {
+  GString *buf;
+  gint state; /* LEND_HOME: idle in its thread's slot; LEND_OUT: lent, still
+               * in the slot; LEND_LEFT: lent, the slot let go of it */
+} Lend;
+
 static void
-string_free_all (gpointer s)
+lend_free (Lend *l)
 {
-  g_string_free (s, TRUE);
+  g_string_free (l->buf, TRUE);
+  g_free (l);
 }
 
-static GPrivate serialize_buffer = G_PRIVATE_INIT (string_free_all);
+/* The GBytes is freed: back home, or freed when its slot let go of it. */
+static void
+lend_return (gpointer data)
+{
+  Lend *l = data;
+  if (!g_atomic_int_compare_and_exchange (&l->state, LEND_OUT, LEND_HOME))
+    lend_free (l);
+}
+
+/* The slot lets go (thread exit, a buffer grown large or still out): freed
+ * now unless it is out, then by lend_return. */
+static void
+lend_drop (gpointer data)
+{
+  Lend *l = data;
+  if (!g_atomic_int_compare_and_exchange (&l->state, LEND_OUT, LEND_LEFT))
+    lend_free (l);
+}
+
+static GPrivate serialize_buffer = G_PRIVATE_INIT (lend_drop);
 
 GBytes *
 cpm_object_serialize (const CpmObject *object)
 {
-  GString *out = g_private_get (&serialize_buffer);
-  if (!out) {
-    out = g_string_sized_new (4096);
-    g_private_set (&serialize_buffer, out);
+  Lend *l = g_private_get (&serialize_buffer);
+  if (l && g_atomic_int_get (&l->state) != LEND_HOME) {
+    /* still out: this object gets a buffer of its own, and the one out
+     * keeps its slot */
+    GString *own = g_string_new (NULL);
+    cpm_object_write_to (object, own);
+    return g_string_free_to_bytes (own);
   }
-  g_string_truncate (out, 0);
-  cpm_object_write_to (object, out);
-  GBytes *bytes = g_bytes_new (out->str, out->len);
-  if (out->allocated_len > 256 * 1024)
-    g_private_replace (&serialize_buffer, g_string_sized_new (4096));
+  if (!l) {
+    l = g_new (Lend, 1);
+    l->buf = g_string_sized_new (4096);
+    l->state = LEND_HOME;
+    g_private_set (&serialize_buffer, l);
+  }
+  g_string_truncate (l->buf, 0);
+  cpm_object_write_to (object, l->buf);
+  g_atomic_int_set (&l->state, LEND_OUT);
+  GBytes *bytes = g_bytes_new_with_free_func (l->buf->str, l->buf->len, lend_return, l);
+  /* a buffer grown by a large object is not kept for the small ones */
+  if (l->buf->allocated_len > 256 * 1024)
+    g_private_replace (&serialize_buffer, NULL);
   return bytes;
 }
 

@@ -215,7 +215,6 @@ typedef struct {
     const char *folder;
     const char *dir;
   } recent[64];
-  struct Scratch *scratch; /* the buffer objects are serialized into */
   guint tag;
   /* accounting */
   guint64 records;
@@ -538,64 +537,6 @@ print_nms (const ConvertItem *item, GError **error)
   return TRUE;
 }
 
-/* The sink serializes each object into one buffer lent to the object's
- * GBytes (cpm_object_serialize copied its own buffer into a new one: a
- * malloc and a memcpy, ~800 instructions an object). Every use of the
- * bytes ends inside sink_object, so the buffer is back for the next object;
- * if anything kept a reference, the buffer is left to it (freed when its
- * GBytes goes) and a new one is made. */
-struct Scratch {
-  GString *buf;
-  gboolean lent;
-  gboolean abandoned;
-};
-
-static void
-scratch_free (struct Scratch *sc)
-{
-  g_string_free (sc->buf, TRUE);
-  g_free (sc);
-}
-
-static void
-scratch_return (gpointer data)
-{
-  struct Scratch *sc = data;
-
-  if (sc->abandoned)
-    scratch_free (sc);
-  else
-    sc->lent = FALSE;
-}
-
-static void
-scratch_drop (struct Scratch *sc)
-{
-  if (sc && sc->lent)
-    sc->abandoned = TRUE;
-  else if (sc)
-    scratch_free (sc);
-}
-
-static GBytes *
-serialize_lent (Sink *s, const CpmObject *object)
-{
-  /* a buffer grown by a large object is not kept for the small ones */
-  if (s->scratch && (s->scratch->lent || s->scratch->buf->allocated_len > 256 * 1024)) {
-    scratch_drop (s->scratch);
-    s->scratch = NULL;
-  }
-  if (!s->scratch) {
-    s->scratch = g_new0 (struct Scratch, 1);
-    s->scratch->buf = g_string_sized_new (4096);
-  }
-  struct Scratch *sc = s->scratch;
-  g_string_truncate (sc->buf, 0);
-  cpm_object_write_to (object, sc->buf);
-  sc->lent = TRUE;
-  return g_bytes_new_with_free_func (sc->buf->str, sc->buf->len, scratch_return, sc);
-}
-
 static guint
 folder_slot (const char *folder)
 {
@@ -628,7 +569,8 @@ static gboolean
 sink_object (Sink *s, const ConvertItem *item, GError **error)
 {
   const Options *o = s->options;
-  g_autoptr (GBytes) bytes = serialize_lent (s, item->object);
+  /* the library's buffer, lent: every use of the bytes ends in here */
+  g_autoptr (GBytes) bytes = cpm_object_serialize (item->object);
   g_autoptr (CpmReport) report = validate_bytes (item->object, bytes, o->profile);
   g_autofree char *file = NULL;
   /* folder -> its directory under -o DIR (or "" without one) */
@@ -774,8 +716,6 @@ sink_close (Sink *s, gboolean ok, GError **error)
   }
   g_hash_table_unref (s->folders);
   g_hash_table_unref (s->reasons);
-  scratch_drop (s->scratch);
-  s->scratch = NULL;
   return done;
 }
 
