@@ -968,6 +968,17 @@ test_round_trips_spaces (void)
           cpm_object_set_body (o, body);
           if (cpm_object_round_trips (o, NULL) != want)
             g_error ("\"%s\" (%" G_GSIZE_FORMAT " bytes): round-trips %d", v, len, !want);
+          /* written as it is, unless a run of spaces makes the writer fold
+           * (which collapses it; a space at an end takes that way too) */
+          gboolean run = strstr (v, "  ") != NULL;
+          gboolean verbatim = v[0] != ' ' && v[len - 1] != ' ' && !run;
+          g_autoptr(GBytes) out = cpm_object_serialize (o);
+          g_autofree char *line = g_strdup_printf ("\r\nX-Space: %s\r\n", v);
+          gsize n = 0;
+          const char *d = g_bytes_get_data (out, &n);
+          gboolean as_is = memmem (d, n, line, strlen (line)) != NULL;
+          if ((verbatim && !as_is) || (run && v[0] != ' ' && v[len - 1] != ' ' && as_is))
+            g_error ("\"%s\": written as it is %d", v, as_is);
         }
 }
 
