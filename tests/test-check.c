@@ -605,6 +605,59 @@ test_datetime_plain_form (void)
   g_assert_cmpuint (n_valid, <, n - n / 8);
 }
 
+/* The RFC 5322 Date as the library writes it is read at fixed offsets,
+ * everything else by the scanner: a value gets the verdict of the same
+ * value with a second blank after its comma, which only the scanner reads
+ * (CFWS may be longer). Dates around every range edge, with the right or
+ * another day of the week, then one byte (not the comma or the blank after
+ * it) replaced by a digit, a separator, a letter or another byte. */
+static void
+test_date_plain_form (void)
+{
+  static const char *const days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Xyz" };
+  static const char *const months[] = { "Jan", "Feb", "May", "Dec", "Mai", "mar" };
+  static const int month_numbers[] = { 1, 2, 5, 12, 0, 0 };
+  static const int years[] = { 1899, 1900, 1999, 2000, 2024, 2100, 9999 };
+  static const char bytes[] = "0123456789 :+-,JMaZ\xc3\x01" "(";
+  GRand *rand = g_rand_new_with_seed (11);
+  guint n_valid = 0, n = 0;
+  for (guint y = 0; y < G_N_ELEMENTS (years); y++)
+    for (guint m = 0; m < G_N_ELEMENTS (months); m++)
+      for (int day = 0; day <= 32; day++) {
+        int wday = g_rand_int_range (rand, 0, 8);
+        if (month_numbers[m] && g_date_valid_dmy ((GDateDay) day, (GDateMonth) month_numbers[m],
+                                                  (GDateYear) years[y]) &&
+            g_rand_boolean (rand)) {
+          GDate *date = g_date_new_dmy ((GDateDay) day, (GDateMonth) month_numbers[m],
+                                        (GDateYear) years[y]);
+          wday = g_date_get_weekday (date) - 1;
+          g_date_free (date);
+        }
+        char v[40], wider[41];
+        int len = g_snprintf (v, sizeof v, "%s, %d %s %04d %02d:%02d:%02d %c%02d%02d", days[wday],
+                              day, months[m], years[y], g_rand_int_range (rand, 0, 25),
+                              g_rand_int_range (rand, 0, 61), g_rand_int_range (rand, 0, 62),
+                              g_rand_boolean (rand) ? '+' : '-', g_rand_int_range (rand, 0, 25),
+                              g_rand_int_range (rand, 0, 61));
+        for (guint k = 0; k < 4; k++) {
+          if (k > 0) {
+            int at = g_rand_int_range (rand, 0, len - 2);
+            v[at < 3 ? at : at + 2] = bytes[g_rand_int_range (rand, 0, sizeof bytes - 1)];
+          }
+          memcpy (wider, v, 4);
+          wider[4] = ' ';
+          memcpy (wider + 5, v + 4, (gsize) len - 4);
+          gboolean plain = cpm_check_date (v, (gsize) len, NULL);
+          g_assert_cmpint (plain, ==, cpm_check_date (wider, (gsize) len + 1, NULL));
+          n_valid += plain;
+          n++;
+        }
+      }
+  g_rand_free (rand);
+  g_assert_cmpuint (n_valid, >, n / 20); /* both verdicts represented */
+  g_assert_cmpuint (n_valid, <, n - n / 20);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -632,5 +685,6 @@ main (int argc, char **argv)
   g_test_add_func ("/check/passes-remembered", test_passes_remembered);
   g_test_add_func ("/check/passes-every-place", test_passes_every_place);
   g_test_add_func ("/check/datetime-plain-form", test_datetime_plain_form);
+  g_test_add_func ("/check/date-plain-form", test_date_plain_form);
   return g_test_run ();
 }
