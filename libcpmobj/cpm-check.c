@@ -1730,6 +1730,51 @@ scan_rfc5322_date (Scan *sc, DateFields *d)
   return TRUE;
 }
 
+/* The two digits at @p as a number, or -1. */
+static inline int
+two_digits (const char *p)
+{
+  return is_digit (p[0]) && is_digit (p[1]) ? (p[0] - '0') * 10 + (p[1] - '0') : -1;
+}
+
+static int
+name_at (const char *v, const char *const *names, int n)
+{
+  for (int i = 0; i < n; i++)
+    if (memcmp (v, names[i], 3) == 0)
+      return i;
+  return -1;
+}
+
+/* "Www, D Mmm YYYY HH:MM:SS +hhmm" (or a two-digit day) with the names
+ * spelt as cpm_date_format_to() writes them, in range and the day of the
+ * week right: what scan_rfc5322_date accepts of these bytes, read at fixed
+ * offsets (the scanner took ~1,300 instructions; the converter checks the
+ * Date of every object it builds). Any other form, valid or not, is left
+ * to the scanner, which words the failures. */
+static gboolean
+plain_rfc5322_date (const char *v, gsize len)
+{
+  if (len != 30 && len != 31)
+    return FALSE;
+  gsize dd = len - 29; /* the day's digits */
+  const char *p = v + 5 + dd; /* the blank before the month */
+  if (v[3] != ',' || v[4] != ' ' || p[0] != ' ' || p[4] != ' ' || p[9] != ' ' ||
+      p[12] != ':' || p[15] != ':' || p[18] != ' ' || (p[19] != '+' && p[19] != '-'))
+    return FALSE;
+  int wday = name_at (v, day_names, 7), month = name_at (p + 1, cpm_month_names, 12) + 1;
+  int day = dd == 1 ? (is_digit (v[5]) ? v[5] - '0' : -1) : two_digits (v + 5);
+  int century = two_digits (p + 5), year = two_digits (p + 7), hour = two_digits (p + 10),
+      minute = two_digits (p + 13), second = two_digits (p + 16),
+      zone_h = two_digits (p + 20), zone_m = two_digits (p + 22);
+  if (wday < 0 || month < 1 || day < 1 || century < 19 || year < 0 || hour < 0 || hour > 23 ||
+      minute < 0 || minute > 59 || second < 0 || second > 60 || zone_h < 0 || zone_h > 23 ||
+      zone_m < 0 || zone_m > 59)
+    return FALSE;
+  year += century * 100;
+  return day <= days_in_month (year, month) && weekday (year, month, day) == wday;
+}
+
 gboolean
 cpm_check_date (const char *value, gsize len, GError **error)
 {
@@ -1738,6 +1783,8 @@ cpm_check_date (const char *value, gsize len, GError **error)
   DateFields d;
 
   g_return_val_if_fail (value != NULL || len == 0, FALSE);
+  if (plain_rfc5322_date (value, len))
+    return TRUE;
   scan_init (&sc, &f, value, len);
   return scan_finish (&sc, scan_rfc5322_date (&sc, &d), error);
 }
@@ -1882,13 +1929,6 @@ scan_rfc3339 (Scan *sc)
     return fail_expect (sc, sc->pos, "a time offset (Z, +hh:mm or -hh:mm)");
   }
   return expect_end (sc, "an RFC 3339 date-time (after the offset)");
-}
-
-/* The two digits at @p as a number, or -1. */
-static inline int
-two_digits (const char *p)
-{
-  return is_digit (p[0]) && is_digit (p[1]) ? (p[0] - '0') * 10 + (p[1] - '0') : -1;
 }
 
 /* "YYYY-MM-DDTHH:MM:SSZ", the form every CPIM DateTime and IMDN <datetime>
