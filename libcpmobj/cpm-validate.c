@@ -92,9 +92,9 @@ report_missing (const CpmObject *object, const CpmHeaderDef *def, CpmKind kind,
 
 static void
 check_presence (const CpmObject *object, CpmKind kind, CpmProfile profile,
-                const CpmHeaderDef *def, const Seen *s, CpmReport *report)
+                const CpmHeaderDef *def, CpmHeaderStatus status, const Seen *s,
+                CpmReport *report)
 {
-  CpmHeaderStatus status = cpm_header_status (def, kind, profile);
   if (s->count == 0) {
     if (status == CPM_STATUS_MANDATORY)
       report_missing (object, def, kind, report);
@@ -146,19 +146,37 @@ check_legacy_context (CpmKind kind, const CpmHeaderDef *defs, const Seen *seen,
  * an object has 8-11 of the 17 rows, and cpm_header_status was asked for
  * every row of every object. A row present still gets check_presence. */
 static guint64 mandatory_rows[CPM_KIND_COUNT][CPM_PROFILE_COUNT];
+/* and the status of each of the first 64 rows (asked ~10 times an object) */
+static guint8 row_status[CPM_KIND_COUNT][CPM_PROFILE_COUNT][64];
 
-static guint64
-mandatory_rows_of (const CpmHeaderDef *defs, guint n_defs, CpmKind kind, CpmProfile profile)
+static void
+rows_init (const CpmHeaderDef *defs, guint n_defs)
 {
   static gsize done;
   if (g_once_init_enter (&done)) {
     for (guint k = 0; k < CPM_KIND_COUNT; k++)
       for (guint p = 0; p < CPM_PROFILE_COUNT; p++)
-        for (guint d = 0; d < n_defs && d < 64; d++)
-          if (cpm_header_status (&defs[d], (CpmKind) k, (CpmProfile) p) == CPM_STATUS_MANDATORY)
+        for (guint d = 0; d < n_defs && d < 64; d++) {
+          CpmHeaderStatus st = cpm_header_status (&defs[d], (CpmKind) k, (CpmProfile) p);
+          row_status[k][p][d] = (guint8) st;
+          if (st == CPM_STATUS_MANDATORY)
             mandatory_rows[k][p] |= G_GUINT64_CONSTANT (1) << d;
+        }
     g_once_init_leave (&done, 1);
   }
+}
+
+static CpmHeaderStatus
+row_status_of (const CpmHeaderDef *defs, guint d, CpmKind kind, CpmProfile profile)
+{
+  if (d < 64 && (guint) kind < CPM_KIND_COUNT && (guint) profile < CPM_PROFILE_COUNT)
+    return (CpmHeaderStatus) row_status[kind][profile][d];
+  return cpm_header_status (&defs[d], kind, profile);
+}
+
+static guint64
+mandatory_rows_of (const CpmHeaderDef *defs, guint n_defs, CpmKind kind, CpmProfile profile)
+{
   if ((guint) kind < CPM_KIND_COUNT && (guint) profile < CPM_PROFILE_COUNT)
     return mandatory_rows[kind][profile];
   guint64 rows = 0;
@@ -176,11 +194,13 @@ check_headers (const CpmObject *object, CpmKind kind, CpmProfile profile, CpmRep
   Seen *seen = g_newa (Seen, n_defs);
   memset (seen, 0, sizeof (Seen) * n_defs);
   scan_known_fields (object, defs, n_defs, seen, report);
+  rows_init (defs, n_defs);
   /* past 64 rows the mask cannot tell: every row asked as before */
   guint64 mandatory = n_defs <= 64 ? mandatory_rows_of (defs, n_defs, kind, profile) : 0;
   for (guint d = 0; d < n_defs; d++) {
     if (seen[d].count || n_defs > 64)
-      check_presence (object, kind, profile, &defs[d], &seen[d], report);
+      check_presence (object, kind, profile, &defs[d], row_status_of (defs, d, kind, profile),
+                      &seen[d], report);
     else if (mandatory >> d & 1)
       report_missing (object, &defs[d], kind, report);
   }
