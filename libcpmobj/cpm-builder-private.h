@@ -4,6 +4,7 @@
 #define CPM_BUILDER_PRIVATE_H
 
 #include <cpmobj/cpm-builder.h>
+#include <cpmobj/cpm-header.h>
 
 #include "cpm-check-private.h"
 
@@ -16,6 +17,11 @@
  * has one). Returns: (transfer full) (nullable): the date, NULL (and
  * @text untouched) when GLib reads none. */
 GDateTime *cpm_date_from_cpim (const char *datetime, char text[CPM_DATE_FORMAT_SIZE]);
+
+/* cpm_builder_set_header (@builder, @def->name, @value) for the registry
+ * row @def its caller looked up once (the converter sets From, To, Date
+ * and IMDN-Message-ID for every chat message). */
+void cpm_builder_set_known (CpmBuilder *builder, const CpmHeaderDef *def, const char *value);
 
 /* Drops the content cpm_builder_set_content() set (a builder kept for the
  * next object does not hold on to this one's bytes). */

@@ -319,12 +319,10 @@ bfield_set_value (CpmBuilder *b, BField *f, const char *value)
 
 /* Replaces in place (the first occurrence keeps its position, and its
  * name as first given), drops the others; a NULL @value removes the
- * field. */
-void
-cpm_builder_set_header (CpmBuilder *builder, const char *name, const char *value)
+ * field. @def: the registry row of @name. */
+static void
+set_field (CpmBuilder *builder, const char *name, const CpmHeaderDef *def, const char *value)
 {
-  g_return_if_fail (builder && name);
-  const CpmHeaderDef *def = cpm_header_lookup (name, -1);
   guint i = 0;
   while (value && i < builder->n_fields && !bfield_is (&builder->fields[i], name, def))
     i++;
@@ -340,6 +338,20 @@ cpm_builder_set_header (CpmBuilder *builder, const char *name, const char *value
       fields_remove (builder, j);
   if (value && !found)
     fields_append (builder, bfield_new (builder, name, def, value));
+}
+
+void
+cpm_builder_set_header (CpmBuilder *builder, const char *name, const char *value)
+{
+  g_return_if_fail (builder && name);
+  set_field (builder, name, cpm_header_lookup (name, -1), value);
+}
+
+void
+cpm_builder_set_known (CpmBuilder *builder, const CpmHeaderDef *def, const char *value)
+{
+  g_return_if_fail (builder && def);
+  set_field (builder, def->name, def, value);
 }
 
 void

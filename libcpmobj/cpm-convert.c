@@ -149,6 +149,8 @@ struct _CpmConverter {
   char *last_datetime;
   GDateTime *last_date;
   char last_date_text[CPM_DATE_FORMAT_SIZE];
+  /* registry rows chat_message sets for every message */
+  const CpmHeaderDef *def_from, *def_to, *def_date, *def_imdn_id;
 };
 
 /* ------------------------------------------------------------------------
@@ -1395,10 +1397,10 @@ chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean o
     to = outgoing ? s->callee : s->caller;
   }
   b = chat_builder (s, kind, outgoing, from && to, &fresh);
-  cpm_builder_set_header (b, "From", from);
-  cpm_builder_set_header (b, "To", to);
+  cpm_builder_set_known (b, c->def_from, from);
+  cpm_builder_set_known (b, c->def_to, to);
   /* as cpm_builder_set_date (b, date) sets it, the text made already */
-  cpm_builder_set_header (b, "Date", date_text);
+  cpm_builder_set_known (b, c->def_date, date_text);
   if (fresh) {
     session_chat_fields (s);
     /* add_cpm_ids (without InReplyTo) and add_accept_contacts, from the
@@ -1411,7 +1413,7 @@ chat_message (CpmConverter *c, Session *s, const CpmMsrpAssembled *a, gboolean o
   }
   if (!imdn_id)
     imdn_id = generated = make_id ("chat", a->message_id);
-  cpm_builder_set_header (b, "IMDN-Message-ID", imdn_id);
+  cpm_builder_set_known (b, c->def_imdn_id, imdn_id);
   if (cpim)
     cpm_builder_set_cpim (b, cpim);
   else
@@ -1958,6 +1960,10 @@ cpm_converter_new (CpmProfile profile, CpmConvertObjectFunc on_object, CpmConver
   c->on_object = on_object;
   c->on_skip = on_skip;
   c->user_data = user_data;
+  c->def_from = cpm_header_lookup ("From", -1);
+  c->def_to = cpm_header_lookup ("To", -1);
+  c->def_date = cpm_header_lookup ("Date", -1);
+  c->def_imdn_id = cpm_header_lookup ("IMDN-Message-ID", -1);
   c->by_call_id = g_hash_table_new (key_hash, g_str_equal);
   c->by_msrp = g_hash_table_new_full (key_hash, g_str_equal, g_free, NULL);
   c->sessions = g_ptr_array_new_with_free_func ((GDestroyNotify) session_free);

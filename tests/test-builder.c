@@ -408,6 +408,44 @@ test_reuse (void)
   g_assert_nonnull (again);
 }
 
+/* cpm_builder_set_known with a registry row is set_header with its name:
+ * in place, appended, removed, and after add_header gave the row twice. */
+static void
+test_set_known (void)
+{
+  static const char *const names[] = { "From", "To", "Date", "Subject" };
+  static const char *const values[][4] = {
+    { "<sip:a@example.com>", "<sip:b@example.com>", "Tue, 29 Apr 2014 09:48:23 -0800", "one" },
+    { NULL, "<sip:c@example.com>", "Wed, 30 Apr 2014 09:48:23 -0800", NULL },
+    { "<sip:d@example.com>", NULL, NULL, "two" },
+    { "<sip:a@example.com>", "<sip:b@example.com>", "Tue, 29 Apr 2014 09:48:23 -0800", "three" },
+  };
+  g_autoptr(CpmBuilder) by_name = builder_for (CPM_KIND_MESSAGE);
+  g_autoptr(CpmBuilder) by_row = builder_for (CPM_KIND_MESSAGE);
+  cpm_builder_add_header (by_name, "Subject", "again");
+  cpm_builder_add_header (by_row, "Subject", "again");
+  for (guint r = 0; r < G_N_ELEMENTS (values); r++) {
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+      cpm_builder_set_header (by_name, names[i], values[r][i]);
+      cpm_builder_set_known (by_row, cpm_header_lookup (names[i], -1), values[r][i]);
+    }
+    g_autoptr(GError) e1 = NULL;
+    g_autoptr(GError) e2 = NULL;
+    g_autoptr(CpmObject) o1 = cpm_builder_build (by_name, &e1);
+    g_autoptr(CpmObject) o2 = cpm_builder_build (by_row, &e2);
+    if (!o1) {
+      g_assert_nonnull (e1);
+      g_assert_nonnull (e2);
+      g_assert_cmpstr (e2->message, ==, e1->message);
+      continue;
+    }
+    g_assert_no_error (e2);
+    g_autoptr(GBytes) b1 = cpm_object_serialize (o1);
+    g_autoptr(GBytes) b2 = cpm_object_serialize (o2);
+    g_assert_true (g_bytes_equal (b1, b2));
+  }
+}
+
 static void
 test_generated (void)
 {
@@ -1033,5 +1071,6 @@ main (int argc, char **argv)
   g_test_add_func ("/builder/status-by-profile", test_status_by_profile);
   g_test_add_func ("/builder/date-from-cpim", test_date_from_cpim);
   g_test_add_func ("/builder/reuse", test_reuse);
+  g_test_add_func ("/builder/set-known", test_set_known);
   return g_test_run ();
 }
