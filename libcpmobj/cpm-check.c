@@ -2064,29 +2064,13 @@ typedef struct {
 static GPrivate passed_key = G_PRIVATE_INIT (g_free);
 static _Thread_local PassedTable *passed_table;
 
-/* Eight bytes a step, multiply-xor: every byte of the value counts, as
- * session values often differ in one digit in the middle. The bytes after
- * the last whole word come in as the value's last eight (overlapping), or
- * for a short value as loads that cover it: no copy of a tail. */
+/* cpm_hash_words, seeded by the check; the slot from the top bits, which
+ * see every word. */
 static guint
 passed_index (CpmValueCheck check, const char *value, gsize len)
 {
-  const guint64 k = G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
-  guint64 h = (guint64) (guintptr) check ^ len, w;
-  gsize i = 0;
+  guint64 h = cpm_hash_words ((guint64) (guintptr) check ^ len, value, len);
 
-  for (; i + 8 <= len; i += 8)
-    h = (h ^ cpm_load64 (value + i)) * k;
-  if (i < len) {
-    if (len >= 8)
-      w = cpm_load64 (value + len - 8);
-    else if (len >= 4)
-      w = cpm_load32 (value) | cpm_load32 (value + len - 4) << 32;
-    else
-      w = (guint64) (guchar) value[0] | (guint64) (guchar) value[len / 2] << 8 |
-          (guint64) (guchar) value[len - 1] << 16;
-    h = (h ^ w) * k;
-  }
   return (guint) (h >> 56) & (PASSED_SLOTS - 1);
 }
 

@@ -203,26 +203,10 @@ entry_free (Entry *e)
 static guint
 key_hash (gconstpointer key)
 {
-  const guint64 k = G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
   const char *s = key;
-  gsize len = strlen (s), i = 0;
-  guint64 h = len * k;
+  gsize len = strlen (s);
+  guint64 h = cpm_hash_words (len * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15), s, len);
 
-  for (; i + 8 <= len; i += 8)
-    h = (h ^ cpm_load64 (s + i)) * k;
-  if (i < len) {
-    /* the tail as the last eight bytes (overlapping), or a short key's
-     * bytes as two four-byte loads or three single ones */
-    guint64 w;
-    if (len >= 8)
-      w = cpm_load64 (s + len - 8);
-    else if (len >= 4)
-      w = cpm_load32 (s) | cpm_load32 (s + len - 4) << 32;
-    else
-      w = (guint64) (guchar) s[0] | (guint64) (guchar) s[len / 2] << 8 |
-          (guint64) (guchar) s[len - 1] << 16;
-    h = (h ^ w) * k;
-  }
   /* a product's low bits see only the low bits of the last word (keys
    * that differ in their last byte would share them): mixed down */
   h ^= h >> 33;
