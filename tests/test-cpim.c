@@ -429,6 +429,38 @@ test_ns_header_after_change (void)
   g_assert_cmpstr (cpm_cpim_get_ns_header (changed, CPM_CPIM_NS_IMDN, "Message-ID"), ==, "added");
 }
 
+/* A prefix bound again applies its last binding to the fields after it
+ * (RFC 3862 3.4): "i" rebound to another namespace no longer names the
+ * imdn Message-ID, and one first bound elsewhere does once rebound to imdn.
+ * The parse's answer and the walk after a change agree; past the eight
+ * bindings kept on the stack as well. */
+static void
+test_ns_header_rebound (void)
+{
+  const char *away = "From: <sip:a@example.com>\r\nNS: i <urn:ietf:params:imdn>\r\n"
+                     "NS: i <urn:example:other>\r\ni.Message-ID: other\r\n"
+                     "\r\nContent-Type: text/plain\r\n\r\nhi\r\n";
+  const char *back = "From: <sip:a@example.com>\r\nNS: i <urn:example:other>\r\n"
+                     "i.Message-ID: other\r\nNS: i <urn:ietf:params:imdn>\r\n"
+                     "i.Message-ID: imdn\r\n\r\nContent-Type: text/plain\r\n\r\nhi\r\n";
+  g_autoptr(GString) many = g_string_new ("From: <sip:a@example.com>\r\n");
+  for (guint i = 0; i < 10; i++)
+    g_string_append_printf (many, "NS: p%u <urn:ietf:params:imdn>\r\n", i);
+  g_string_append (many, "NS: p9 <urn:example:other>\r\np9.Message-ID: other\r\n"
+                         "\r\nContent-Type: text/plain\r\n\r\nhi\r\n");
+  const char *texts[] = { away, back, many->str };
+  const char *want[] = { NULL, "imdn", NULL };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++) {
+    g_autoptr(GBytes) bytes = g_bytes_new_static (texts[i], strlen (texts[i]));
+    g_autoptr(CpmCpim) cpim = cpm_cpim_parse (bytes, NULL, 1, NULL);
+    g_assert_nonnull (cpim);
+    g_assert_cmpstr (cpm_cpim_get_ns_header (cpim, CPM_CPIM_NS_IMDN, "Message-ID"), ==, want[i]);
+    cpm_cpim_add_header (cpim, "X-Changed", "1");
+    g_assert_cmpstr (cpm_cpim_get_ns_header (cpim, CPM_CPIM_NS_IMDN, "Message-ID"), ==, want[i]);
+  }
+}
+
 /* More fields than a parse keeps in its own storage (20 CPIM, 9 MIME):
  * all in order, written back byte for byte; replacing the content drops
  * the MIME header's Content-Type and Content-Transfer-Encoding from among
@@ -729,5 +761,6 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/cpim/kept-parse-changed", test_kept_parse_changed);
   g_test_add_func ("/cpim/public-parse-not-kept", test_public_parse_not_kept);
+  g_test_add_func ("/cpim/ns-header-rebound", test_ns_header_rebound);
   return g_test_run ();
 }
