@@ -622,11 +622,10 @@ type_is (const char *type, const char *want)
     return FALSE;
   /* the usual spelling, @want's own (lower case), compared at once */
   i = strlen (want);
-  if (strncmp (type, want, i) == 0)
-    return type[i] == '\0' || type[i] == ';' || type[i] == ' ' || type[i] == '\t';
-  for (i = 0; want[i]; i++)
-    if (cpm_ascii_lower ((guchar) type[i]) != cpm_ascii_lower ((guchar) want[i]))
-      return FALSE;
+  if (strncmp (type, want, i) != 0)
+    for (gsize j = 0; j < i; j++)
+      if (cpm_ascii_lower ((guchar) type[j]) != cpm_ascii_lower ((guchar) want[j]))
+        return FALSE;
   return type[i] == '\0' || type[i] == ';' || type[i] == ' ' || type[i] == '\t';
 }
 
