@@ -477,53 +477,85 @@ ns_slices (const char *value, NsSlice *prefix, NsSlice *uri)
  * message declares one); the first ones on the stack. */
 #define NS_ON_STACK 8
 
-/* cpm_cpim_get_ns_header (imdn, "Message-ID") of a parse, answered in the
- * walk of check_namespaces (a second walk, with its own NS parses, was
- * 400 instructions a message): the same bindings in the same order, the
- * first field they bind wins. Past NS_ON_STACK imdn bindings the walk
- * cannot tell, and cpm_cpim_get_ns_header answers. */
+/* The field @local of namespace @urn as the block's NS headers bind it,
+ * fed the fields in order (NS applies to the fields after it, RFC 3862
+ * 3.4): the first field bound wins. A prefix bound again to another
+ * namespace no longer names it (its last binding wins); such a binding is
+ * a tombstone (len G_MAXSIZE) in the list. The parse's walk answers the
+ * imdn Message-ID with it, cpm_cpim_get_ns_header any other question
+ * (one walker for both: their copies drifted apart once). */
 typedef struct {
-  NsSlice bound[NS_ON_STACK];
+  const char *urn, *local;
+  gsize urn_len;
+  NsSlice bound[NS_ON_STACK]; /* then more */
   guint n_bound;
-  gboolean default_ns, overflow;
+  GArray *more;
+  gboolean default_ns;
   const char *value;
-} ImdnId;
+} NsFind;
 
-static void
-imdn_id_bind (ImdnId *id, gboolean ok, const NsSlice *prefix, const NsSlice *uri)
+static NsSlice *
+ns_find_at (NsFind *nf, guint j)
 {
-  const gsize urn_len = sizeof CPM_CPIM_NS_IMDN - 1;
-  gboolean match = ok && uri->len == urn_len && memcmp (uri->p, CPM_CPIM_NS_IMDN, urn_len) == 0;
-  if (ok && prefix->len == 0)
-    id->default_ns = match;
-  if (match && prefix->len > 0) {
-    if (id->n_bound < NS_ON_STACK)
-      id->bound[id->n_bound++] = *prefix;
-    else
-      id->overflow = TRUE;
-  }
+  return j < NS_ON_STACK ? &nf->bound[j] : &g_array_index (nf->more, NsSlice, j - NS_ON_STACK);
 }
 
 static void
-imdn_id_field (ImdnId *id, const CpimField *f, const char *dot)
+ns_find_bind (NsFind *nf, gboolean ok, const NsSlice *prefix, const NsSlice *uri)
 {
-  if (id->value)
+  if (!ok)
+    return;
+  gboolean match = uri->len == nf->urn_len && memcmp (uri->p, nf->urn, nf->urn_len) == 0;
+  if (prefix->len == 0) {
+    nf->default_ns = match;
+    return;
+  }
+  for (guint j = 0; j < nf->n_bound && !match; j++) {
+    NsSlice *b = ns_find_at (nf, j);
+    if (b->len == prefix->len && memcmp (b->p, prefix->p, prefix->len) == 0)
+      b->len = G_MAXSIZE;
+  }
+  if (!match)
+    return;
+  if (nf->n_bound < NS_ON_STACK) {
+    nf->bound[nf->n_bound] = *prefix;
+  } else {
+    if (!nf->more)
+      nf->more = g_array_new (FALSE, FALSE, sizeof (NsSlice));
+    g_array_append_val (nf->more, *prefix);
+  }
+  nf->n_bound++;
+}
+
+static void
+ns_find_field (NsFind *nf, const CpimField *f, const char *dot)
+{
+  if (nf->value)
     return;
   if (!dot) {
-    if (id->default_ns && strcmp (f->name, "Message-ID") == 0)
-      id->value = f->value;
+    if (nf->default_ns && strcmp (f->name, nf->local) == 0)
+      nf->value = f->value;
     return;
   }
-  if (strcmp (dot + 1, "Message-ID") != 0)
+  if (strcmp (dot + 1, nf->local) != 0)
     return;
   gsize plen = (gsize) (dot - f->name);
-  for (guint j = 0; j < id->n_bound && !id->value; j++)
-    if (id->bound[j].len == plen && memcmp (id->bound[j].p, f->name, plen) == 0)
-      id->value = f->value;
+  for (guint j = 0; j < nf->n_bound && !nf->value; j++) {
+    const NsSlice *b = ns_find_at (nf, j);
+    if (b->len == plen && memcmp (b->p, f->name, plen) == 0)
+      nf->value = f->value;
+  }
 }
 
 static void
-check_namespaces (Scan *s, ImdnId *id)
+ns_find_clear (NsFind *nf)
+{
+  if (nf->more)
+    g_array_unref (nf->more);
+}
+
+static void
+check_namespaces (Scan *s, NsFind *id)
 {
   CpmCpim *cpim = s->cpim;
   NsSlice on_stack[NS_ON_STACK];
@@ -534,7 +566,7 @@ check_namespaces (Scan *s, ImdnId *id)
     if (strcmp (f->name, "NS") == 0) {
       NsSlice prefix, uri;
       gboolean ok = ns_slices (f->value, &prefix, &uri);
-      imdn_id_bind (id, ok, &prefix, &uri);
+      ns_find_bind (id, ok, &prefix, &uri);
       cpim->findings += !ok;
       if (!ok && s->report) {
         g_autofree char *v = shown (f->value);
@@ -551,7 +583,7 @@ check_namespaces (Scan *s, ImdnId *id)
       continue;
     }
     const char *dot = strchr (f->name, '.');
-    imdn_id_field (id, f, dot);
+    ns_find_field (id, f, dot);
     if (!dot)
       continue;
     gboolean known = FALSE;
@@ -600,12 +632,13 @@ parse (GBytes *bytes, CpmReport *report, guint first_line, GError **error)
   own_strings (cpim, data, (gsize) (s.pending - data));
   unfold_fields (cpim, cpim->headers);
   unfold_fields (cpim, cpim->content_headers);
-  ImdnId id = { .n_bound = 0 };
+  NsFind id = { .urn = CPM_CPIM_NS_IMDN, .local = "Message-ID",
+                .urn_len = sizeof CPM_CPIM_NS_IMDN - 1 };
   check_namespaces (&s, &id);
+  ns_find_clear (&id);
   /* asked for ~3 times per message (converter, builder, validator): the
    * answer of the parse, kept until the first change */
-  cpim->imdn_id = id.overflow ? cpm_cpim_get_ns_header (cpim, CPM_CPIM_NS_IMDN, "Message-ID")
-                              : id.value;
+  cpim->imdn_id = id.value;
   cpim->imdn_id_found = TRUE;
   return g_steal_pointer (&cpim);
 }
@@ -699,46 +732,19 @@ cpm_cpim_get_ns_header (const CpmCpim *cpim, const char *ns_urn, const char *loc
   if (cpim->imdn_id_found && cpim->edits == 0 && strcmp (local, "Message-ID") == 0
       && strcmp (ns_urn, CPM_CPIM_NS_IMDN) == 0)
     return cpim->imdn_id;
-  NsSlice local_bound[8];
-  guint n_bound = 0;
-  g_autoptr(GArray) more = NULL;
-  gboolean default_ns = FALSE;
-  gsize urn_len = strlen (ns_urn);
-  for (guint i = 0; i < cpim->headers->len; i++) {
+  NsFind nf = { .urn = ns_urn, .local = local, .urn_len = strlen (ns_urn) };
+  for (guint i = 0; i < cpim->headers->len && !nf.value; i++) {
     const CpimField *f = &FIELD_AT (cpim->headers, i);
     if (strcmp (f->name, "NS") == 0) {
       NsSlice prefix, uri;
       gboolean ok = ns_slices (f->value, &prefix, &uri);
-      gboolean match = ok && uri.len == urn_len && memcmp (uri.p, ns_urn, urn_len) == 0;
-      if (ok && prefix.len == 0)
-        default_ns = match;
-      if (match && prefix.len > 0) {
-        if (n_bound < G_N_ELEMENTS (local_bound)) {
-          local_bound[n_bound++] = prefix;
-        } else {
-          if (!more)
-            more = g_array_new (FALSE, FALSE, sizeof (NsSlice));
-          g_array_append_val (more, prefix);
-        }
-      }
-      continue;
-    }
-    const char *dot = strchr (f->name, '.');
-    if (!dot) {
-      if (default_ns && strcmp (f->name, local) == 0)
-        return f->value;
-      continue;
-    }
-    if (strcmp (dot + 1, local) != 0)
-      continue;
-    gsize plen = (gsize) (dot - f->name);
-    for (guint j = 0; j < n_bound + (more ? more->len : 0); j++) {
-      const NsSlice *b = j < n_bound ? &local_bound[j] : &g_array_index (more, NsSlice, j - n_bound);
-      if (b->len == plen && memcmp (b->p, f->name, plen) == 0)
-        return f->value;
+      ns_find_bind (&nf, ok, &prefix, &uri);
+    } else {
+      ns_find_field (&nf, f, strchr (f->name, '.'));
     }
   }
-  return NULL;
+  ns_find_clear (&nf);
+  return nf.value;
 }
 
 static const char *
