@@ -8,16 +8,6 @@
 
 #include "cpm-check-private.h"
 
-/* A CPIM DateTime (RFC 3339, RFC 3862 4.4) read as
- * g_date_time_new_from_iso8601() reads it, and in @text the Date
- * cpm_date_format() writes for it, so that cpm_builder_set_header (b,
- * "Date", text) gives the object cpm_builder_set_date() gives. The common
- * form ("2024-05-01T12:00:07Z") is read and written from its fields, not
- * through GDateTime's parser and getters (every converted chat message
- * has one). Returns: (transfer full) (nullable): the date, NULL (and
- * @text untouched) when GLib reads none. */
-GDateTime *cpm_date_from_cpim (const char *datetime, char text[CPM_DATE_FORMAT_SIZE]);
-
 /* cpm_builder_set_header (@builder, @def->name, @value) for the registry
  * row @def its caller looked up once (the converter sets From, To, Date
  * and IMDN-Message-ID for every chat message). */

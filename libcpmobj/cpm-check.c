@@ -1820,18 +1820,14 @@ put2 (char *w, char sep, int v)
   return w;
 }
 
-/* By hand: one year/month/day conversion instead of three and no printf
- * (the builder formats a Date for every object: 2% of a capture
- * conversion). */
-void
-cpm_date_format_to (GDateTime *dt, char out[CPM_DATE_FORMAT_SIZE])
+/* The Date text of these fields (@wday 0 = Monday, @off in minutes east),
+ * by hand: no printf, names from our own tables (g_date_time_format ("%a")
+ * is locale-dependent). The builder formats a Date for every object: 2%
+ * of a capture conversion went to printf. */
+static void
+write_date (char *w, int wday, int y, int mo, int d, int h, int mi, int sec, int off)
 {
-  int y, mo, d, off = (int) (g_date_time_get_utc_offset (dt) / G_TIME_SPAN_MINUTE);
-  char *w = out;
-
-  g_date_time_get_ymd (dt, &y, &mo, &d);
-  /* names from our own tables: g_date_time_format ("%a") is locale-dependent */
-  memcpy (w, day_names[g_date_time_get_day_of_week (dt) - 1], 3);
+  memcpy (w, day_names[wday], 3);
   w += 3;
   *w++ = ',';
   *w++ = ' ';
@@ -1842,19 +1838,65 @@ cpm_date_format_to (GDateTime *dt, char out[CPM_DATE_FORMAT_SIZE])
   memcpy (w, cpm_month_names[mo - 1], 3);
   w += 3;
   *w++ = ' ';
-  /* GDateTime's years are 1..9999: "%04d" is always four digits, written
-   * here without a printf (most of this function's cost) */
+  /* years are 1..9999 (GDateTime's range): always four digits */
   for (int i = 3, v = y; i >= 0; i--, v /= 10)
     w[i] = (char) ('0' + v % 10);
   w += 4;
-  w = put2 (w, ' ', g_date_time_get_hour (dt));
-  w = put2 (w, ':', g_date_time_get_minute (dt));
-  w = put2 (w, ':', g_date_time_get_second (dt));
+  w = put2 (w, ' ', h);
+  w = put2 (w, ':', mi);
+  w = put2 (w, ':', sec);
   *w++ = ' ';
   *w++ = off < 0 ? '-' : '+';
   w = put2 (w, 0, ABS (off) / 60);
   w = put2 (w, 0, ABS (off) % 60);
   *w = '\0';
+}
+
+void
+cpm_date_format_to (GDateTime *dt, char out[CPM_DATE_FORMAT_SIZE])
+{
+  int y, mo, d;
+
+  g_date_time_get_ymd (dt, &y, &mo, &d);
+  write_date (out, g_date_time_get_day_of_week (dt) - 1, y, mo, d, g_date_time_get_hour (dt),
+              g_date_time_get_minute (dt), g_date_time_get_second (dt),
+              (int) (g_date_time_get_utc_offset (dt) / G_TIME_SPAN_MINUTE));
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" with every field in range, else FALSE (GLib
+ * reads the rest: fractions, offsets, lower case, leap seconds). */
+static gboolean
+cpim_utc_fields (const char *p, int *y, int *mo, int *d, int *h, int *mi, int *sec)
+{
+  if (strlen (p) != 20 || p[4] != '-' || p[7] != '-' || p[10] != 'T' || p[13] != ':' ||
+      p[16] != ':' || p[19] != 'Z')
+    return FALSE;
+  int cc = two_digits (p), yy = two_digits (p + 2);
+  *mo = two_digits (p + 5);
+  *d = two_digits (p + 8);
+  *h = two_digits (p + 11);
+  *mi = two_digits (p + 14);
+  *sec = two_digits (p + 17);
+  if (cc < 0 || yy < 0 || *h < 0 || *mi < 0 || *sec < 0)
+    return FALSE;
+  *y = cc * 100 + yy;
+  return *y >= 1 && *mo >= 1 && *mo <= 12 && *d >= 1 && *d <= days_in_month (*y, *mo) &&
+         *h < 24 && *mi < 60 && *sec < 60;
+}
+
+GDateTime *
+cpm_date_from_cpim (const char *datetime, char text[CPM_DATE_FORMAT_SIZE])
+{
+  int y, mo, d, h, mi, sec;
+
+  if (!cpim_utc_fields (datetime, &y, &mo, &d, &h, &mi, &sec)) {
+    GDateTime *dt = g_date_time_new_from_iso8601 (datetime, NULL);
+    if (dt)
+      cpm_date_format_to (dt, text);
+    return dt;
+  }
+  write_date (text, weekday (y, mo, d), y, mo, d, h, mi, sec, 0);
+  return g_date_time_new_utc (y, mo, d, h, mi, sec);
 }
 
 char *
