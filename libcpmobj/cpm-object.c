@@ -1349,21 +1349,14 @@ name_word_bad (guint64 w)
 static gboolean
 is_field_name (const char *p, gsize len)
 {
-  guint64 w;
   gsize i = 0;
 
   if (len < 8)
     return len > 0 && name_stop (p, len) == len;
-  for (; i + 8 <= len; i += 8) {
-    memcpy (&w, p + i, 8);
-    if (name_word_bad (w))
+  for (; i + 8 <= len; i += 8)
+    if (name_word_bad (cpm_load64 (p + i)))
       return FALSE;
-  }
-  if (i < len) {
-    memcpy (&w, p + len - 8, 8);
-    return !name_word_bad (w);
-  }
-  return TRUE;
+  return i == len || !name_word_bad (cpm_load64 (p + len - 8));
 }
 
 static gboolean
