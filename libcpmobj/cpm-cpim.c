@@ -197,27 +197,14 @@ scan_line (const char *p, const char *end, const char **next)
 }
 
 /* Length of the field name when the line is "name:" (WSP before the colon
- * tolerated, RFC 5322 4.5.3), else 0. Name characters: RFC 5322 ftext. */
-/* No byte of @w is a control, space, ':', DEL or 8-bit byte. A byte under
- * 0x21 sets its top bit in w - 0x2121.. (a borrow out of it marks only
- * bytes above it, in a word that fails anyway), an 8-bit byte has it set
- * already; ':' and DEL are the zero bytes of w XOR their repetition. */
-static inline gboolean
-all_ftext (guint64 w)
-{
-  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
-  guint64 colon = w ^ (ones * ':'), del = w ^ (ones * 0x7f);
-  guint64 bad = w | (w - ones * 0x21) | ((colon - ones) & ~colon) | ((del - ones) & ~del);
-  return (bad & (ones * 0x80)) == 0;
-}
-
-/* Runs for every line of every CPIM body: the name's bytes eight at a
+ * tolerated, RFC 5322 4.5.3), else 0. Name characters: RFC 5322 ftext.
+ * Runs for every line of every CPIM body: the name's bytes eight at a
  * step while a whole word is ftext, the rest one by one. */
 static gsize
 field_name_len (const char *p, gsize len, gsize *colon)
 {
   gsize n = 0;
-  while (n + 8 <= len && all_ftext (cpm_load64 (p + n)))
+  while (n + 8 <= len && cpm_word_all_ftext (cpm_load64 (p + n)))
     n += 8;
   while (n < len && (guchar) p[n] > 32 && (guchar) p[n] < 127 && p[n] != ':')
     n++;

@@ -1330,19 +1330,6 @@ cpm_object_serialize (const CpmObject *object)
  *   @object's own kind is what detection says of @object.
  * Line numbers differ (0 for a built field, 1.. parsed), and the validator
  * reads them only to print them. */
-/* A byte of the word @w outside 33-126 or a colon: the scanner would not
- * read the word as part of a field name. Exact as a yes or no: a borrow or
- * carry crosses into the next byte only from a byte that is such a byte
- * itself. */
-static inline gboolean
-name_word_bad (guint64 w)
-{
-  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
-  const guint64 tops = G_GUINT64_CONSTANT (0x8080808080808080);
-  guint64 c = w ^ (ones * ':');
-  return ((((w - ones * 0x21) & ~w) | (w + ones) | w | ((c - ones) & ~c)) & tops) != 0;
-}
-
 /* name_stop (p, len) == len for @len > 0, eight bytes at a time, the
  * last word overlapping the one before (byte by byte was ~90 instructions
  * a name of every field the converter writes). */
@@ -1354,9 +1341,9 @@ is_field_name (const char *p, gsize len)
   if (len < 8)
     return len > 0 && name_stop (p, len) == len;
   for (; i + 8 <= len; i += 8)
-    if (name_word_bad (cpm_load64 (p + i)))
+    if (!cpm_word_all_ftext (cpm_load64 (p + i)))
       return FALSE;
-  return i == len || !name_word_bad (cpm_load64 (p + len - 8));
+  return i == len || cpm_word_all_ftext (cpm_load64 (p + len - 8));
 }
 
 static gboolean

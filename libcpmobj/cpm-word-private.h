@@ -25,6 +25,20 @@ cpm_load32 (const char *p)
   return w;
 }
 
+/* Every byte of @w is RFC 5322 ftext (33-126 but ':'): a header field
+ * name's byte. A byte under 0x21 sets its top bit in w - 0x2121.. (a
+ * borrow out of it marks only bytes above it, in a word that fails
+ * anyway), an 8-bit byte has it set already; ':' and DEL are the zero
+ * bytes of w XOR their repetition. Exact as a yes or no. */
+static inline gboolean
+cpm_word_all_ftext (guint64 w)
+{
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  guint64 colon = w ^ (ones * ':'), del = w ^ (ones * 0x7f);
+  guint64 bad = w | (w - ones * 0x21) | ((colon - ones) & ~colon) | ((del - ones) & ~del);
+  return (bad & (ones * 0x80)) == 0;
+}
+
 /* Multiply-xor over @len bytes from @h on, eight a step: every byte counts
  * (keys and values often differ in one digit in the middle). The bytes
  * after the last whole word come in as the last eight (overlapping), or for
